@@ -1,0 +1,80 @@
+# ngx_http_push_approval_module: build, test, demo.
+#
+#   make              the module (build/ngx_http_push_approval_module.so)
+#                     and the operator tool (build/push-approval-ctl)
+#   make test         the whole test suite against Debian's nginx
+#   make test-asan    the suite with the module under AddressSanitizer
+#   make demo         nginx + the provider sandbox on loopback
+#   make bench        the benchmark suite
+#   make clean
+#
+# NGINX_SRC=/path/to/nginx-x.y.z builds against another nginx source tree
+# (the module then loads only into that nginx); NGINX=/path/to/nginx runs the
+# tests with another binary.
+
+NGINX_SRC ?= /usr/share/nginx/src
+NGINX     ?= /usr/sbin/nginx
+BUILD     ?= build
+CFLAGS_MODULE ?= -g -O2 -fPIC
+CFLAGS_ASAN ?= -g -O1 -fPIC -fno-omit-frame-pointer -fsanitize=address
+PROVE     ?= prove
+TESTS     ?= t/
+
+SRCS := config $(wildcard src/*.c src/*.h)
+MODULE := $(BUILD)/ngx_http_push_approval_module.so
+ASAN_MODULE := $(BUILD)/asan/ngx_http_push_approval_module.so
+CTL := $(BUILD)/push-approval-ctl
+
+.PHONY: all module ctl deps test test-asan test-unit demo bench fuzz clean
+
+all: module ctl
+
+deps:
+	@tools/install-deps build
+
+module: $(MODULE)
+
+$(MODULE): $(SRCS)
+	@tools/install-deps build
+	tools/build-module "$(NGINX_SRC)" "$(BUILD)/nginx" "$(CFLAGS_MODULE)" $@
+
+$(ASAN_MODULE): $(SRCS)
+	@tools/install-deps build
+	tools/build-module "$(NGINX_SRC)" "$(BUILD)/asan/nginx" \
+	    "$(CFLAGS_ASAN)" $@
+
+ctl: $(CTL)
+
+$(CTL): $(wildcard tools/ctl/*.c tools/ctl/*.h tools/ctl/Makefile)
+	@tools/install-deps build
+	$(MAKE) -C tools/ctl
+	mkdir -p $(BUILD) && cp tools/ctl/push-approval-ctl $@
+
+test-unit: $(MODULE)
+	$(MAKE) -C t/unit BUILD=$(abspath $(BUILD)) NGINX_SRC=$(NGINX_SRC)
+
+test: all test-unit
+	@tools/install-deps test
+	TEST_NGINX_BINARY=$(NGINX) \
+	TEST_NGINX_MODULE=$(abspath $(MODULE)) \
+	    $(PROVE) -j2 $(TESTS)
+
+test-asan: $(ASAN_MODULE) ctl
+	@tools/install-deps test
+	TEST_NGINX_BINARY=$(NGINX) \
+	TEST_NGINX_MODULE=$(abspath $(ASAN_MODULE)) \
+	TEST_NGINX_ASAN=1 \
+	    $(PROVE) -j2 $(TESTS)
+
+demo: all
+	@tools/install-deps demo
+	tools/demo
+
+bench: all
+	@tools/install-deps bench
+	bench/run
+
+clean:
+	rm -rf $(BUILD)
+	-$(MAKE) -C tools/ctl clean
+	-$(MAKE) -C t/unit clean

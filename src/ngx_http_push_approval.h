@@ -1,0 +1,582 @@
+
+/*
+ * Copyright (C) push approval module developers
+ *
+ * The private header: configuration, shared zone layout, request context
+ * and the small interfaces between the module's files.
+ */
+
+
+#ifndef _NGX_HTTP_PUSH_APPROVAL_H_INCLUDED_
+#define _NGX_HTTP_PUSH_APPROVAL_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <yajl/yajl_tree.h>
+
+
+#define NGX_HTTP_PUSH_APPROVAL_VERIFY        0
+#define NGX_HTTP_PUSH_APPROVAL_AUTHY         1
+
+#define NGX_HTTP_PUSH_APPROVAL_MODE_AUTO     0
+#define NGX_HTTP_PUSH_APPROVAL_MODE_HOLD     1
+#define NGX_HTTP_PUSH_APPROVAL_MODE_REDIRECT 2
+
+#define NGX_HTTP_PUSH_APPROVAL_SAMESITE_LAX     0
+#define NGX_HTTP_PUSH_APPROVAL_SAMESITE_STRICT  1
+#define NGX_HTTP_PUSH_APPROVAL_SAMESITE_NONE    2
+
+#define NGX_HTTP_PUSH_APPROVAL_HANDLER_NONE     0
+#define NGX_HTTP_PUSH_APPROVAL_HANDLER_WAIT     1
+#define NGX_HTTP_PUSH_APPROVAL_HANDLER_CALLBACK 2
+#define NGX_HTTP_PUSH_APPROVAL_HANDLER_METRICS  3
+#define NGX_HTTP_PUSH_APPROVAL_HANDLER_ENROLL   4
+
+/* decision states, kept in the zone and in request contexts */
+#define NGX_HTTP_PUSH_APPROVAL_PENDING       0
+#define NGX_HTTP_PUSH_APPROVAL_APPROVED      1
+#define NGX_HTTP_PUSH_APPROVAL_DENIED        2
+#define NGX_HTTP_PUSH_APPROVAL_EXPIRED       3
+
+/* $push_approval_status values */
+#define NGX_HTTP_PUSH_APPROVAL_ST_NONE        0
+#define NGX_HTTP_PUSH_APPROVAL_ST_APPROVED    1
+#define NGX_HTTP_PUSH_APPROVAL_ST_REMEMBERED  2
+#define NGX_HTTP_PUSH_APPROVAL_ST_DENIED      3
+#define NGX_HTTP_PUSH_APPROVAL_ST_EXPIRED     4
+#define NGX_HTTP_PUSH_APPROVAL_ST_TIMEOUT     5
+#define NGX_HTTP_PUSH_APPROVAL_ST_LIMITED     6
+#define NGX_HTTP_PUSH_APPROVAL_ST_NO_IDENTITY 7
+#define NGX_HTTP_PUSH_APPROVAL_ST_ERROR       8
+#define NGX_HTTP_PUSH_APPROVAL_ST_FAIL_OPEN   9
+#define NGX_HTTP_PUSH_APPROVAL_ST_PENDING     10
+#define NGX_HTTP_PUSH_APPROVAL_ST_MAX         11
+
+/* metrics counters, summed over workers in the zone */
+#define NGX_HTTP_PUSH_APPROVAL_M_PUSHES_VERIFY   0
+#define NGX_HTTP_PUSH_APPROVAL_M_PUSHES_AUTHY    1
+#define NGX_HTTP_PUSH_APPROVAL_M_CB_ACCEPTED     2
+#define NGX_HTTP_PUSH_APPROVAL_M_CB_IGNORED      3
+#define NGX_HTTP_PUSH_APPROVAL_M_CB_BAD_SIG      4
+#define NGX_HTTP_PUSH_APPROVAL_M_CB_STALE        5
+#define NGX_HTTP_PUSH_APPROVAL_M_CB_REPLAYED     6
+#define NGX_HTTP_PUSH_APPROVAL_M_CB_MALFORMED    7
+#define NGX_HTTP_PUSH_APPROVAL_M_POLLS           8
+#define NGX_HTTP_PUSH_APPROVAL_M_PROVIDER_ERRORS 9
+#define NGX_HTTP_PUSH_APPROVAL_M_HELD            10
+#define NGX_HTTP_PUSH_APPROVAL_M_PENDING         11
+#define NGX_HTTP_PUSH_APPROVAL_M_REQUESTS        12  /* + status */
+#define NGX_HTTP_PUSH_APPROVAL_M_MAX                                        \
+    (NGX_HTTP_PUSH_APPROVAL_M_REQUESTS + NGX_HTTP_PUSH_APPROVAL_ST_MAX)
+
+#define NGX_HTTP_PUSH_APPROVAL_KEY_LEN       16
+#define NGX_HTTP_PUSH_APPROVAL_ID_LEN        48
+#define NGX_HTTP_PUSH_APPROVAL_IDENTITY_LEN  64
+#define NGX_HTTP_PUSH_APPROVAL_SECRET_MIN    32
+#define NGX_HTTP_PUSH_APPROVAL_MAX_SECRETS   8
+#define NGX_HTTP_PUSH_APPROVAL_MAX_RATE      100
+
+/* zone node types */
+#define NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL 1  /* by approval id */
+#define NGX_HTTP_PUSH_APPROVAL_NODE_PAIR     2  /* identity + scope */
+#define NGX_HTTP_PUSH_APPROVAL_NODE_REMEMBER 3  /* identity+scope+address */
+#define NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT    4  /* identity */
+#define NGX_HTTP_PUSH_APPROVAL_NODE_REPLAY   5  /* callback signature */
+#define NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR   6  /* Verify factor sid */
+
+/* pair (identity + scope) creation states */
+#define NGX_HTTP_PUSH_APPROVAL_PAIR_CREATING 1
+#define NGX_HTTP_PUSH_APPROVAL_PAIR_ACTIVE   2
+#define NGX_HTTP_PUSH_APPROVAL_PAIR_FAILED   3
+#define NGX_HTTP_PUSH_APPROVAL_PAIR_NO_USER  4
+
+
+typedef struct {
+    ngx_str_t                       name;
+    ngx_str_t                       value;
+} ngx_http_push_approval_param_t;
+
+
+typedef struct {
+    ngx_str_t                       label;
+    ngx_http_complex_value_t        value;
+} ngx_http_push_approval_detail_t;
+
+
+typedef struct {
+    ngx_str_t                       res;
+    ngx_str_t                       url;
+} ngx_http_push_approval_logo_t;
+
+
+typedef struct {
+    ngx_array_t                     zones;     /* ngx_shm_zone_t * */
+    ngx_array_t                    *secrets;   /* ngx_str_t, line 1 signs */
+    ngx_str_t                       secret_file;
+    ngx_uint_t                      secret_line;
+    ngx_str_t                       secret_conf_file;
+    unsigned                        used:1;
+} ngx_http_push_approval_main_conf_t;
+
+
+typedef struct {
+    ngx_str_t                       zone_name;
+    ngx_shm_zone_t                 *shm_zone;   /* NULL: off */
+
+    ngx_uint_t                      provider;
+    ngx_str_t                       api;        /* without trailing '/' */
+    ngx_str_t                       api_key_file;
+    ngx_str_t                       api_key;    /* Authy */
+    ngx_str_t                       verify_service;
+    ngx_str_t                       credentials_file;
+    ngx_str_t                       basic_auth; /* "Basic ..." (Verify) */
+    ngx_str_t                       auth_token; /* Verify webhook key */
+    ngx_str_t                       verify_user; /* AC... or SK... */
+
+    ngx_http_complex_value_t       *identity;
+    ngx_http_complex_value_t       *factor;
+    ngx_http_complex_value_t       *message;
+    ngx_http_complex_value_t       *scope;
+    ngx_array_t                    *details;        /* _detail_t */
+    ngx_array_t                    *hidden_details; /* _detail_t */
+    ngx_array_t                    *logos;          /* _logo_t */
+
+    ngx_msec_t                      timeout;
+    ngx_uint_t                      mode;
+    time_t                          remember;
+
+    ngx_str_t                       cookie_name;
+    ngx_flag_t                      cookie_secure;
+    ngx_uint_t                      cookie_samesite;
+    ngx_str_t                       cookie_domain;
+
+    ngx_str_t                       wait_uri;
+    ngx_uint_t                      fail_open;
+    ngx_msec_t                      poll;
+    ngx_uint_t                      limit_rate;     /* per minute */
+    time_t                          limit_cooldown;
+    ngx_flag_t                      code;
+    ngx_str_t                       callback_url;
+    time_t                          callback_max_age;
+
+    ngx_uint_t                      handler;
+    ngx_str_t                       handler_zone_name;
+    ngx_shm_zone_t                 *handler_zone;
+} ngx_http_push_approval_loc_conf_t;
+
+
+/* the shared zone */
+
+typedef struct {
+    ngx_uint_t                      state;
+    ngx_uint_t                      provider;
+    time_t                          created;
+    time_t                          decided;
+    time_t                          provider_expires;
+    ngx_msec_t                      next_poll;
+    ngx_msec_t                      poll_started;  /* 0: none in flight */
+    unsigned                        poll_failed:1;
+    unsigned                        logged:1;
+    u_char                          code;
+    u_char                          id_len;
+    u_char                          identity_len;
+    u_char                          id[NGX_HTTP_PUSH_APPROVAL_ID_LEN];
+    u_char                          identity[NGX_HTTP_PUSH_APPROVAL_IDENTITY_LEN];
+} ngx_http_push_approval_approval_t;
+
+
+typedef struct {
+    ngx_uint_t                      state;
+    ngx_uint_t                      seq;
+    ngx_msec_t                      started;
+    u_char                          id_len;
+    u_char                          id[NGX_HTTP_PUSH_APPROVAL_ID_LEN];
+} ngx_http_push_approval_pair_t;
+
+
+typedef struct {
+    time_t                          denied;
+    ngx_uint_t                      next;
+    uint32_t                        pushes[NGX_HTTP_PUSH_APPROVAL_MAX_RATE];
+} ngx_http_push_approval_limit_t;
+
+
+typedef struct {
+    u_char                          len;
+    u_char                          sid[NGX_HTTP_PUSH_APPROVAL_ID_LEN];
+} ngx_http_push_approval_factor_t;
+
+
+typedef struct {
+    ngx_rbtree_node_t               node;
+    ngx_queue_t                     queue;
+    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    time_t                          expires;
+    ngx_uint_t                      type;
+    union {
+        ngx_http_push_approval_approval_t  approval;
+        ngx_http_push_approval_pair_t      pair;
+        ngx_http_push_approval_limit_t     limit;
+        ngx_http_push_approval_factor_t    factor;
+    } v;
+} ngx_http_push_approval_node_t;
+
+
+typedef struct {
+    ngx_uint_t                      magic;
+    ngx_rbtree_t                    rbtree;
+    ngx_rbtree_node_t               sentinel;
+    ngx_queue_t                     queue;     /* LRU, most recent first */
+    ngx_atomic_t                    generation;
+    ngx_atomic_t                    seq;
+    ngx_atomic_t                    entries;
+    ngx_atomic_t                    metrics[NGX_HTTP_PUSH_APPROVAL_M_MAX];
+} ngx_http_push_approval_shctx_t;
+
+
+typedef struct {
+    ngx_http_push_approval_shctx_t *sh;
+    ngx_slab_pool_t                *shpool;
+    ngx_str_t                       name;
+} ngx_http_push_approval_zone_ctx_t;
+
+
+/* a provider response, captured from a subrequest */
+
+typedef struct ngx_http_push_approval_call_s  ngx_http_push_approval_call_t;
+
+typedef void (*ngx_http_push_approval_call_done_pt)(ngx_http_request_t *r,
+    ngx_http_push_approval_call_t *call);
+
+struct ngx_http_push_approval_call_s {
+    ngx_uint_t                      op;
+    ngx_uint_t                      status;    /* HTTP status, 0: none */
+    ngx_str_t                       body;
+    size_t                          capacity;
+    unsigned                        truncated:1;
+    unsigned                        done:1;
+    ngx_http_push_approval_call_done_pt  handler;
+    void                           *data;
+    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    ngx_uint_t                      seq;
+    ngx_msec_t                      started;
+};
+
+/* provider operations */
+#define NGX_HTTP_PUSH_APPROVAL_OP_CREATE     1
+#define NGX_HTTP_PUSH_APPROVAL_OP_STATUS     2
+#define NGX_HTTP_PUSH_APPROVAL_OP_FACTORS    3
+#define NGX_HTTP_PUSH_APPROVAL_OP_ENROLL     4
+
+/* what a provider answer means */
+#define NGX_HTTP_PUSH_APPROVAL_R_OK          0
+#define NGX_HTTP_PUSH_APPROVAL_R_NOT_FOUND   1   /* unknown user/entity */
+#define NGX_HTTP_PUSH_APPROVAL_R_ERROR       2
+
+
+typedef struct {
+    ngx_uint_t                      result;
+    ngx_uint_t                      state;      /* decision states */
+    ngx_str_t                       id;         /* approval or factor id */
+    time_t                          expires;
+    ngx_str_t                       error;      /* code/message for logs */
+    ngx_str_t                       token;      /* enrolment */
+} ngx_http_push_approval_answer_t;
+
+
+/* what the approval shows and says: built once per create */
+
+typedef struct {
+    ngx_str_t                       identity;
+    ngx_str_t                       factor;
+    ngx_str_t                       message;
+    ngx_array_t                     details;        /* _param_t */
+    ngx_array_t                     hidden_details; /* _param_t */
+    ngx_uint_t                      code;
+    time_t                          expires;
+} ngx_http_push_approval_request_t;
+
+
+/* provider dialect: one table per provider */
+
+typedef struct {
+    ngx_str_t                       name;
+    ngx_uint_t                      push_metric;
+    ngx_int_t                     (*valid_identity)(ngx_str_t *identity);
+    ngx_int_t                     (*create)(ngx_http_request_t *r,
+                                       ngx_http_push_approval_loc_conf_t *plcf,
+                                       ngx_http_push_approval_request_t *pr,
+                                       ngx_str_t *uri, ngx_str_t *body);
+    ngx_int_t                     (*status)(ngx_http_request_t *r,
+                                       ngx_http_push_approval_loc_conf_t *plcf,
+                                       ngx_str_t *identity, ngx_str_t *id,
+                                       ngx_str_t *uri);
+    ngx_int_t                     (*factors)(ngx_http_request_t *r,
+                                       ngx_http_push_approval_loc_conf_t *plcf,
+                                       ngx_str_t *identity, ngx_str_t *uri);
+    ngx_int_t                     (*enroll)(ngx_http_request_t *r,
+                                       ngx_http_push_approval_loc_conf_t *plcf,
+                                       ngx_str_t *identity, ngx_str_t *uri,
+                                       ngx_str_t *body);
+    void                          (*parse)(ngx_pool_t *pool, ngx_uint_t op,
+                                       ngx_http_push_approval_call_t *call,
+                                       ngx_http_push_approval_answer_t *ans);
+} ngx_http_push_approval_provider_t;
+
+
+/* what the waiting page needs, carried in the signed wait token */
+
+#define NGX_HTTP_PUSH_APPROVAL_WAIT_HASH  16
+
+typedef struct {
+    ngx_str_t                       id;
+    ngx_str_t                       identity;
+    ngx_str_t                       scope;
+    ngx_str_t                       return_uri;
+    ngx_str_t                       message;
+    ngx_str_t                       cookie_name;
+    ngx_str_t                       cookie_domain;
+    time_t                          expires;
+    time_t                          remember;
+    time_t                          created;
+    time_t                          timeout;
+    ngx_uint_t                      code;
+    ngx_uint_t                      provider;
+    ngx_uint_t                      secure;
+    ngx_uint_t                      samesite;
+    u_char                          wait_hash[NGX_HTTP_PUSH_APPROVAL_WAIT_HASH];
+} ngx_http_push_approval_token_t;
+
+
+/* requests of one worker waiting on the same zone entry */
+
+typedef struct {
+    ngx_queue_t                         link;
+    ngx_queue_t                         waiters;
+    ngx_http_push_approval_zone_ctx_t  *zone;
+    u_char                              key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    ngx_uint_t                          type;
+    ngx_atomic_uint_t                   generation;
+    ngx_msec_t                          next_poll;
+    ngx_msec_t                          poll;
+} ngx_http_push_approval_watch_t;
+
+
+/* request context */
+
+typedef struct {
+    ngx_http_request_t             *request;
+    ngx_http_push_approval_loc_conf_t  *conf;
+    ngx_http_push_approval_zone_ctx_t  *zone;
+
+    ngx_str_t                       identity;
+    ngx_str_t                       scope;
+    ngx_str_t                       cookie_name;
+    ngx_str_t                       approval_id;
+    ngx_uint_t                      code;
+
+    u_char                          pair_key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    u_char                          approval_key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    ngx_uint_t                      seq;
+
+    ngx_uint_t                      status;    /* $push_approval_status */
+    ngx_int_t                       rc;        /* final access result */
+    ngx_uint_t                      polls;
+    ngx_msec_t                      poll;      /* interval while waiting */
+    time_t                          started;
+
+    ngx_event_t                     timer;     /* hold timeout */
+    ngx_queue_t                     wait_link; /* in a watch */
+    ngx_http_push_approval_watch_t *watch;
+
+    ngx_http_push_approval_request_t  *pr;     /* the push being made */
+    ngx_http_push_approval_call_t     *call;   /* its create call */
+    ngx_chain_t                       *out;    /* a body of our own */
+    void                              *handler_data;
+
+    unsigned                        done:1;
+    unsigned                        waiting:1;
+    unsigned                        creator:1;
+    unsigned                        held:1;
+    unsigned                        set_cookie:1;
+    unsigned                        poll_failed:1;
+    unsigned                        timed_out:1;
+    unsigned                        poll_now:1;
+    unsigned                        redirect:1;
+} ngx_http_push_approval_ctx_t;
+
+
+extern ngx_module_t  ngx_http_push_approval_module;
+extern ngx_http_push_approval_provider_t  ngx_http_push_approval_verify;
+extern ngx_http_push_approval_provider_t  ngx_http_push_approval_authy;
+extern ngx_http_push_approval_provider_t *ngx_http_push_approval_providers[];
+extern ngx_str_t  ngx_http_push_approval_status_names[];
+
+
+/* ngx_http_push_approval_module.c */
+ngx_http_push_approval_ctx_t *ngx_http_push_approval_get_ctx(
+    ngx_http_request_t *r);
+ngx_http_push_approval_ctx_t *ngx_http_push_approval_create_ctx(
+    ngx_http_request_t *r);
+ngx_str_t *ngx_http_push_approval_secrets(ngx_http_request_t *r,
+    ngx_uint_t *n);
+
+/* ngx_http_push_approval_access.c */
+ngx_int_t ngx_http_push_approval_access_handler(ngx_http_request_t *r);
+void ngx_http_push_approval_release(ngx_http_push_approval_ctx_t *ctx);
+void ngx_http_push_approval_fetch(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+
+/* ngx_http_push_approval_zone.c */
+ngx_int_t ngx_http_push_approval_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+void ngx_http_push_approval_key(u_char *key, ngx_uint_t type,
+    ngx_str_t *a, ngx_str_t *b, ngx_str_t *c);
+ngx_http_push_approval_node_t *ngx_http_push_approval_lookup(
+    ngx_http_push_approval_zone_ctx_t *zone, u_char *key, ngx_uint_t type);
+ngx_http_push_approval_node_t *ngx_http_push_approval_insert(
+    ngx_http_push_approval_zone_ctx_t *zone, u_char *key, ngx_uint_t type,
+    time_t expires);
+void ngx_http_push_approval_delete(ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_http_push_approval_node_t *node);
+void ngx_http_push_approval_touch(ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_http_push_approval_node_t *node);
+void ngx_http_push_approval_changed(ngx_http_push_approval_zone_ctx_t *zone);
+void ngx_http_push_approval_metric(ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_uint_t metric, ngx_atomic_int_t delta);
+ngx_int_t ngx_http_push_approval_decide(
+    ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *id,
+    ngx_uint_t state, ngx_log_t *log);
+ngx_int_t ngx_http_push_approval_replay_add(
+    ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *nonce,
+    ngx_str_t *signature, time_t expires);
+ngx_int_t ngx_http_push_approval_claim_poll(
+    ngx_http_push_approval_zone_ctx_t *zone, u_char *key, ngx_msec_t interval,
+    ngx_msec_t *next);
+void ngx_http_push_approval_denied(ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_http_push_approval_approval_t *ap);
+void ngx_http_push_approval_log_decision(ngx_log_t *log,
+    ngx_http_push_approval_approval_t *ap);
+
+/* ngx_http_push_approval_crypto.c: pure, no nginx run time */
+void ngx_http_push_approval_hmac_sha256(ngx_str_t *key, ngx_str_t *data,
+    u_char *mac);
+ngx_int_t ngx_http_push_approval_mac_equal(u_char *a, u_char *b,
+    size_t len);
+size_t ngx_http_push_approval_base64url_encode(u_char *dst, u_char *src,
+    size_t len);
+ngx_int_t ngx_http_push_approval_base64url_decode(u_char *dst,
+    size_t *dst_len, u_char *src, size_t len);
+size_t ngx_http_push_approval_cookie_value(u_char *dst, ngx_str_t *secret,
+    ngx_str_t *identity, ngx_str_t *scope, time_t expires);
+ngx_int_t ngx_http_push_approval_cookie_check(ngx_str_t *value,
+    ngx_str_t *secrets, ngx_uint_t nsecrets, ngx_str_t *identity,
+    ngx_str_t *scope, time_t now);
+uint32_t ngx_http_push_approval_scope_hash(ngx_str_t *scope);
+
+#define NGX_HTTP_PUSH_APPROVAL_COOKIE_LEN  64
+
+/* ngx_http_push_approval_token.c: pure, on plain buffers */
+size_t ngx_http_push_approval_token_size(ngx_http_push_approval_token_t *t);
+size_t ngx_http_push_approval_token_encode(u_char *dst, u_char *work,
+    ngx_http_push_approval_token_t *t, ngx_str_t *secret);
+ngx_int_t ngx_http_push_approval_token_decode(
+    ngx_http_push_approval_token_t *t, u_char *work, u_char *src, size_t len,
+    ngx_str_t *secrets, ngx_uint_t nsecrets);
+void ngx_http_push_approval_safe_return(ngx_str_t *uri);
+
+/* ngx_http_push_approval_remember.c */
+ngx_int_t ngx_http_push_approval_cookie_name(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *scope,
+    ngx_str_t *name);
+ngx_int_t ngx_http_push_approval_remembered(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+void ngx_http_push_approval_remember_address(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, time_t remember);
+ngx_int_t ngx_http_push_approval_set_cookie(ngx_http_request_t *r,
+    ngx_str_t *name, ngx_str_t *identity, ngx_str_t *scope,
+    time_t remember, ngx_flag_t secure, ngx_uint_t samesite,
+    ngx_str_t *domain);
+
+/* ngx_http_push_approval_call.c: provider calls as subrequests */
+ngx_int_t ngx_http_push_approval_call(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_uint_t op, ngx_uint_t method,
+    ngx_str_t *uri, ngx_str_t *body, ngx_http_push_approval_call_t *call);
+ngx_int_t ngx_http_push_approval_filter_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_push_approval_form_add(ngx_pool_t *pool, ngx_array_t *a,
+    char *name, ngx_str_t *value);
+ngx_int_t ngx_http_push_approval_form_encode(ngx_pool_t *pool,
+    ngx_array_t *params, ngx_str_t *out);
+ngx_int_t ngx_http_push_approval_path(ngx_pool_t *pool,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *out,
+    const char *fmt, ...);
+ngx_int_t ngx_http_push_approval_answer_id(ngx_pool_t *pool,
+    ngx_http_push_approval_answer_t *ans, ngx_str_t *id);
+size_t ngx_http_push_approval_utf8_prefix(ngx_str_t *s, size_t max);
+ngx_int_t ngx_http_push_approval_answer_state(
+    ngx_http_push_approval_answer_t *ans, ngx_str_t *status);
+void ngx_http_push_approval_answer_error(ngx_pool_t *pool,
+    ngx_http_push_approval_answer_t *ans, ngx_uint_t status, ngx_str_t *code,
+    ngx_str_t *message);
+
+/* ngx_http_push_approval_json.c: pure, on plain buffers */
+yajl_val ngx_http_push_approval_json_parse(u_char *data, size_t len);
+ngx_int_t ngx_http_push_approval_json_string(yajl_val root,
+    const char **path, ngx_str_t *out);
+ngx_int_t ngx_http_push_approval_json_true(yajl_val root, const char **path);
+ngx_int_t ngx_http_push_approval_json_push_factor(yajl_val root,
+    ngx_str_t *sid);
+size_t ngx_http_push_approval_json_escape(u_char *dst, ngx_str_t *src,
+    size_t max);
+
+/* ngx_http_push_approval_watch.c: waiting on the zone, per worker */
+ngx_int_t ngx_http_push_approval_watch(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, u_char *key, ngx_uint_t type);
+void ngx_http_push_approval_unwatch(ngx_http_push_approval_ctx_t *ctx);
+void ngx_http_push_approval_kick(void);
+
+/* ngx_http_push_approval_signature.c: pure, on plain buffers */
+ngx_int_t ngx_http_push_approval_form_parse(u_char *data, size_t len,
+    u_char *scratch, ngx_http_push_approval_param_t *params,
+    ngx_uint_t max);
+ngx_int_t ngx_http_push_approval_twilio_sign(ngx_str_t *token,
+    ngx_str_t *url, ngx_http_push_approval_param_t *params, ngx_uint_t n,
+    u_char *sig);
+ngx_int_t ngx_http_push_approval_twilio_check(ngx_str_t *token,
+    ngx_str_t *url, ngx_http_push_approval_param_t *params, ngx_uint_t n,
+    ngx_str_t *body, ngx_str_t *signature);
+ssize_t ngx_http_push_approval_authy_canonical_json(u_char *json, size_t len,
+    u_char *buf, size_t size);
+ssize_t ngx_http_push_approval_authy_canonical_params(
+    ngx_http_push_approval_param_t *params, ngx_uint_t n, u_char *buf,
+    size_t size);
+ngx_int_t ngx_http_push_approval_authy_sign(ngx_str_t *key,
+    ngx_str_t *nonce, ngx_str_t *method, ngx_str_t *url,
+    ngx_str_t *canonical, u_char *sig);
+ngx_int_t ngx_http_push_approval_authy_check(ngx_str_t *key,
+    ngx_str_t *nonce, ngx_str_t *method, ngx_str_t *url,
+    ngx_str_t *canonical, ngx_str_t *signature);
+
+/* ngx_http_push_approval_wait.c */
+ngx_int_t ngx_http_push_approval_build(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+void ngx_http_push_approval_wait_hash(ngx_str_t *value, u_char *hash);
+ngx_int_t ngx_http_push_approval_output(ngx_http_request_t *r,
+    ngx_chain_t *out);
+ngx_int_t ngx_http_push_approval_no_store(ngx_http_request_t *r);
+ngx_uint_t ngx_http_push_approval_wants_redirect(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+ngx_int_t ngx_http_push_approval_redirect(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+
+/* handlers */
+ngx_int_t ngx_http_push_approval_callback_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_push_approval_wait_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_push_approval_metrics_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_push_approval_enroll_handler(ngx_http_request_t *r);
+
+
+#endif /* _NGX_HTTP_PUSH_APPROVAL_H_INCLUDED_ */

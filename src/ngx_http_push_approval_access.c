@@ -1,0 +1,1334 @@
+
+/*
+ * Copyright (C) push approval module developers
+ *
+ * Enforcement in a protected location: the access phase handler, creating
+ * the one shared push for (identity, scope), holding requests on timers
+ * until it is decided, polling its status, and the outcome of each request.
+ */
+
+
+#include "ngx_http_push_approval.h"
+
+
+static ngx_int_t ngx_http_push_approval_start(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+static ngx_int_t ngx_http_push_approval_limit(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+static ngx_int_t ngx_http_push_approval_create(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+static ngx_int_t ngx_http_push_approval_send_create(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+static void ngx_http_push_approval_factors_done(ngx_http_request_t *r,
+    ngx_http_push_approval_call_t *call);
+static void ngx_http_push_approval_create_done(ngx_http_request_t *r,
+    ngx_http_push_approval_call_t *call);
+static void ngx_http_push_approval_created(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_answer_t *ans);
+static void ngx_http_push_approval_fetch_done(ngx_http_request_t *r,
+    ngx_http_push_approval_call_t *call);
+static ngx_int_t ngx_http_push_approval_wait(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+static ngx_int_t ngx_http_push_approval_check_pair(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+static ngx_int_t ngx_http_push_approval_check_approval(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+static void ngx_http_push_approval_hold_handler(ngx_event_t *ev);
+static ngx_int_t ngx_http_push_approval_finish(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_uint_t status, ngx_int_t rc);
+static ngx_int_t ngx_http_push_approval_fail(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, const char *why);
+static ngx_int_t ngx_http_push_approval_approved(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+static void ngx_http_push_approval_resume(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+static ngx_int_t ngx_http_push_approval_retry_after(ngx_http_request_t *r,
+    time_t seconds);
+static ngx_int_t ngx_http_push_approval_result(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_int_t rc);
+
+
+#define NGX_HTTP_PUSH_APPROVAL_WAITING  NGX_AGAIN
+
+
+ngx_int_t
+ngx_http_push_approval_access_handler(ngx_http_request_t *r)
+{
+    ngx_http_push_approval_ctx_t       *ctx;
+    ngx_http_push_approval_provider_t  *provider;
+    ngx_http_push_approval_loc_conf_t  *plcf;
+
+    if (r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
+
+    if (plcf->shm_zone == NULL) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_push_approval_get_ctx(r);
+
+    if (ctx) {
+        if (ctx->done) {
+            return ngx_http_push_approval_result(r, ctx, ctx->rc);
+        }
+
+        return NGX_AGAIN;
+    }
+
+    ctx = ngx_http_push_approval_create_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->conf = plcf;
+    ctx->zone = plcf->shm_zone->data;
+    ctx->poll = plcf->poll;
+
+    if (ngx_http_complex_value(r, plcf->identity, &ctx->identity) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    provider = ngx_http_push_approval_providers[plcf->provider];
+
+    if (ctx->identity.len == 0
+        || provider->valid_identity(&ctx->identity) != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "push approval: no valid identity for the %V provider",
+                      &provider->name);
+
+        return ngx_http_push_approval_finish(r, ctx,
+                                         NGX_HTTP_PUSH_APPROVAL_ST_NO_IDENTITY,
+                                         NGX_HTTP_FORBIDDEN);
+    }
+
+    if (plcf->scope
+        && ngx_http_complex_value(r, plcf->scope, &ctx->scope) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (plcf->remember) {
+        if (ngx_http_push_approval_cookie_name(r, plcf, &ctx->scope,
+                                               &ctx->cookie_name)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (ngx_http_push_approval_remembered(r, ctx) == NGX_OK) {
+            return ngx_http_push_approval_finish(r, ctx,
+                                          NGX_HTTP_PUSH_APPROVAL_ST_REMEMBERED,
+                                          NGX_OK);
+        }
+    }
+
+    return ngx_http_push_approval_result(r, ctx,
+                                         ngx_http_push_approval_start(r, ctx));
+}
+
+
+/* a 401 of push_approval_code carries a JSON body of its own */
+
+static ngx_int_t
+ngx_http_push_approval_result(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_int_t rc)
+{
+    ngx_chain_t  *out;
+
+    if (ctx->out == NULL || rc != NGX_HTTP_UNAUTHORIZED) {
+        return rc;
+    }
+
+    out = ctx->out;
+    ctx->out = NULL;
+
+    ngx_http_finalize_request(r, ngx_http_push_approval_output(r, out));
+
+    return NGX_DONE;
+}
+
+
+/*
+ * joins the pending approval for (identity, scope), or the push being
+ * created for it, or starts a new one
+ */
+
+static ngx_int_t
+ngx_http_push_approval_start(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    ngx_int_t                       rc;
+    ngx_str_t                       id;
+    ngx_http_push_approval_node_t  *pair, *ap;
+
+    if (ctx->conf->remember == 0) {
+        /* each request its own approval, naming that request */
+
+        ngx_shmtx_lock(&ctx->zone->shpool->mutex);
+        rc = ngx_http_push_approval_limit(r, ctx);
+        ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_push_approval_create(r, ctx);
+    }
+
+    ngx_http_push_approval_key(ctx->pair_key, NGX_HTTP_PUSH_APPROVAL_NODE_PAIR,
+                               &ctx->identity, &ctx->scope, NULL);
+
+    ngx_shmtx_lock(&ctx->zone->shpool->mutex);
+
+    pair = ngx_http_push_approval_lookup(ctx->zone, ctx->pair_key,
+                                         NGX_HTTP_PUSH_APPROVAL_NODE_PAIR);
+
+    if (pair && pair->v.pair.state == NGX_HTTP_PUSH_APPROVAL_PAIR_ACTIVE) {
+
+        id.data = pair->v.pair.id;
+        id.len = pair->v.pair.id_len;
+
+        ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL,
+                                   &id, NULL, NULL);
+
+        ap = ngx_http_push_approval_lookup(ctx->zone, key,
+                                          NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL);
+
+        if (ap && ap->v.approval.state == NGX_HTTP_PUSH_APPROVAL_PENDING
+            && (ap->v.approval.provider_expires == 0
+                || ap->v.approval.provider_expires > ngx_time()))
+        {
+            /* one push however many requests: join it */
+
+            ctx->approval_id.data = ngx_pstrdup(r->pool, &id);
+            if (ctx->approval_id.data == NULL) {
+                ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            ctx->approval_id.len = id.len;
+            ctx->code = ap->v.approval.code;
+            ngx_memcpy(ctx->approval_key, key, sizeof(key));
+
+            ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+
+            return ngx_http_push_approval_wait(r, ctx);
+        }
+    }
+
+    if (pair && pair->v.pair.state == NGX_HTTP_PUSH_APPROVAL_PAIR_CREATING
+        && ngx_current_msec - pair->v.pair.started < ctx->conf->timeout)
+    {
+        /* the push is being created by another request: wait for it */
+
+        ctx->seq = pair->v.pair.seq;
+
+        ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+
+        if (ngx_http_push_approval_watch(r, ctx, ctx->pair_key,
+                                         NGX_HTTP_PUSH_APPROVAL_NODE_PAIR)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_push_approval_wait(r, ctx);
+    }
+
+    rc = ngx_http_push_approval_limit(r, ctx);
+
+    if (rc != NGX_OK) {
+        ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+        return rc;
+    }
+
+    if (pair == NULL) {
+        pair = ngx_http_push_approval_insert(ctx->zone, ctx->pair_key,
+                                             NGX_HTTP_PUSH_APPROVAL_NODE_PAIR,
+                                             ngx_time()
+                                             + ctx->conf->timeout / 1000
+                                             + 600);
+        if (pair == NULL) {
+            ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+            return ngx_http_push_approval_fail(r, ctx, "zone is full");
+        }
+    }
+
+    pair->v.pair.state = NGX_HTTP_PUSH_APPROVAL_PAIR_CREATING;
+    pair->v.pair.seq = ++ctx->zone->sh->seq;
+    pair->v.pair.started = ngx_current_msec;
+    pair->v.pair.id_len = 0;
+    pair->expires = ngx_time() + ctx->conf->timeout / 1000 + 600;
+
+    ctx->seq = pair->v.pair.seq;
+
+    ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+
+    return ngx_http_push_approval_create(r, ctx);
+}
+
+
+/*
+ * push_approval_limit, under the zone lock: NGX_OK lets a new push go and
+ * counts it; a failed create counts too
+ */
+
+static ngx_int_t
+ngx_http_push_approval_limit(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    u_char                           key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    time_t                           now, oldest;
+    uint32_t                         t;
+    ngx_uint_t                       i, n;
+    ngx_http_push_approval_node_t   *pn;
+    ngx_http_push_approval_limit_t  *limit;
+
+    now = ngx_time();
+
+    ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
+                               &ctx->identity, NULL, NULL);
+
+    pn = ngx_http_push_approval_lookup(ctx->zone, key,
+                                       NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT);
+    if (pn == NULL) {
+        pn = ngx_http_push_approval_insert(ctx->zone, key,
+                                           NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
+                                           now + 3600);
+        if (pn == NULL) {
+            /* no room to count: fail closed on pushes, not on the zone */
+            return ngx_http_push_approval_fail(r, ctx, "zone is full");
+        }
+    }
+
+    limit = &pn->v.limit;
+
+    if (limit->denied && now < limit->denied + ctx->conf->limit_cooldown) {
+        if (ngx_http_push_approval_retry_after(r, limit->denied
+                                                  + ctx->conf->limit_cooldown
+                                                  - now)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_push_approval_finish(r, ctx,
+                                             NGX_HTTP_PUSH_APPROVAL_ST_DENIED,
+                                             NGX_HTTP_FORBIDDEN);
+    }
+
+    n = 0;
+    oldest = now;
+
+    for (i = 0; i < NGX_HTTP_PUSH_APPROVAL_MAX_RATE; i++) {
+        t = limit->pushes[i];
+
+        if (t && (time_t) t > now - 60) {
+            n++;
+
+            if ((time_t) t < oldest) {
+                oldest = t;
+            }
+        }
+    }
+
+    if (n >= ctx->conf->limit_rate) {
+        if (ngx_http_push_approval_retry_after(r, oldest + 60 - now)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_push_approval_finish(r, ctx,
+                                             NGX_HTTP_PUSH_APPROVAL_ST_LIMITED,
+                                             NGX_HTTP_TOO_MANY_REQUESTS);
+    }
+
+    limit->pushes[limit->next++ % NGX_HTTP_PUSH_APPROVAL_MAX_RATE] =
+                                                              (uint32_t) now;
+    pn->expires = ngx_max(pn->expires, now + 3600);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_create(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    u_char                              key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    ngx_str_t                           uri;
+    ngx_http_push_approval_node_t      *pn;
+    ngx_http_push_approval_call_t      *call;
+    ngx_http_push_approval_provider_t  *provider;
+
+    ctx->creator = 1;
+
+    if (ngx_http_push_approval_build(r, ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    provider = ngx_http_push_approval_providers[ctx->conf->provider];
+
+    if (provider->factors == NULL || ctx->pr->factor.len) {
+        return ngx_http_push_approval_send_create(r, ctx);
+    }
+
+    /* a factor looked up once is kept in the zone */
+
+    ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR,
+                               &ctx->identity, &ctx->conf->verify_service,
+                               NULL);
+
+    ngx_shmtx_lock(&ctx->zone->shpool->mutex);
+
+    pn = ngx_http_push_approval_lookup(ctx->zone, key,
+                                       NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR);
+    if (pn) {
+        ctx->pr->factor.len = pn->v.factor.len;
+        ctx->pr->factor.data = ngx_pnalloc(r->pool, pn->v.factor.len);
+
+        if (ctx->pr->factor.data) {
+            ngx_memcpy(ctx->pr->factor.data, pn->v.factor.sid,
+                       pn->v.factor.len);
+        }
+    }
+
+    ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+
+    if (pn) {
+        if (ctx->pr->factor.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_push_approval_send_create(r, ctx);
+    }
+
+    if (provider->factors(r, ctx->conf, &ctx->identity, &uri) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    call = ngx_pcalloc(r->pool, sizeof(ngx_http_push_approval_call_t));
+    if (call == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    call->handler = ngx_http_push_approval_factors_done;
+    call->data = ctx;
+
+    if (ngx_http_push_approval_call(r, ctx->conf,
+                                    NGX_HTTP_PUSH_APPROVAL_OP_FACTORS,
+                                    NGX_HTTP_GET, &uri, NULL, call)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_push_approval_wait(r, ctx);
+}
+
+
+/* what the push shows: message, details, hidden details, code, expiry */
+
+ngx_int_t
+ngx_http_push_approval_build(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    u_char                             *p;
+    ngx_str_t                          *host, code;
+    ngx_uint_t                          i, k;
+    ngx_array_t                        *lists[2], *confs[2];
+    ngx_http_push_approval_param_t     *param;
+    ngx_http_push_approval_detail_t    *d;
+    ngx_http_push_approval_request_t   *pr;
+    ngx_http_core_srv_conf_t           *cscf;
+    ngx_http_push_approval_loc_conf_t  *plcf;
+
+    plcf = ctx->conf;
+
+    pr = ngx_pcalloc(r->pool, sizeof(ngx_http_push_approval_request_t));
+    if (pr == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->pr = pr;
+
+    pr->identity = ctx->identity;
+    pr->expires = ngx_time() + (time_t) ngx_max(plcf->timeout / 1000, 30);
+
+    if (plcf->factor
+        && ngx_http_complex_value(r, plcf->factor, &pr->factor) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (ngx_array_init(&pr->details, r->pool, 4,
+                       sizeof(ngx_http_push_approval_param_t))
+        != NGX_OK
+        || ngx_array_init(&pr->hidden_details, r->pool, 2,
+                          sizeof(ngx_http_push_approval_param_t))
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
+
+    host = r->headers_in.server.len ? &r->headers_in.server
+                                    : &cscf->server_name;
+
+    if (plcf->message) {
+        if (ngx_http_complex_value(r, plcf->message, &pr->message)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+    } else {
+        /* names host and path; a request-bound approval the request */
+
+        pr->message.len = sizeof("Approve access to ") - 1 + host->len
+                          + r->uri.len + r->method_name.len + 1;
+
+        pr->message.data = ngx_pnalloc(r->pool, pr->message.len);
+        if (pr->message.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (plcf->remember) {
+            p = ngx_sprintf(pr->message.data, "Approve access to %V%V",
+                            host, &r->uri);
+
+        } else {
+            p = ngx_sprintf(pr->message.data, "Approve %V %V%V",
+                            &r->method_name, host, &r->uri);
+        }
+
+        pr->message.len = p - pr->message.data;
+    }
+
+    lists[0] = &pr->details;
+    lists[1] = &pr->hidden_details;
+    confs[0] = plcf->details;
+    confs[1] = plcf->hidden_details;
+
+    for (k = 0; k < 2; k++) {
+        if (confs[k] == NULL) {
+            continue;
+        }
+
+        d = confs[k]->elts;
+
+        for (i = 0; i < confs[k]->nelts; i++) {
+            param = ngx_array_push(lists[k]);
+            if (param == NULL) {
+                return NGX_ERROR;
+            }
+
+            param->name = d[i].label;
+
+            if (ngx_http_complex_value(r, &d[i].value, &param->value)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    if (plcf->remember == 0) {
+        param = ngx_array_push_n(&pr->details, 3);
+        if (param == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_str_set(&param[0].name, "Method");
+        param[0].value = r->method_name;
+        ngx_str_set(&param[1].name, "Host");
+        param[1].value = *host;
+        ngx_str_set(&param[2].name, "URI");
+        param[2].value = r->unparsed_uri;
+    }
+
+    if (plcf->code) {
+        /* two digits, 10 to 99, shown on the waiting page and the phone */
+
+        ctx->code = 10 + (ngx_uint_t) ngx_random() % 90;
+
+        code.data = ngx_pnalloc(r->pool, 2);
+        if (code.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        code.len = ngx_sprintf(code.data, "%ui", ctx->code) - code.data;
+
+        param = ngx_array_push(&pr->details);
+        if (param == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_str_set(&param->name, "Code");
+        param->value = code;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_send_create(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    ngx_str_t                           uri, body;
+    ngx_http_push_approval_call_t      *call;
+    ngx_http_push_approval_provider_t  *provider;
+
+    provider = ngx_http_push_approval_providers[ctx->conf->provider];
+
+    if (provider->create(r, ctx->conf, ctx->pr, &uri, &body) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    call = ngx_pcalloc(r->pool, sizeof(ngx_http_push_approval_call_t));
+    if (call == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    call->handler = ngx_http_push_approval_create_done;
+    call->data = ctx;
+    call->started = ngx_current_msec;
+
+    ctx->call = call;
+
+    if (ngx_http_push_approval_call(r, ctx->conf,
+                                    NGX_HTTP_PUSH_APPROVAL_OP_CREATE,
+                                    NGX_HTTP_POST, &uri, &body, call)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_push_approval_metric(ctx->zone, provider->push_metric, 1);
+
+    return ngx_http_push_approval_wait(r, ctx);
+}
+
+
+static void
+ngx_http_push_approval_factors_done(ngx_http_request_t *r,
+    ngx_http_push_approval_call_t *call)
+{
+    u_char                              key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    ngx_int_t                           rc;
+    ngx_http_push_approval_ctx_t       *ctx;
+    ngx_http_push_approval_node_t      *pn;
+    ngx_http_push_approval_answer_t     ans;
+    ngx_http_push_approval_provider_t  *provider;
+
+    ctx = call->data;
+
+    if (ctx->done) {
+        return;
+    }
+
+    provider = ngx_http_push_approval_providers[ctx->conf->provider];
+    provider->parse(r->pool, NGX_HTTP_PUSH_APPROVAL_OP_FACTORS, call, &ans);
+
+    if (ans.result != NGX_HTTP_PUSH_APPROVAL_R_OK) {
+        ngx_http_push_approval_created(r, ctx, &ans);
+        return;
+    }
+
+    ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR,
+                               &ctx->identity, &ctx->conf->verify_service,
+                               NULL);
+
+    ngx_shmtx_lock(&ctx->zone->shpool->mutex);
+
+    pn = ngx_http_push_approval_lookup(ctx->zone, key,
+                                       NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR);
+    if (pn == NULL) {
+        pn = ngx_http_push_approval_insert(ctx->zone, key,
+                                           NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR,
+                                           ngx_time() + 3600);
+    }
+
+    if (pn) {
+        pn->v.factor.len = (u_char) ans.id.len;
+        ngx_memcpy(pn->v.factor.sid, ans.id.data, ans.id.len);
+    }
+
+    ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+
+    ctx->pr->factor = ans.id;
+
+    rc = ngx_http_push_approval_send_create(r, ctx);
+
+    if (rc != NGX_AGAIN) {
+        ctx->rc = rc;
+        ctx->done = 1;
+        ngx_http_push_approval_resume(r, ctx);
+    }
+}
+
+
+static void
+ngx_http_push_approval_create_done(ngx_http_request_t *r,
+    ngx_http_push_approval_call_t *call)
+{
+    ngx_http_push_approval_ctx_t       *ctx;
+    ngx_http_push_approval_answer_t     ans;
+    ngx_http_push_approval_provider_t  *provider;
+
+    ctx = call->data;
+
+    provider = ngx_http_push_approval_providers[ctx->conf->provider];
+    provider->parse(r->pool, NGX_HTTP_PUSH_APPROVAL_OP_CREATE, call, &ans);
+
+    ngx_http_push_approval_created(r, ctx, &ans);
+}
+
+
+/* the creator's answer: recorded for every waiter, then the creator goes on */
+
+static void
+ngx_http_push_approval_created(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_answer_t *ans)
+{
+    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    ngx_uint_t                      pair_state;
+    ngx_http_push_approval_node_t  *pair, *ap;
+
+    ctx->call = NULL;
+
+    if (ans->result == NGX_HTTP_PUSH_APPROVAL_R_OK) {
+        pair_state = NGX_HTTP_PUSH_APPROVAL_PAIR_ACTIVE;
+
+    } else if (ans->result == NGX_HTTP_PUSH_APPROVAL_R_NOT_FOUND) {
+        pair_state = NGX_HTTP_PUSH_APPROVAL_PAIR_NO_USER;
+
+    } else {
+        pair_state = NGX_HTTP_PUSH_APPROVAL_PAIR_FAILED;
+
+        ngx_http_push_approval_metric(ctx->zone,
+                                      NGX_HTTP_PUSH_APPROVAL_M_PROVIDER_ERRORS,
+                                      1);
+
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "push approval: %V provider failed to create an "
+                      "approval for \"%V\": %V",
+                      &ngx_http_push_approval_providers[ctx->conf->provider]
+                           ->name,
+                      &ctx->identity, &ans->error);
+    }
+
+    ap = NULL;
+
+    ngx_shmtx_lock(&ctx->zone->shpool->mutex);
+
+    if (pair_state == NGX_HTTP_PUSH_APPROVAL_PAIR_ACTIVE) {
+
+        ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL,
+                                   &ans->id, NULL, NULL);
+
+        ap = ngx_http_push_approval_insert(ctx->zone, key,
+                                        NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL,
+                                        ngx_time()
+                                        + ctx->conf->timeout / 1000 + 600);
+        if (ap == NULL) {
+            pair_state = NGX_HTTP_PUSH_APPROVAL_PAIR_FAILED;
+
+        } else {
+            ap->v.approval.state = NGX_HTTP_PUSH_APPROVAL_PENDING;
+            ap->v.approval.provider = ctx->conf->provider;
+            ap->v.approval.created = ngx_time();
+            ap->v.approval.provider_expires = ans->expires ? ans->expires
+                                                           : ctx->pr->expires;
+            ap->v.approval.next_poll = ngx_current_msec + ctx->conf->poll;
+            ap->v.approval.code = (u_char) ctx->code;
+            ap->v.approval.id_len = (u_char) ans->id.len;
+            ngx_memcpy(ap->v.approval.id, ans->id.data, ans->id.len);
+            ap->v.approval.identity_len = (u_char) ctx->identity.len;
+            ngx_memcpy(ap->v.approval.identity, ctx->identity.data,
+                       ctx->identity.len);
+
+            ctx->zone->sh->metrics[NGX_HTTP_PUSH_APPROVAL_M_PENDING]++;
+
+            ngx_memcpy(ctx->approval_key, key, sizeof(key));
+        }
+    }
+
+    if (ctx->conf->remember) {
+        pair = ngx_http_push_approval_lookup(ctx->zone, ctx->pair_key,
+                                             NGX_HTTP_PUSH_APPROVAL_NODE_PAIR);
+
+        if (pair && pair->v.pair.seq == ctx->seq) {
+            pair->v.pair.state = pair_state;
+
+            if (ap) {
+                pair->v.pair.id_len = (u_char) ans->id.len;
+                ngx_memcpy(pair->v.pair.id, ans->id.data, ans->id.len);
+            }
+        }
+    }
+
+    ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+
+    ngx_http_push_approval_changed(ctx->zone);
+
+    if (ctx->done) {
+        /* the creator is finished already (timed out): nothing to resume */
+        return;
+    }
+
+    switch (pair_state) {
+
+    case NGX_HTTP_PUSH_APPROVAL_PAIR_ACTIVE:
+        ctx->approval_id = ans->id;
+        ctx->rc = ngx_http_push_approval_wait(r, ctx);
+        break;
+
+    case NGX_HTTP_PUSH_APPROVAL_PAIR_NO_USER:
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "push approval: the provider knows no push device "
+                      "for \"%V\"", &ctx->identity);
+
+        ctx->rc = ngx_http_push_approval_finish(r, ctx,
+                                         NGX_HTTP_PUSH_APPROVAL_ST_NO_IDENTITY,
+                                         NGX_HTTP_FORBIDDEN);
+        break;
+
+    default:
+        ctx->rc = ngx_http_push_approval_fail(r, ctx,
+                                              "the provider call failed");
+        break;
+    }
+
+    if (ctx->rc != NGX_AGAIN) {
+        ctx->done = 1;
+        ngx_http_push_approval_resume(r, ctx);
+    }
+}
+
+
+/* one status fetch, claimed in the zone by the watch */
+
+void
+ngx_http_push_approval_fetch(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    ngx_str_t                           uri;
+    ngx_http_push_approval_call_t      *call;
+    ngx_http_push_approval_provider_t  *provider;
+
+    provider = ngx_http_push_approval_providers[ctx->conf->provider];
+
+    call = ngx_pcalloc(r->pool, sizeof(ngx_http_push_approval_call_t));
+    if (call == NULL) {
+        return;
+    }
+
+    call->handler = ngx_http_push_approval_fetch_done;
+    call->data = ctx->zone;
+    ngx_memcpy(call->key, ctx->approval_key, NGX_HTTP_PUSH_APPROVAL_KEY_LEN);
+    call->seq = ctx->conf->provider;
+
+    if (provider->status(r, ctx->conf, &ctx->identity, &ctx->approval_id,
+                         &uri)
+        != NGX_OK
+        || ngx_http_push_approval_call(r, ctx->conf,
+                                       NGX_HTTP_PUSH_APPROVAL_OP_STATUS,
+                                       NGX_HTTP_GET, &uri, NULL, call)
+           != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "push approval: cannot start a status poll");
+        return;
+    }
+
+    ngx_http_push_approval_metric(ctx->zone, NGX_HTTP_PUSH_APPROVAL_M_POLLS,
+                                  1);
+}
+
+
+static void
+ngx_http_push_approval_fetch_done(ngx_http_request_t *r,
+    ngx_http_push_approval_call_t *call)
+{
+    ngx_uint_t                          decided;
+    ngx_http_push_approval_node_t      *ap;
+    ngx_http_push_approval_answer_t     ans;
+    ngx_http_push_approval_zone_ctx_t  *zone;
+    ngx_http_push_approval_approval_t   copy;
+    ngx_http_push_approval_provider_t  *provider;
+
+    zone = call->data;
+
+    provider = ngx_http_push_approval_providers[call->seq];
+    provider->parse(r->pool, NGX_HTTP_PUSH_APPROVAL_OP_STATUS, call, &ans);
+
+    if (ans.result != NGX_HTTP_PUSH_APPROVAL_R_OK) {
+        ngx_http_push_approval_metric(zone,
+                                      NGX_HTTP_PUSH_APPROVAL_M_PROVIDER_ERRORS,
+                                      1);
+
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "push approval: %V status poll failed: %V",
+                      &provider->name, &ans.error);
+    }
+
+    decided = 0;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    ap = ngx_http_push_approval_lookup(zone, call->key,
+                                       NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL);
+
+    if (ap) {
+        ap->v.approval.poll_started = 0;
+        ap->v.approval.poll_failed =
+                              (ans.result != NGX_HTTP_PUSH_APPROVAL_R_OK);
+
+        if (ans.result == NGX_HTTP_PUSH_APPROVAL_R_OK
+            && ans.state != NGX_HTTP_PUSH_APPROVAL_PENDING
+            && ap->v.approval.state == NGX_HTTP_PUSH_APPROVAL_PENDING)
+        {
+            /* decisions are final: only a pending approval changes */
+
+            ap->v.approval.state = ans.state;
+            ap->v.approval.decided = ngx_time();
+            ap->v.approval.logged = 1;
+            zone->sh->metrics[NGX_HTTP_PUSH_APPROVAL_M_PENDING]--;
+            copy = ap->v.approval;
+            decided = 1;
+        }
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    if (decided) {
+        if (copy.state == NGX_HTTP_PUSH_APPROVAL_DENIED) {
+            ngx_http_push_approval_denied(zone, &copy);
+        }
+
+        ngx_http_push_approval_log_decision(r->connection->log, &copy);
+        ngx_http_push_approval_changed(zone);
+    }
+}
+
+
+/*
+ * waits for the creation or the decision; NGX_AGAIN while waiting, or the
+ * final code
+ */
+
+static ngx_int_t
+ngx_http_push_approval_wait(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+
+    if (ctx->approval_id.len) {
+
+        if (ctx->watch == NULL
+            || ctx->watch->type != NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL)
+        {
+            rc = ngx_http_push_approval_check_approval(r, ctx);
+            if (rc != NGX_AGAIN) {
+                return rc;
+            }
+
+            if (ngx_http_push_approval_wants_redirect(r, ctx)) {
+                return ngx_http_push_approval_redirect(r, ctx);
+            }
+
+            if (ngx_http_push_approval_watch(r, ctx, ctx->approval_key,
+                                        NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL)
+                != NGX_OK)
+            {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+        }
+    }
+
+    if (ctx->held) {
+        return NGX_AGAIN;
+    }
+
+    /* parked on a timer: no thread, no busy loop */
+
+    ctx->held = 1;
+
+    ctx->timer.handler = ngx_http_push_approval_hold_handler;
+    ctx->timer.data = r;
+    ctx->timer.log = r->connection->log;
+
+    ngx_add_timer(&ctx->timer, ctx->conf->timeout);
+
+    r->read_event_handler = ngx_http_test_reading;
+    r->write_event_handler = ngx_http_request_empty_handler;
+
+    ngx_http_push_approval_metric(ctx->zone, NGX_HTTP_PUSH_APPROVAL_M_HELD, 1);
+
+    return NGX_AGAIN;
+}
+
+
+static void
+ngx_http_push_approval_hold_handler(ngx_event_t *ev)
+{
+    ngx_int_t                      rc;
+    ngx_connection_t              *c;
+    ngx_http_request_t            *r;
+    ngx_http_push_approval_ctx_t  *ctx;
+
+    r = ev->data;
+    c = r->connection;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
+
+    if (ctx == NULL || ctx->done) {
+        return;
+    }
+
+    ngx_http_set_log_request(c->log, r);
+
+    if (ev->timedout) {
+        ev->timedout = 0;
+        ctx->timed_out = 1;
+    }
+
+    if (ctx->poll_now) {
+        ctx->poll_now = 0;
+
+        if (!ctx->timed_out && ctx->approval_id.len) {
+            ngx_http_push_approval_fetch(r, ctx);
+            ngx_http_run_posted_requests(c);
+            return;
+        }
+    }
+
+    if (ctx->call) {
+        /* the creator: its own answer, or the provider is too slow */
+
+        if (!ctx->timed_out) {
+            return;
+        }
+
+        rc = ngx_http_push_approval_fail(r, ctx,
+                                         "the provider did not answer in "
+                                         "time");
+
+    } else if (ctx->approval_id.len) {
+        rc = ngx_http_push_approval_check_approval(r, ctx);
+
+        if (rc == NGX_AGAIN && ctx->timed_out) {
+            rc = ctx->poll_failed
+                 ? ngx_http_push_approval_fail(r, ctx,
+                                               "the status poll failed")
+                 : ngx_http_push_approval_finish(r, ctx,
+                                            NGX_HTTP_PUSH_APPROVAL_ST_TIMEOUT,
+                                            NGX_HTTP_FORBIDDEN);
+        }
+
+    } else {
+        rc = ngx_http_push_approval_check_pair(r, ctx);
+
+        if (rc == NGX_AGAIN && ctx->timed_out) {
+            rc = ngx_http_push_approval_fail(r, ctx,
+                                             "the provider did not answer "
+                                             "in time");
+        }
+    }
+
+    if (rc == NGX_AGAIN) {
+        return;
+    }
+
+    ctx->rc = rc;
+    ctx->done = 1;
+
+    ngx_http_push_approval_resume(r, ctx);
+    ngx_http_run_posted_requests(c);
+}
+
+
+/* a waiter on a push being created by another request */
+
+static ngx_int_t
+ngx_http_push_approval_check_pair(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    ngx_str_t                       id;
+    ngx_uint_t                      state;
+    ngx_http_push_approval_node_t  *pair;
+
+    ngx_shmtx_lock(&ctx->zone->shpool->mutex);
+
+    pair = ngx_http_push_approval_lookup(ctx->zone, ctx->pair_key,
+                                         NGX_HTTP_PUSH_APPROVAL_NODE_PAIR);
+
+    if (pair == NULL || pair->v.pair.seq != ctx->seq) {
+        ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+        return ngx_http_push_approval_fail(r, ctx, "the push was lost");
+    }
+
+    state = pair->v.pair.state;
+
+    if (state == NGX_HTTP_PUSH_APPROVAL_PAIR_CREATING
+        && ngx_current_msec - pair->v.pair.started >= ctx->conf->timeout)
+    {
+        /* its creator went away */
+        pair->v.pair.state = NGX_HTTP_PUSH_APPROVAL_PAIR_FAILED;
+        state = NGX_HTTP_PUSH_APPROVAL_PAIR_FAILED;
+    }
+
+    if (state == NGX_HTTP_PUSH_APPROVAL_PAIR_ACTIVE) {
+        id.len = pair->v.pair.id_len;
+        id.data = ngx_pnalloc(r->pool, id.len);
+
+        if (id.data) {
+            ngx_memcpy(id.data, pair->v.pair.id, id.len);
+        }
+    }
+
+    ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+
+    switch (state) {
+
+    case NGX_HTTP_PUSH_APPROVAL_PAIR_CREATING:
+        return NGX_AGAIN;
+
+    case NGX_HTTP_PUSH_APPROVAL_PAIR_ACTIVE:
+        if (id.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ctx->approval_id = id;
+
+        ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL,
+                                   &id, NULL, NULL);
+        ngx_memcpy(ctx->approval_key, key, sizeof(key));
+
+        return ngx_http_push_approval_wait(r, ctx);
+
+    case NGX_HTTP_PUSH_APPROVAL_PAIR_NO_USER:
+        return ngx_http_push_approval_finish(r, ctx,
+                                         NGX_HTTP_PUSH_APPROVAL_ST_NO_IDENTITY,
+                                         NGX_HTTP_FORBIDDEN);
+
+    default:
+        /* a failed create is not retried for the requests waiting on it */
+        return ngx_http_push_approval_fail(r, ctx,
+                                           "the provider call failed");
+    }
+}
+
+
+/* a waiter on a created approval: its decision, if any */
+
+static ngx_int_t
+ngx_http_push_approval_check_approval(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    ngx_uint_t                          state, decided;
+    ngx_http_push_approval_node_t      *ap;
+    ngx_http_push_approval_approval_t   copy;
+
+    decided = 0;
+
+    ngx_shmtx_lock(&ctx->zone->shpool->mutex);
+
+    ap = ngx_http_push_approval_lookup(ctx->zone, ctx->approval_key,
+                                       NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL);
+
+    if (ap == NULL) {
+        ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+        return ngx_http_push_approval_fail(r, ctx, "the approval was lost");
+    }
+
+    if (ap->v.approval.state == NGX_HTTP_PUSH_APPROVAL_PENDING
+        && ap->v.approval.provider_expires
+        && ap->v.approval.provider_expires <= ngx_time())
+    {
+        /* there is no expiry callback: the expiration date tells */
+
+        ap->v.approval.state = NGX_HTTP_PUSH_APPROVAL_EXPIRED;
+        ap->v.approval.decided = ngx_time();
+        ctx->zone->sh->metrics[NGX_HTTP_PUSH_APPROVAL_M_PENDING]--;
+        copy = ap->v.approval;
+        decided = 1;
+    }
+
+    state = ap->v.approval.state;
+    ctx->poll_failed = ap->v.approval.poll_failed;
+    ctx->code = ap->v.approval.code;
+
+    ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+
+    if (decided) {
+        ngx_http_push_approval_log_decision(r->connection->log, &copy);
+        ngx_http_push_approval_changed(ctx->zone);
+    }
+
+    switch (state) {
+
+    case NGX_HTTP_PUSH_APPROVAL_APPROVED:
+        return ngx_http_push_approval_approved(r, ctx);
+
+    case NGX_HTTP_PUSH_APPROVAL_DENIED:
+        return ngx_http_push_approval_finish(r, ctx,
+                                             NGX_HTTP_PUSH_APPROVAL_ST_DENIED,
+                                             NGX_HTTP_FORBIDDEN);
+
+    case NGX_HTTP_PUSH_APPROVAL_EXPIRED:
+        return ngx_http_push_approval_finish(r, ctx,
+                                             NGX_HTTP_PUSH_APPROVAL_ST_EXPIRED,
+                                             NGX_HTTP_FORBIDDEN);
+
+    default:
+        return NGX_AGAIN;
+    }
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_approved(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    ngx_http_push_approval_loc_conf_t  *plcf;
+
+    plcf = ctx->conf;
+
+    if (plcf->remember) {
+        if (ngx_http_push_approval_set_cookie(r, &ctx->cookie_name,
+                                              &ctx->identity, &ctx->scope,
+                                              plcf->remember,
+                                              plcf->cookie_secure,
+                                              plcf->cookie_samesite,
+                                              &plcf->cookie_domain)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_http_push_approval_remember_address(r, ctx, plcf->remember);
+    }
+
+    return ngx_http_push_approval_finish(r, ctx,
+                                         NGX_HTTP_PUSH_APPROVAL_ST_APPROVED,
+                                         NGX_OK);
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_finish(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_uint_t status, ngx_int_t rc)
+{
+    ctx->status = status;
+    ctx->rc = rc;
+    ctx->done = 1;
+
+    ngx_http_push_approval_metric(ctx->zone,
+                                  NGX_HTTP_PUSH_APPROVAL_M_REQUESTS + status,
+                                  1);
+
+    return rc;
+}
+
+
+/* push_approval_fail: closed answers 503, open lets the request pass */
+
+static ngx_int_t
+ngx_http_push_approval_fail(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, const char *why)
+{
+    if (ctx->conf->fail_open) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "push approval: %s, failing open for \"%V\"", why,
+                      &ctx->identity);
+
+        return ngx_http_push_approval_finish(r, ctx,
+                                           NGX_HTTP_PUSH_APPROVAL_ST_FAIL_OPEN,
+                                           NGX_OK);
+    }
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "push approval: %s, failing closed for \"%V\"", why,
+                  &ctx->identity);
+
+    return ngx_http_push_approval_finish(r, ctx,
+                                         NGX_HTTP_PUSH_APPROVAL_ST_ERROR,
+                                         NGX_HTTP_SERVICE_UNAVAILABLE);
+}
+
+
+/* the request goes on through its phases with the outcome in its context */
+
+static void
+ngx_http_push_approval_resume(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    ngx_http_push_approval_release(ctx);
+
+    r->read_event_handler = ngx_http_block_reading;
+    r->write_event_handler = ngx_http_core_run_phases;
+
+    ngx_http_core_run_phases(r);
+}
+
+
+/* frees what a waiting request holds: its watch, its timer, its gauge */
+
+void
+ngx_http_push_approval_release(ngx_http_push_approval_ctx_t *ctx)
+{
+    ngx_http_push_approval_unwatch(ctx);
+
+    if (ctx->timer.timer_set) {
+        ngx_del_timer(&ctx->timer);
+    }
+
+    if (ctx->timer.posted) {
+        ngx_delete_posted_event(&ctx->timer);
+    }
+
+    if (ctx->held) {
+        ctx->held = 0;
+        ngx_http_push_approval_metric(ctx->zone,
+                                      NGX_HTTP_PUSH_APPROVAL_M_HELD, -1);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_retry_after(ngx_http_request_t *r, time_t seconds)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->value.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
+    if (h->value.data == NULL) {
+        h->hash = 0;
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Retry-After");
+    h->value.len = ngx_sprintf(h->value.data, "%T", ngx_max(seconds, 1))
+                   - h->value.data;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return NGX_OK;
+}

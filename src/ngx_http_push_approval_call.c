@@ -1,0 +1,572 @@
+
+/*
+ * Copyright (C) push approval module developers
+ *
+ * Provider calls as background subrequests to the operator's internal
+ * provider location.  A call carries its own method, form body and header
+ * list, so none of the client's headers reaches the provider; its response
+ * is captured in memory by this module's header and body filters.
+ */
+
+
+#include "ngx_http_push_approval.h"
+
+
+#define NGX_HTTP_PUSH_APPROVAL_BODY_MAX  65536
+
+
+static ngx_int_t ngx_http_push_approval_call_done(ngx_http_request_t *r,
+    void *data, ngx_int_t rc);
+static ngx_int_t ngx_http_push_approval_add_header(ngx_http_request_t *sr,
+    char *name, ngx_str_t *value);
+static ngx_int_t ngx_http_push_approval_header_filter(ngx_http_request_t *r);
+static ngx_int_t ngx_http_push_approval_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+
+
+ngx_int_t
+ngx_http_push_approval_call(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_uint_t op, ngx_uint_t method,
+    ngx_str_t *uri, ngx_str_t *body, ngx_http_push_approval_call_t *call)
+{
+    ngx_buf_t                   *b;
+    ngx_str_t                    value;
+    ngx_chain_t                 *cl;
+    ngx_http_request_t          *sr;
+    ngx_http_request_body_t     *rb;
+    ngx_http_post_subrequest_t  *ps;
+
+    ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
+    if (ps == NULL) {
+        return NGX_ERROR;
+    }
+
+    ps->handler = ngx_http_push_approval_call_done;
+    ps->data = call;
+
+    call->op = op;
+    call->status = 0;
+    call->done = 0;
+    call->truncated = 0;
+    call->capacity = 0;
+    ngx_str_null(&call->body);
+
+    if (ngx_http_subrequest(r, uri, NULL, &sr, ps,
+                            NGX_HTTP_SUBREQUEST_BACKGROUND)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_http_set_ctx(sr, call, ngx_http_push_approval_module);
+
+    /* a header list of its own: nothing of the client's is forwarded */
+
+    ngx_memzero(&sr->headers_in, sizeof(ngx_http_headers_in_t));
+
+    if (ngx_list_init(&sr->headers_in.headers, r->pool, 4,
+                      sizeof(ngx_table_elt_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+#if (nginx_version < 1023000)
+    if (ngx_array_init(&sr->headers_in.cookies, r->pool, 1,
+                       sizeof(ngx_table_elt_t *))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+#endif
+
+    sr->headers_in.content_length_n = -1;
+    sr->headers_in.keep_alive_n = -1;
+
+    if (plcf->provider == NGX_HTTP_PUSH_APPROVAL_AUTHY) {
+        if (ngx_http_push_approval_add_header(sr, "X-Authy-API-Key",
+                                              &plcf->api_key)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+    } else if (ngx_http_push_approval_add_header(sr, "Authorization",
+                                                 &plcf->basic_auth)
+               != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_str_set(&value, "application/json");
+
+    if (ngx_http_push_approval_add_header(sr, "Accept", &value) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (method == NGX_HTTP_GET) {
+        sr->method = NGX_HTTP_GET;
+        ngx_str_set(&sr->method_name, "GET");
+        sr->request_body = NULL;
+        return NGX_OK;
+    }
+
+    sr->method = NGX_HTTP_POST;
+    ngx_str_set(&sr->method_name, "POST");
+
+    ngx_str_set(&value, "application/x-www-form-urlencoded");
+
+    if (ngx_http_push_approval_add_header(sr, "Content-Type", &value)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    /* the proxy module sends Content-Length from content_length_n */
+    sr->headers_in.content_length_n = body->len;
+
+    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
+    if (rb == NULL) {
+        return NGX_ERROR;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = body->data;
+    b->last = body->data + body->len;
+    b->start = b->pos;
+    b->end = b->last;
+    b->memory = 1;
+    b->last_buf = 1;
+
+    cl = ngx_alloc_chain_link(r->pool);
+    if (cl == NULL) {
+        return NGX_ERROR;
+    }
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    rb->bufs = cl;
+    rb->buf = b;
+
+    sr->request_body = rb;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_add_header(ngx_http_request_t *sr, char *name,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&sr->headers_in.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->key.data = (u_char *) name;
+    h->key.len = ngx_strlen(name);
+    h->value = *value;
+    h->lowcase_key = ngx_pnalloc(sr->pool, h->key.len);
+    if (h->lowcase_key == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_strlow(h->lowcase_key, h->key.data, h->key.len);
+    h->hash = ngx_hash_key(h->lowcase_key, h->key.len);
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    if (h->key.len == sizeof("Content-Type") - 1
+        && ngx_strncmp(h->lowcase_key, "content-type", h->key.len) == 0)
+    {
+        sr->headers_in.content_type = h;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_call_done(ngx_http_request_t *sr, void *data,
+    ngx_int_t rc)
+{
+    ngx_http_push_approval_call_t *call = data;
+
+    if (call->done) {
+        return rc;
+    }
+
+    call->done = 1;
+
+    if (rc == NGX_ERROR || rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        /* nginx's own error: the provider could not be reached */
+        if (call->status == 0 || call->body.len == 0) {
+            call->status = (rc == NGX_ERROR) ? 0 : (ngx_uint_t) rc;
+        }
+
+    } else if (call->status == 0) {
+        call->status = sr->headers_out.status;
+    }
+
+    if (call->body.data == NULL) {
+        call->body.data = (u_char *) "";
+
+    } else {
+        /* JSON parsers get a terminated string */
+        call->body.data[call->body.len] = '\0';
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, sr->connection->log, 0,
+                   "push approval call done: status %ui, %uz bytes",
+                   call->status, call->body.len);
+
+    call->handler(sr->parent, call);
+
+    return rc;
+}
+
+
+ngx_int_t
+ngx_http_push_approval_filter_init(ngx_conf_t *cf)
+{
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_push_approval_header_filter;
+
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_push_approval_body_filter;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_header_filter(ngx_http_request_t *r)
+{
+    ngx_http_push_approval_call_t  *call;
+
+    if (r == r->main) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    call = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
+
+    if (call == NULL) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    call->status = r->headers_out.status;
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+/* keeps a provider's answer in memory and lets nothing of it go further */
+
+static ngx_int_t
+ngx_http_push_approval_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    u_char                         *p;
+    size_t                          n, size;
+    ngx_buf_t                      *b;
+    ngx_chain_t                    *cl;
+    ngx_http_push_approval_call_t  *call;
+
+    if (r == r->main) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    call = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
+
+    if (call == NULL) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    for (cl = in; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (b->in_file && !ngx_buf_in_memory(b)) {
+            call->truncated = 1;
+            b->file_pos = b->file_last;
+            continue;
+        }
+
+        n = b->last - b->pos;
+
+        if (n == 0) {
+            continue;
+        }
+
+        if (call->body.len + n > NGX_HTTP_PUSH_APPROVAL_BODY_MAX) {
+            call->truncated = 1;
+            n = NGX_HTTP_PUSH_APPROVAL_BODY_MAX - call->body.len;
+        }
+
+        if (call->body.len + n + 1 > call->capacity) {
+            /* most answers fit in a page; grow by doubling to the cap */
+
+            size = ngx_max(call->capacity * 2, 4096);
+
+            while (size < call->body.len + n + 1) {
+                size *= 2;
+            }
+
+            size = ngx_min(size, NGX_HTTP_PUSH_APPROVAL_BODY_MAX + 1);
+
+            p = ngx_pnalloc(r->pool, size);
+            if (p == NULL) {
+                return NGX_ERROR;
+            }
+
+            if (call->body.len) {
+                ngx_memcpy(p, call->body.data, call->body.len);
+            }
+
+            call->body.data = p;
+            call->capacity = size;
+        }
+
+        ngx_memcpy(call->body.data + call->body.len, b->pos, n);
+        call->body.len += n;
+
+        b->pos = b->last;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_push_approval_form_add(ngx_pool_t *pool, ngx_array_t *a, char *name,
+    ngx_str_t *value)
+{
+    ngx_http_push_approval_param_t  *p;
+
+    p = ngx_array_push(a);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    p->name.data = (u_char *) name;
+    p->name.len = ngx_strlen(name);
+    p->value = *value;
+
+    return NGX_OK;
+}
+
+
+static u_char *
+ngx_http_push_approval_form_escape(u_char *dst, ngx_str_t *s)
+{
+    u_char         c;
+    size_t         i;
+    static u_char  hex[] = "0123456789ABCDEF";
+
+    for (i = 0; i < s->len; i++) {
+        c = s->data[i];
+
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+            || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'
+            || c == '~')
+        {
+            *dst++ = c;
+            continue;
+        }
+
+        *dst++ = '%';
+        *dst++ = hex[c >> 4];
+        *dst++ = hex[c & 0xf];
+    }
+
+    return dst;
+}
+
+
+ngx_int_t
+ngx_http_push_approval_form_encode(ngx_pool_t *pool, ngx_array_t *params,
+    ngx_str_t *out)
+{
+    u_char                          *p;
+    size_t                           len;
+    ngx_uint_t                       i;
+    ngx_http_push_approval_param_t  *param;
+
+    param = params->elts;
+    len = 0;
+
+    for (i = 0; i < params->nelts; i++) {
+        len += 3 * param[i].name.len + 3 * param[i].value.len + 2;
+    }
+
+    p = ngx_pnalloc(pool, len + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    out->data = p;
+
+    for (i = 0; i < params->nelts; i++) {
+        if (i) {
+            *p++ = '&';
+        }
+
+        p = ngx_http_push_approval_form_escape(p, &param[i].name);
+        *p++ = '=';
+        p = ngx_http_push_approval_form_escape(p, &param[i].value);
+    }
+
+    out->len = p - out->data;
+
+    return NGX_OK;
+}
+
+
+/* the operator's provider location joined to a provider path by one "/" */
+
+ngx_int_t
+ngx_http_push_approval_path(ngx_pool_t *pool,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *out,
+    const char *fmt, ...)
+{
+    u_char   *p, buf[512];
+    va_list   args;
+
+    va_start(args, fmt);
+    p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
+    va_end(args);
+
+    if (p == buf + sizeof(buf)) {
+        return NGX_ERROR;
+    }
+
+    out->len = plcf->api.len + 1 + (p - buf);
+    out->data = ngx_pnalloc(pool, out->len);
+    if (out->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(out->data, plcf->api.data, plcf->api.len);
+    *p++ = '/';
+    ngx_memcpy(p, buf, out->len - plcf->api.len - 1);
+
+    return NGX_OK;
+}
+
+
+/* an id goes into provider paths and the zone: keep it plain */
+
+ngx_int_t
+ngx_http_push_approval_answer_id(ngx_pool_t *pool,
+    ngx_http_push_approval_answer_t *ans, ngx_str_t *id)
+{
+    u_char  *p;
+
+    if (id->len == 0 || id->len > NGX_HTTP_PUSH_APPROVAL_ID_LEN) {
+        ngx_str_set(&ans->error, "invalid id in the answer");
+        return NGX_ERROR;
+    }
+
+    for (p = id->data; p < id->data + id->len; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+              || (*p >= '0' && *p <= '9') || *p == '-'))
+        {
+            ngx_str_set(&ans->error, "invalid id in the answer");
+            return NGX_ERROR;
+        }
+    }
+
+    ans->id.data = ngx_pstrdup(pool, id);
+    if (ans->id.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ans->id.len = id->len;
+
+    return NGX_OK;
+}
+
+
+/* the length in bytes of the first max characters of UTF-8 text */
+
+size_t
+ngx_http_push_approval_utf8_prefix(ngx_str_t *s, size_t max)
+{
+    size_t  i, chars;
+
+    chars = 0;
+
+    for (i = 0; i < s->len; i++) {
+        if ((s->data[i] & 0xc0) != 0x80 && ++chars > max) {
+            break;
+        }
+    }
+
+    return i;
+}
+
+
+ngx_int_t
+ngx_http_push_approval_answer_state(ngx_http_push_approval_answer_t *ans,
+    ngx_str_t *status)
+{
+    ngx_uint_t  i;
+
+    static ngx_str_t  states[] = {
+        ngx_string("pending"),
+        ngx_string("approved"),
+        ngx_string("denied"),
+        ngx_string("expired")
+    };
+
+    for (i = 0; i < sizeof(states) / sizeof(ngx_str_t); i++) {
+        if (status->len == states[i].len
+            && ngx_strncmp(status->data, states[i].data, status->len) == 0)
+        {
+            /* indexes are the decision states */
+            ans->state = i;
+            return NGX_OK;
+        }
+    }
+
+    ngx_str_set(&ans->error, "unknown status in the answer");
+
+    return NGX_ERROR;
+}
+
+
+/* the provider's code and message, cut short, for the error log */
+
+void
+ngx_http_push_approval_answer_error(ngx_pool_t *pool,
+    ngx_http_push_approval_answer_t *ans, ngx_uint_t status, ngx_str_t *code,
+    ngx_str_t *message)
+{
+    u_char  *p;
+    size_t   code_len, message_len;
+
+    code_len = ngx_min(code->len, 16);
+    message_len = ngx_min(message->len, 200);
+
+    p = ngx_pnalloc(pool, 64 + code_len + message_len);
+    if (p == NULL) {
+        ngx_str_set(&ans->error, "provider error");
+        return;
+    }
+
+    ans->error.data = p;
+    ans->error.len = ngx_sprintf(p, "HTTP %ui, code %*s: %*s", status,
+                                 code_len, code->data, message_len,
+                                 message->data)
+                     - p;
+}

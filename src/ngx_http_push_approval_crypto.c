@@ -1,0 +1,318 @@
+
+/*
+ * Copyright (C) push approval module developers
+ *
+ * MACs, base64url and the remember cookie value.  Pure functions over plain
+ * buffers: they need no running nginx, so unit tests and fuzzers call them
+ * directly.
+ *
+ * A cookie value is "EXPIRES.MAC": EXPIRES in decimal unix time, MAC the
+ * base64url HMAC-SHA256, under a secret, of the identity, a digest of the
+ * scope and EXPIRES.
+ */
+
+
+#include "ngx_http_push_approval.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+
+#define NGX_HTTP_PUSH_APPROVAL_MAC_LEN  32
+
+
+static size_t ngx_http_push_approval_cookie_mac(u_char *mac,
+    ngx_str_t *secret, ngx_str_t *identity, ngx_str_t *scope,
+    u_char *expires, size_t expires_len);
+
+
+void
+ngx_http_push_approval_hmac_sha256(ngx_str_t *key, ngx_str_t *data,
+    u_char *mac)
+{
+    unsigned int  len;
+
+    len = NGX_HTTP_PUSH_APPROVAL_MAC_LEN;
+
+    if (HMAC(EVP_sha256(), key->data, (int) key->len, data->data, data->len,
+             mac, &len)
+        == NULL)
+    {
+        /* a MAC that matches nothing: fail closed */
+        ngx_memset(mac, 0, NGX_HTTP_PUSH_APPROVAL_MAC_LEN);
+        mac[0] = 1;
+    }
+}
+
+
+ngx_int_t
+ngx_http_push_approval_mac_equal(u_char *a, u_char *b, size_t len)
+{
+    return CRYPTO_memcmp(a, b, len) == 0 ? NGX_OK : NGX_DECLINED;
+}
+
+
+size_t
+ngx_http_push_approval_base64url_encode(u_char *dst, u_char *src, size_t len)
+{
+    u_char         *d;
+    uint32_t        v;
+    static u_char   alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+    d = dst;
+
+    while (len >= 3) {
+        v = (src[0] << 16) | (src[1] << 8) | src[2];
+        *d++ = alphabet[(v >> 18) & 0x3f];
+        *d++ = alphabet[(v >> 12) & 0x3f];
+        *d++ = alphabet[(v >> 6) & 0x3f];
+        *d++ = alphabet[v & 0x3f];
+        src += 3;
+        len -= 3;
+    }
+
+    if (len == 2) {
+        v = (src[0] << 16) | (src[1] << 8);
+        *d++ = alphabet[(v >> 18) & 0x3f];
+        *d++ = alphabet[(v >> 12) & 0x3f];
+        *d++ = alphabet[(v >> 6) & 0x3f];
+
+    } else if (len == 1) {
+        v = src[0] << 16;
+        *d++ = alphabet[(v >> 18) & 0x3f];
+        *d++ = alphabet[(v >> 12) & 0x3f];
+    }
+
+    return d - dst;
+}
+
+
+ngx_int_t
+ngx_http_push_approval_base64url_decode(u_char *dst, size_t *dst_len,
+    u_char *src, size_t len)
+{
+    u_char    *d, c;
+    uint32_t   v;
+    size_t     i, n;
+
+    d = dst;
+    v = 0;
+    n = 0;
+
+    if (len % 4 == 1) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < len; i++) {
+        c = src[i];
+
+        if (c >= 'A' && c <= 'Z') {
+            c = c - 'A';
+
+        } else if (c >= 'a' && c <= 'z') {
+            c = c - 'a' + 26;
+
+        } else if (c >= '0' && c <= '9') {
+            c = c - '0' + 52;
+
+        } else if (c == '-') {
+            c = 62;
+
+        } else if (c == '_') {
+            c = 63;
+
+        } else {
+            return NGX_ERROR;
+        }
+
+        v = (v << 6) | c;
+
+        if (++n == 4) {
+            *d++ = (u_char) (v >> 16);
+            *d++ = (u_char) (v >> 8);
+            *d++ = (u_char) v;
+            v = 0;
+            n = 0;
+        }
+    }
+
+    /* unused low bits must be zero: one encoding per value */
+
+    if ((n == 3 && (v & 0x3)) || (n == 2 && (v & 0xf))) {
+        return NGX_ERROR;
+    }
+
+    if (n == 3) {
+        *d++ = (u_char) (v >> 10);
+        *d++ = (u_char) (v >> 2);
+
+    } else if (n == 2) {
+        *d++ = (u_char) (v >> 4);
+    }
+
+    *dst_len = d - dst;
+
+    return NGX_OK;
+}
+
+
+uint32_t
+ngx_http_push_approval_scope_hash(ngx_str_t *scope)
+{
+    u_char        digest[EVP_MAX_MD_SIZE];
+    unsigned int  len;
+
+    if (EVP_Digest(scope->data, scope->len, digest, &len, EVP_sha256(), NULL)
+        == 0)
+    {
+        return 0;
+    }
+
+    return ((uint32_t) digest[0] << 24) | ((uint32_t) digest[1] << 16)
+           | ((uint32_t) digest[2] << 8) | digest[3];
+}
+
+
+static size_t
+ngx_http_push_approval_cookie_mac(u_char *mac, ngx_str_t *secret,
+    ngx_str_t *identity, ngx_str_t *scope, u_char *expires,
+    size_t expires_len)
+{
+    u_char        buf[3 + NGX_HTTP_PUSH_APPROVAL_IDENTITY_LEN + 1
+                      + EVP_MAX_MD_SIZE + 1 + NGX_INT64_LEN];
+    u_char       *p;
+    ngx_str_t     data;
+    unsigned int  len;
+
+    if (identity->len > NGX_HTTP_PUSH_APPROVAL_IDENTITY_LEN
+        || expires_len > NGX_INT64_LEN)
+    {
+        return 0;
+    }
+
+    /* "c1" NL identity NL sha256(scope) NL expires: unambiguous */
+
+    p = ngx_cpymem(buf, "c1\n", 3);
+    p = ngx_cpymem(p, identity->data, identity->len);
+    *p++ = '\n';
+
+    if (EVP_Digest(scope->data, scope->len, p, &len, EVP_sha256(), NULL)
+        == 0)
+    {
+        return 0;
+    }
+
+    p += len;
+    *p++ = '\n';
+    p = ngx_cpymem(p, expires, expires_len);
+
+    data.data = buf;
+    data.len = p - buf;
+
+    ngx_http_push_approval_hmac_sha256(secret, &data, mac);
+
+    return NGX_HTTP_PUSH_APPROVAL_MAC_LEN;
+}
+
+
+size_t
+ngx_http_push_approval_cookie_value(u_char *dst, ngx_str_t *secret,
+    ngx_str_t *identity, ngx_str_t *scope, time_t expires)
+{
+    u_char  *p, mac[NGX_HTTP_PUSH_APPROVAL_MAC_LEN];
+    u_char   num[NGX_INT64_LEN];
+    size_t   n;
+
+    /* decimal expiry, written without nginx's run time */
+
+    n = 0;
+
+    do {
+        num[NGX_INT64_LEN - 1 - n++] = (u_char) ('0' + expires % 10);
+        expires /= 10;
+    } while (expires && n < NGX_INT64_LEN);
+
+    p = ngx_cpymem(dst, num + NGX_INT64_LEN - n, n);
+
+    if (ngx_http_push_approval_cookie_mac(mac, secret, identity, scope, dst,
+                                          n)
+        == 0)
+    {
+        return 0;
+    }
+
+    *p++ = '.';
+    p += ngx_http_push_approval_base64url_encode(p, mac, sizeof(mac));
+
+    return p - dst;
+}
+
+
+ngx_int_t
+ngx_http_push_approval_cookie_check(ngx_str_t *value, ngx_str_t *secrets,
+    ngx_uint_t nsecrets, ngx_str_t *identity, ngx_str_t *scope, time_t now)
+{
+    u_char      *dot, *p, *last;
+    u_char       mac[NGX_HTTP_PUSH_APPROVAL_MAC_LEN];
+    u_char       got[NGX_HTTP_PUSH_APPROVAL_MAC_LEN + 3];
+    size_t       len;
+    time_t       expires;
+    ngx_uint_t   i;
+
+    p = value->data;
+    last = p + value->len;
+
+    dot = NULL;
+    expires = 0;
+
+    for ( /* void */ ; p < last && p - value->data < 19; p++) {
+        if (*p == '.') {
+            dot = p;
+            break;
+        }
+
+        if (*p < '0' || *p > '9') {
+            return NGX_DECLINED;
+        }
+
+        expires = expires * 10 + (*p - '0');
+    }
+
+    if (dot == NULL || dot == value->data || expires < now) {
+        return NGX_DECLINED;
+    }
+
+    /* exactly the 43 characters of a 32-byte MAC */
+
+    if (last - dot - 1 != 43) {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_push_approval_base64url_decode(got, &len, dot + 1, 43)
+        != NGX_OK
+        || len != NGX_HTTP_PUSH_APPROVAL_MAC_LEN)
+    {
+        return NGX_DECLINED;
+    }
+
+    for (i = 0; i < nsecrets; i++) {
+
+        if (ngx_http_push_approval_cookie_mac(mac, &secrets[i], identity,
+                                              scope, value->data,
+                                              dot - value->data)
+            == 0)
+        {
+            return NGX_DECLINED;
+        }
+
+        if (ngx_http_push_approval_mac_equal(mac, got, sizeof(mac))
+            == NGX_OK)
+        {
+            return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
+}

@@ -1,0 +1,209 @@
+
+/*
+ * Copyright (C) push approval module developers
+ *
+ * push_approval_metrics: Prometheus text metrics, summed over all workers
+ * (they live in the zone), for one zone or every zone.
+ */
+
+
+#include "ngx_http_push_approval.h"
+
+
+typedef struct {
+    char                           *name;
+    char                           *type;
+    char                           *help;
+} ngx_http_push_approval_metric_t;
+
+
+static u_char *ngx_http_push_approval_metrics_zone(u_char *p,
+    ngx_http_push_approval_zone_ctx_t *zone, ngx_uint_t part);
+
+
+static ngx_http_push_approval_metric_t  ngx_http_push_approval_families[] = {
+    { "nginx_push_approval_requests_total", "counter",
+      "Protected requests by outcome." },
+    { "nginx_push_approval_pushes_total", "counter",
+      "Approvals sent to phones." },
+    { "nginx_push_approval_callbacks_total", "counter",
+      "Provider callbacks received, by result." },
+    { "nginx_push_approval_polls_total", "counter",
+      "Approval status fetches from the provider." },
+    { "nginx_push_approval_provider_errors_total", "counter",
+      "Failed provider calls." },
+    { "nginx_push_approval_held_requests", "gauge",
+      "Requests held waiting for a decision." },
+    { "nginx_push_approval_pending_approvals", "gauge",
+      "Approvals waiting for a decision." },
+    { "nginx_push_approval_zone_entries", "gauge",
+      "Entries in the shared zone." },
+    { "nginx_push_approval_zone_bytes_used", "gauge",
+      "Bytes of the shared zone in use." }
+};
+
+
+static char  *ngx_http_push_approval_callback_results[] = {
+    "accepted", "ignored", "bad_signature", "stale", "replayed", "malformed"
+};
+
+
+ngx_int_t
+ngx_http_push_approval_metrics_handler(ngx_http_request_t *r)
+{
+    u_char                              *p, *start;
+    size_t                               len;
+    ngx_int_t                            rc;
+    ngx_uint_t                           i, k, nzones;
+    ngx_buf_t                           *b;
+    ngx_chain_t                          out;
+    ngx_shm_zone_t                     **zones;
+    ngx_http_push_approval_loc_conf_t   *plcf;
+    ngx_http_push_approval_main_conf_t  *pmcf;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
+    pmcf = ngx_http_get_module_main_conf(r, ngx_http_push_approval_module);
+
+    if (plcf->handler_zone) {
+        zones = &plcf->handler_zone;
+        nzones = 1;
+
+    } else {
+        zones = pmcf->zones.elts;
+        nzones = pmcf->zones.nelts;
+    }
+
+    len = 4096;
+
+    for (i = 0; i < nzones; i++) {
+        len += 64 * (NGX_HTTP_PUSH_APPROVAL_ST_MAX + 16)
+               + 24 * (NGX_HTTP_PUSH_APPROVAL_ST_MAX + 16)
+                 * (zones[i]->shm.name.len + 16);
+    }
+
+    start = ngx_pnalloc(r->pool, len);
+    if (start == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = start;
+
+    for (k = 0; k < sizeof(ngx_http_push_approval_families)
+                    / sizeof(ngx_http_push_approval_metric_t); k++)
+    {
+        p = ngx_sprintf(p, "# HELP %s %s\n# TYPE %s %s\n",
+                        ngx_http_push_approval_families[k].name,
+                        ngx_http_push_approval_families[k].help,
+                        ngx_http_push_approval_families[k].name,
+                        ngx_http_push_approval_families[k].type);
+
+        for (i = 0; i < nzones; i++) {
+            p = ngx_http_push_approval_metrics_zone(p, zones[i]->data, k);
+        }
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->pos = start;
+    b->last = p;
+    b->memory = 1;
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = p - start;
+    ngx_str_set(&r->headers_out.content_type, "text/plain; version=0.0.4");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+
+    return ngx_http_push_approval_output(r, &out);
+}
+
+
+static u_char *
+ngx_http_push_approval_metrics_zone(u_char *p,
+    ngx_http_push_approval_zone_ctx_t *zone, ngx_uint_t family)
+{
+    char               *name;
+    ngx_uint_t          i, pages;
+    ngx_atomic_int_t   *m;
+
+    m = (ngx_atomic_int_t *) zone->sh->metrics;
+    name = ngx_http_push_approval_families[family].name;
+
+    switch (family) {
+
+    case 0: /* requests, by $push_approval_status */
+        for (i = 1; i < NGX_HTTP_PUSH_APPROVAL_ST_MAX; i++) {
+            p = ngx_sprintf(p, "%s{zone=\"%V\",status=\"%V\"} %A\n", name,
+                            &zone->name,
+                            &ngx_http_push_approval_status_names[i],
+                            m[NGX_HTTP_PUSH_APPROVAL_M_REQUESTS + i]);
+        }
+
+        return p;
+
+    case 1:
+        p = ngx_sprintf(p, "%s{zone=\"%V\",provider=\"verify\"} %A\n", name,
+                        &zone->name,
+                        m[NGX_HTTP_PUSH_APPROVAL_M_PUSHES_VERIFY]);
+        return ngx_sprintf(p, "%s{zone=\"%V\",provider=\"authy\"} %A\n",
+                           name, &zone->name,
+                           m[NGX_HTTP_PUSH_APPROVAL_M_PUSHES_AUTHY]);
+
+    case 2:
+        for (i = 0; i < 6; i++) {
+            p = ngx_sprintf(p, "%s{zone=\"%V\",result=\"%s\"} %A\n", name,
+                            &zone->name,
+                            ngx_http_push_approval_callback_results[i],
+                            m[NGX_HTTP_PUSH_APPROVAL_M_CB_ACCEPTED + i]);
+        }
+
+        return p;
+
+    case 3:
+        return ngx_sprintf(p, "%s{zone=\"%V\"} %A\n", name, &zone->name,
+                           m[NGX_HTTP_PUSH_APPROVAL_M_POLLS]);
+
+    case 4:
+        return ngx_sprintf(p, "%s{zone=\"%V\"} %A\n", name, &zone->name,
+                           m[NGX_HTTP_PUSH_APPROVAL_M_PROVIDER_ERRORS]);
+
+    case 5:
+        return ngx_sprintf(p, "%s{zone=\"%V\"} %A\n", name, &zone->name,
+                           m[NGX_HTTP_PUSH_APPROVAL_M_HELD]);
+
+    case 6:
+        return ngx_sprintf(p, "%s{zone=\"%V\"} %A\n", name, &zone->name,
+                           m[NGX_HTTP_PUSH_APPROVAL_M_PENDING]);
+
+    case 7:
+        return ngx_sprintf(p, "%s{zone=\"%V\"} %uA\n", name, &zone->name,
+                           zone->sh->entries);
+
+    default:
+        ngx_shmtx_lock(&zone->shpool->mutex);
+        pages = zone->shpool->pfree;
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+
+        pages = (zone->shpool->end - zone->shpool->start) / ngx_pagesize
+                - pages;
+
+        return ngx_sprintf(p, "%s{zone=\"%V\"} %ui\n", name, &zone->name,
+                           pages * ngx_pagesize);
+    }
+}

@@ -1,0 +1,1747 @@
+
+/*
+ * Copyright (C) push approval module developers
+ *
+ * The module: directives, configuration merging and checking, variables,
+ * and the phase and filter registration.
+ */
+
+
+#include "ngx_http_push_approval.h"
+
+
+static ngx_int_t ngx_http_push_approval_add_variables(ngx_conf_t *cf);
+static ngx_int_t ngx_http_push_approval_init(ngx_conf_t *cf);
+static void *ngx_http_push_approval_create_main_conf(ngx_conf_t *cf);
+static void *ngx_http_push_approval_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_push_approval_merge_loc_conf(ngx_conf_t *cf,
+    void *parent, void *child);
+static char *ngx_http_push_approval_check(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *conf);
+static ngx_shm_zone_t *ngx_http_push_approval_find_zone(ngx_conf_t *cf,
+    ngx_str_t *name, const char *directive);
+
+static char *ngx_http_push_approval_zone(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_push_approval(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_push_approval_api(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_push_approval_api_key_file(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_push_approval_verify_service(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_push_approval_credentials_file(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_push_approval_detail(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_push_approval_logo(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_push_approval_secret_file(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_push_approval_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_push_approval_uri(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_push_approval_limit(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_push_approval_callback_url(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_push_approval_handler(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static ngx_int_t ngx_http_push_approval_read_lines(ngx_conf_t *cf,
+    ngx_command_t *cmd, ngx_str_t *file, ngx_array_t *lines);
+
+static ngx_int_t ngx_http_push_approval_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static void ngx_http_push_approval_cleanup(void *data);
+
+
+static ngx_conf_enum_t  ngx_http_push_approval_providers_enum[] = {
+    { ngx_string("verify"), NGX_HTTP_PUSH_APPROVAL_VERIFY },
+    { ngx_string("authy"), NGX_HTTP_PUSH_APPROVAL_AUTHY },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_push_approval_modes[] = {
+    { ngx_string("auto"), NGX_HTTP_PUSH_APPROVAL_MODE_AUTO },
+    { ngx_string("hold"), NGX_HTTP_PUSH_APPROVAL_MODE_HOLD },
+    { ngx_string("redirect"), NGX_HTTP_PUSH_APPROVAL_MODE_REDIRECT },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_push_approval_fail_modes[] = {
+    { ngx_string("closed"), 0 },
+    { ngx_string("open"), 1 },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_command_t  ngx_http_push_approval_commands[] = {
+
+    { ngx_string("push_approval_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_push_approval_zone,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("push_approval"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_push_approval,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("push_approval_provider"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_push_approval_loc_conf_t, provider),
+      &ngx_http_push_approval_providers_enum },
+
+    { ngx_string("push_approval_api"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_push_approval_api,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("push_approval_api_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_push_approval_api_key_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("push_approval_verify_service"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_push_approval_verify_service,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("push_approval_verify_credentials_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_push_approval_credentials_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("push_approval_identity"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_push_approval_loc_conf_t, identity),
+      NULL },
+
+    { ngx_string("push_approval_factor"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_push_approval_loc_conf_t, factor),
+      NULL },
+
+    { ngx_string("push_approval_message"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_push_approval_loc_conf_t, message),
+      NULL },
+
+    { ngx_string("push_approval_detail"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_push_approval_detail,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_push_approval_loc_conf_t, details),
+      NULL },
+
+    { ngx_string("push_approval_hidden_detail"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_push_approval_detail,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_push_approval_loc_conf_t, hidden_details),
+      NULL },
+
+    { ngx_string("push_approval_logo"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_push_approval_logo,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("push_approval_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_push_approval_loc_conf_t, timeout),
+      NULL },
+
+    { ngx_string("push_approval_mode"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_push_approval_loc_conf_t, mode),
+      &ngx_http_push_approval_modes },
+
+    { ngx_string("push_approval_remember"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_push_approval_loc_conf_t, remember),
+      NULL },
+
+    { ngx_string("push_approval_scope"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_push_approval_loc_conf_t, scope),
+      NULL },
+
+    { ngx_string("push_approval_secret_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_push_approval_secret_file,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("push_approval_cookie"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_push_approval_cookie,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("push_approval_wait_uri"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_push_approval_uri,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_push_approval_loc_conf_t, wait_uri),
+      NULL },
+
+    { ngx_string("push_approval_fail"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_push_approval_loc_conf_t, fail_open),
+      &ngx_http_push_approval_fail_modes },
+
+    { ngx_string("push_approval_poll"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_push_approval_loc_conf_t, poll),
+      NULL },
+
+    { ngx_string("push_approval_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_push_approval_limit,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("push_approval_code"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_push_approval_loc_conf_t, code),
+      NULL },
+
+    { ngx_string("push_approval_callback_url"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_push_approval_callback_url,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("push_approval_callback_max_age"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_push_approval_loc_conf_t, callback_max_age),
+      NULL },
+
+    { ngx_string("push_approval_wait"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      ngx_http_push_approval_handler,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_PUSH_APPROVAL_HANDLER_WAIT,
+      NULL },
+
+    { ngx_string("push_approval_callback"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      ngx_http_push_approval_handler,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_PUSH_APPROVAL_HANDLER_CALLBACK,
+      NULL },
+
+    { ngx_string("push_approval_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      ngx_http_push_approval_handler,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_PUSH_APPROVAL_HANDLER_METRICS,
+      NULL },
+
+    { ngx_string("push_approval_enroll"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      ngx_http_push_approval_handler,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_PUSH_APPROVAL_HANDLER_ENROLL,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_push_approval_module_ctx = {
+    ngx_http_push_approval_add_variables,  /* preconfiguration */
+    ngx_http_push_approval_init,           /* postconfiguration */
+
+    ngx_http_push_approval_create_main_conf, /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_push_approval_create_loc_conf, /* create location configuration */
+    ngx_http_push_approval_merge_loc_conf  /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_push_approval_module = {
+    NGX_MODULE_V1,
+    &ngx_http_push_approval_module_ctx,    /* module context */
+    ngx_http_push_approval_commands,       /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+ngx_str_t  ngx_http_push_approval_status_names[] = {
+    ngx_null_string,
+    ngx_string("approved"),
+    ngx_string("remembered"),
+    ngx_string("denied"),
+    ngx_string("expired"),
+    ngx_string("timeout"),
+    ngx_string("limited"),
+    ngx_string("no_identity"),
+    ngx_string("error"),
+    ngx_string("fail_open"),
+    ngx_string("pending")
+};
+
+
+ngx_http_push_approval_provider_t  *ngx_http_push_approval_providers[] = {
+    &ngx_http_push_approval_verify,
+    &ngx_http_push_approval_authy
+};
+
+
+#define NGX_HTTP_PUSH_APPROVAL_VAR_STATUS    0
+#define NGX_HTTP_PUSH_APPROVAL_VAR_ID        1
+#define NGX_HTTP_PUSH_APPROVAL_VAR_IDENTITY  2
+
+
+static ngx_http_variable_t  ngx_http_push_approval_vars[] = {
+
+    { ngx_string("push_approval_status"), NULL,
+      ngx_http_push_approval_variable, NGX_HTTP_PUSH_APPROVAL_VAR_STATUS,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("push_approval_id"), NULL,
+      ngx_http_push_approval_variable, NGX_HTTP_PUSH_APPROVAL_VAR_ID,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("push_approval_identity"), NULL,
+      ngx_http_push_approval_variable, NGX_HTTP_PUSH_APPROVAL_VAR_IDENTITY,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+ngx_http_push_approval_ctx_t *
+ngx_http_push_approval_get_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t            *cln;
+    ngx_http_push_approval_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
+
+    if (ctx != NULL || !r->internal) {
+        return ctx;
+    }
+
+    /*
+     * an internal redirect wiped the module contexts: the context lives on
+     * in the request pool's cleanup list, as in the realip module
+     */
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_push_approval_cleanup) {
+            ctx = cln->data;
+            ngx_http_set_ctx(r, ctx, ngx_http_push_approval_module);
+            return ctx;
+        }
+    }
+
+    return NULL;
+}
+
+
+ngx_http_push_approval_ctx_t *
+ngx_http_push_approval_create_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t            *cln;
+    ngx_http_push_approval_ctx_t  *ctx;
+
+    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_push_approval_ctx_t));
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    ctx = cln->data;
+    ngx_memzero(ctx, sizeof(ngx_http_push_approval_ctx_t));
+
+    ctx->request = r;
+    ctx->started = ngx_time();
+
+    cln->handler = ngx_http_push_approval_cleanup;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_push_approval_module);
+
+    return ctx;
+}
+
+
+static void
+ngx_http_push_approval_cleanup(void *data)
+{
+    ngx_http_push_approval_ctx_t  *ctx = data;
+
+    ngx_http_push_approval_release(ctx);
+}
+
+
+ngx_str_t *
+ngx_http_push_approval_secrets(ngx_http_request_t *r, ngx_uint_t *n)
+{
+    ngx_http_push_approval_main_conf_t  *pmcf;
+
+    pmcf = ngx_http_get_module_main_conf(r, ngx_http_push_approval_module);
+
+    if (pmcf->secrets == NULL) {
+        *n = 0;
+        return NULL;
+    }
+
+    *n = pmcf->secrets->nelts;
+    return pmcf->secrets->elts;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t                     *s;
+    ngx_http_push_approval_ctx_t  *ctx;
+
+    ctx = ngx_http_push_approval_get_ctx(r->main);
+
+    if (ctx == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    switch (data) {
+
+    case NGX_HTTP_PUSH_APPROVAL_VAR_STATUS:
+        s = &ngx_http_push_approval_status_names[ctx->status];
+        break;
+
+    case NGX_HTTP_PUSH_APPROVAL_VAR_ID:
+        s = &ctx->approval_id;
+        break;
+
+    default: /* NGX_HTTP_PUSH_APPROVAL_VAR_IDENTITY */
+        s = &ctx->identity;
+        break;
+    }
+
+    v->len = s->len;
+    v->data = s->data;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_push_approval_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_http_push_approval_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_push_approval_main_conf_t  *pmcf;
+
+    pmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_push_approval_main_conf_t));
+    if (pmcf == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&pmcf->zones, cf->pool, 2, sizeof(ngx_shm_zone_t *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return pmcf;
+}
+
+
+static void *
+ngx_http_push_approval_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_push_approval_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_push_approval_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->zone_name = { 0, NULL };
+     *     conf->api = { 0, NULL };
+     *     conf->api_key = { 0, NULL };
+     *     conf->verify_service = { 0, NULL };
+     *     conf->basic_auth = { 0, NULL };
+     *     conf->cookie_name = { 0, NULL };
+     *     conf->wait_uri = { 0, NULL };
+     *     conf->callback_url = { 0, NULL };
+     *     conf->identity = NULL;
+     *     conf->handler = NGX_HTTP_PUSH_APPROVAL_HANDLER_NONE;
+     */
+
+    conf->shm_zone = NGX_CONF_UNSET_PTR;
+    conf->provider = NGX_CONF_UNSET_UINT;
+    conf->factor = NGX_CONF_UNSET_PTR;
+    conf->message = NGX_CONF_UNSET_PTR;
+    conf->scope = NGX_CONF_UNSET_PTR;
+    conf->identity = NGX_CONF_UNSET_PTR;
+    conf->details = NGX_CONF_UNSET_PTR;
+    conf->hidden_details = NGX_CONF_UNSET_PTR;
+    conf->logos = NGX_CONF_UNSET_PTR;
+    conf->timeout = NGX_CONF_UNSET_MSEC;
+    conf->mode = NGX_CONF_UNSET_UINT;
+    conf->remember = NGX_CONF_UNSET;
+    conf->cookie_secure = NGX_CONF_UNSET;
+    conf->cookie_samesite = NGX_CONF_UNSET_UINT;
+    conf->fail_open = NGX_CONF_UNSET_UINT;
+    conf->poll = NGX_CONF_UNSET_MSEC;
+    conf->limit_rate = NGX_CONF_UNSET_UINT;
+    conf->limit_cooldown = NGX_CONF_UNSET;
+    conf->code = NGX_CONF_UNSET;
+    conf->callback_max_age = NGX_CONF_UNSET;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_push_approval_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child)
+{
+    ngx_http_push_approval_loc_conf_t  *prev = parent;
+    ngx_http_push_approval_loc_conf_t  *conf = child;
+
+    if (conf->zone_name.data == NULL) {
+        conf->zone_name = prev->zone_name;
+    }
+
+    ngx_conf_merge_uint_value(conf->provider, prev->provider,
+                              NGX_HTTP_PUSH_APPROVAL_VERIFY);
+    ngx_conf_merge_str_value(conf->api, prev->api, "");
+
+    if (conf->api_key.data == NULL) {
+        conf->api_key = prev->api_key;
+        conf->api_key_file = prev->api_key_file;
+    }
+
+    ngx_conf_merge_str_value(conf->verify_service, prev->verify_service, "");
+
+    if (conf->basic_auth.data == NULL) {
+        conf->basic_auth = prev->basic_auth;
+        conf->auth_token = prev->auth_token;
+        conf->verify_user = prev->verify_user;
+        conf->credentials_file = prev->credentials_file;
+    }
+
+    ngx_conf_merge_ptr_value(conf->identity, prev->identity, NULL);
+    ngx_conf_merge_ptr_value(conf->factor, prev->factor, NULL);
+    ngx_conf_merge_ptr_value(conf->message, prev->message, NULL);
+    ngx_conf_merge_ptr_value(conf->scope, prev->scope, NULL);
+    ngx_conf_merge_ptr_value(conf->details, prev->details, NULL);
+    ngx_conf_merge_ptr_value(conf->hidden_details, prev->hidden_details,
+                             NULL);
+    ngx_conf_merge_ptr_value(conf->logos, prev->logos, NULL);
+
+    ngx_conf_merge_msec_value(conf->timeout, prev->timeout, 60000);
+    ngx_conf_merge_uint_value(conf->mode, prev->mode,
+                              NGX_HTTP_PUSH_APPROVAL_MODE_AUTO);
+    ngx_conf_merge_sec_value(conf->remember, prev->remember, 3600);
+
+    if (conf->cookie_name.data == NULL) {
+        conf->cookie_name = prev->cookie_name;
+        conf->cookie_secure = prev->cookie_secure;
+        conf->cookie_samesite = prev->cookie_samesite;
+        conf->cookie_domain = prev->cookie_domain;
+    }
+
+    ngx_conf_merge_str_value(conf->cookie_name, prev->cookie_name,
+                             "push_approval");
+    ngx_conf_merge_value(conf->cookie_secure, prev->cookie_secure, 0);
+    ngx_conf_merge_uint_value(conf->cookie_samesite, prev->cookie_samesite,
+                              NGX_HTTP_PUSH_APPROVAL_SAMESITE_LAX);
+    ngx_conf_merge_str_value(conf->cookie_domain, prev->cookie_domain, "");
+
+    ngx_conf_merge_str_value(conf->wait_uri, prev->wait_uri, "/_push/wait");
+    ngx_conf_merge_uint_value(conf->fail_open, prev->fail_open, 0);
+    ngx_conf_merge_msec_value(conf->poll, prev->poll, 2000);
+
+    if (conf->limit_rate == NGX_CONF_UNSET_UINT) {
+        conf->limit_rate = prev->limit_rate;
+        conf->limit_cooldown = prev->limit_cooldown;
+    }
+
+    ngx_conf_merge_uint_value(conf->limit_rate, prev->limit_rate, 5);
+    ngx_conf_merge_sec_value(conf->limit_cooldown, prev->limit_cooldown, 30);
+    ngx_conf_merge_value(conf->code, prev->code, 0);
+    ngx_conf_merge_str_value(conf->callback_url, prev->callback_url, "");
+    ngx_conf_merge_sec_value(conf->callback_max_age, prev->callback_max_age,
+                             300);
+
+    if (conf->timeout == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"push_approval_timeout\" must be more than 0");
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_http_push_approval_check(cf, conf);
+}
+
+
+/*
+ * resolves zones and checks that what a location uses is configured;
+ * provider settings are checked only where they are used
+ */
+
+static char *
+ngx_http_push_approval_check(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *conf)
+{
+    char                                *what;
+    ngx_uint_t                           provider_needed, identity_needed;
+    ngx_shm_zone_t                     **zones;
+    ngx_http_push_approval_main_conf_t  *pmcf;
+
+    static char *handler_names[] = {
+        "push_approval", "push_approval_wait", "push_approval_callback",
+        "push_approval_metrics", "push_approval_enroll"
+    };
+
+    pmcf = ngx_http_conf_get_module_main_conf(cf,
+                                              ngx_http_push_approval_module);
+
+    provider_needed = 0;
+    identity_needed = 0;
+
+    if (conf->handler != NGX_HTTP_PUSH_APPROVAL_HANDLER_NONE) {
+
+        /* a handler location is never itself enforced */
+        conf->shm_zone = NULL;
+
+        if (conf->handler_zone_name.len) {
+            conf->handler_zone = ngx_http_push_approval_find_zone(cf,
+                                    &conf->handler_zone_name,
+                                    handler_names[conf->handler]);
+            if (conf->handler_zone == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+        } else if (pmcf->zones.nelts == 1) {
+            zones = pmcf->zones.elts;
+            conf->handler_zone = zones[0];
+
+        } else if (pmcf->zones.nelts == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%s\" requires a \"push_approval_zone\"",
+                               handler_names[conf->handler]);
+            return NGX_CONF_ERROR;
+
+        } else if (conf->handler != NGX_HTTP_PUSH_APPROVAL_HANDLER_METRICS) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%s\" needs \"zone=\" when several "
+                               "\"push_approval_zone\" are defined",
+                               handler_names[conf->handler]);
+            return NGX_CONF_ERROR;
+        }
+
+        switch (conf->handler) {
+
+        case NGX_HTTP_PUSH_APPROVAL_HANDLER_WAIT:
+            provider_needed = 1;
+            pmcf->used = 1;
+            break;
+
+        case NGX_HTTP_PUSH_APPROVAL_HANDLER_ENROLL:
+            provider_needed = 1;
+            identity_needed = 1;
+            break;
+
+        case NGX_HTTP_PUSH_APPROVAL_HANDLER_CALLBACK:
+            if (conf->provider == NGX_HTTP_PUSH_APPROVAL_AUTHY) {
+                if (conf->api_key.len == 0) {
+                    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                "\"push_approval_callback\" requires "
+                                "\"push_approval_api_key_file\"");
+                    return NGX_CONF_ERROR;
+                }
+
+            } else if (conf->auth_token.len == 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                            "\"push_approval_callback\" requires "
+                            "\"push_approval_verify_credentials_file\" "
+                            "with the account's auth token");
+                return NGX_CONF_ERROR;
+            }
+
+            break;
+
+        default: /* metrics */
+            break;
+        }
+
+    } else if (conf->zone_name.len) {
+
+        conf->shm_zone = ngx_http_push_approval_find_zone(cf,
+                                                          &conf->zone_name,
+                                                          "push_approval");
+        if (conf->shm_zone == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        provider_needed = 1;
+        identity_needed = 1;
+        pmcf->used = 1;
+
+    } else {
+        conf->shm_zone = NULL;
+    }
+
+    what = handler_names[conf->handler];
+
+    if (identity_needed && conf->identity == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" requires \"push_approval_identity\"",
+                           what);
+        return NGX_CONF_ERROR;
+    }
+
+    if (!provider_needed) {
+        return NGX_CONF_OK;
+    }
+
+    if (conf->api.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" requires \"push_approval_api\"", what);
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->provider == NGX_HTTP_PUSH_APPROVAL_AUTHY) {
+        if (conf->api_key.len == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%s\" with the authy provider requires "
+                               "\"push_approval_api_key_file\"", what);
+            return NGX_CONF_ERROR;
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    if (conf->basic_auth.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" with the verify provider requires "
+                           "\"push_approval_verify_credentials_file\"", what);
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->verify_service.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" with the verify provider requires "
+                           "\"push_approval_verify_service\"", what);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_shm_zone_t *
+ngx_http_push_approval_find_zone(ngx_conf_t *cf, ngx_str_t *name,
+    const char *directive)
+{
+    ngx_uint_t                           i;
+    ngx_shm_zone_t                     **zones;
+    ngx_http_push_approval_main_conf_t  *pmcf;
+
+    pmcf = ngx_http_conf_get_module_main_conf(cf,
+                                              ngx_http_push_approval_module);
+
+    zones = pmcf->zones.elts;
+
+    for (i = 0; i < pmcf->zones.nelts; i++) {
+        if (zones[i]->shm.name.len == name->len
+            && ngx_strncmp(zones[i]->shm.name.data, name->data, name->len)
+               == 0)
+        {
+            return zones[i];
+        }
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"%s\" refers to unknown zone \"%V\"",
+                       directive, name);
+
+    return NULL;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt                 *h;
+    ngx_http_core_main_conf_t           *cmcf;
+    ngx_http_push_approval_main_conf_t  *pmcf;
+
+    pmcf = ngx_http_conf_get_module_main_conf(cf,
+                                              ngx_http_push_approval_module);
+
+    if (pmcf->used && pmcf->secrets == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"push_approval_secret_file\" is required when "
+                      "\"push_approval\" or \"push_approval_wait\" is used");
+        return NGX_ERROR;
+    }
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_push_approval_access_handler;
+
+    return ngx_http_push_approval_filter_init(cf);
+}
+
+
+/* directives */
+
+static char *
+ngx_http_push_approval_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_push_approval_main_conf_t *pmcf = conf;
+
+    u_char                             *p;
+    ssize_t                             size;
+    ngx_str_t                          *value, name, s;
+    ngx_shm_zone_t                     *shm_zone, **zp;
+    ngx_http_push_approval_zone_ctx_t  *zctx;
+
+    value = cf->args->elts;
+
+    if (ngx_strncmp(value[1].data, "zone=", 5) != 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\", expected "
+                           "\"zone=NAME:SIZE\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    name.data = value[1].data + 5;
+
+    p = (u_char *) ngx_strchr(name.data, ':');
+
+    if (p == NULL || p == name.data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid zone \"%V\", expected \"zone=NAME:SIZE\"",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    name.len = p - name.data;
+
+    s.data = p + 1;
+    s.len = value[1].data + value[1].len - s.data;
+
+    size = ngx_parse_size(&s);
+
+    if (size == NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid zone size \"%V\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (size < (ssize_t) (8 * ngx_pagesize)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "zone \"%V\" is too small", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    zctx = ngx_pcalloc(cf->pool, sizeof(ngx_http_push_approval_zone_ctx_t));
+    if (zctx == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    zctx->name = name;
+
+    shm_zone = ngx_shared_memory_add(cf, &name, size,
+                                     &ngx_http_push_approval_module);
+    if (shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (shm_zone->data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "duplicate zone \"%V\"", &name);
+        return NGX_CONF_ERROR;
+    }
+
+    shm_zone->init = ngx_http_push_approval_init_zone;
+    shm_zone->data = zctx;
+
+    zp = ngx_array_push(&pmcf->zones);
+    if (zp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *zp = shm_zone;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_push_approval(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_push_approval_loc_conf_t *plcf = conf;
+
+    ngx_str_t  *value;
+
+    if (plcf->zone_name.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        ngx_str_set(&plcf->zone_name, "");
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strncmp(value[1].data, "zone=", 5) != 0 || value[1].len == 5) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\", expected "
+                           "\"zone=NAME\" or \"off\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    plcf->zone_name.data = value[1].data + 5;
+    plcf->zone_name.len = value[1].len - 5;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_push_approval_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_push_approval_loc_conf_t *plcf = conf;
+
+    ngx_str_t  *value;
+
+    if (plcf->api.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0 || value[1].data[0] != '/') {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"push_approval_api\" must be a URI prefix "
+                           "starting with \"/\", not \"%V\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    plcf->api = value[1];
+
+    /* joined to provider paths with exactly one "/" */
+    while (plcf->api.len && plcf->api.data[plcf->api.len - 1] == '/') {
+        plcf->api.len--;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_read_lines(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_str_t *name, ngx_array_t *lines)
+{
+    u_char           *buf, *p, *last, *eol;
+    off_t             size;
+    ssize_t           n;
+    ngx_int_t         rc;
+    ngx_str_t        *line;
+    ngx_file_t        file;
+    ngx_file_info_t   fi;
+
+    if (ngx_conf_full_name(cf->cycle, name, 1) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&file, sizeof(ngx_file_t));
+    file.name = *name;
+    file.log = cf->log;
+
+    file.fd = ngx_open_file(name->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (file.fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"%V\" cannot open \"%s\"", &cmd->name,
+                           name->data);
+        return NGX_ERROR;
+    }
+
+    rc = NGX_ERROR;
+    buf = NULL;
+
+    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"%V\" cannot stat \"%s\"", &cmd->name,
+                           name->data);
+        goto done;
+    }
+
+    size = ngx_file_size(&fi);
+
+    if (size > 65536) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" file \"%s\" is too large", &cmd->name,
+                           name->data);
+        goto done;
+    }
+
+    buf = ngx_pnalloc(cf->pool, size + 1);
+    if (buf == NULL) {
+        goto done;
+    }
+
+    n = ngx_read_file(&file, buf, size, 0);
+
+    if (n != size) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" cannot read \"%s\"", &cmd->name,
+                           name->data);
+        goto done;
+    }
+
+    p = buf;
+    last = buf + size;
+
+    while (p < last) {
+        eol = ngx_strlchr(p, last, '\n');
+        if (eol == NULL) {
+            eol = last;
+        }
+
+        line = NULL;
+
+        if (eol > p && eol[-1] == '\r') {
+            if (eol - 1 > p) {
+                line = ngx_array_push(lines);
+                if (line == NULL) {
+                    goto done;
+                }
+
+                line->data = p;
+                line->len = eol - 1 - p;
+            }
+
+        } else if (eol > p) {
+            line = ngx_array_push(lines);
+            if (line == NULL) {
+                goto done;
+            }
+
+            line->data = p;
+            line->len = eol - p;
+        }
+
+        p = eol + 1;
+    }
+
+    if (lines->nelts == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" file \"%s\" is empty", &cmd->name,
+                           name->data);
+        goto done;
+    }
+
+    rc = NGX_OK;
+
+done:
+
+    if (rc != NGX_OK && buf) {
+        ngx_explicit_memzero(buf, size);
+    }
+
+    if (ngx_close_file(file.fd) == NGX_FILE_ERROR) {
+        ngx_log_error(NGX_LOG_ALERT, cf->log, ngx_errno,
+                      ngx_close_file_n " \"%s\" failed", name->data);
+    }
+
+    return rc;
+}
+
+
+static char *
+ngx_http_push_approval_api_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_push_approval_loc_conf_t *plcf = conf;
+
+    ngx_str_t    *value, *line;
+    ngx_array_t   lines;
+
+    if (plcf->api_key.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_array_init(&lines, cf->temp_pool, 2, sizeof(ngx_str_t))
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    plcf->api_key_file = value[1];
+
+    if (ngx_http_push_approval_read_lines(cf, cmd, &plcf->api_key_file,
+                                          &lines)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    line = lines.elts;
+    plcf->api_key = line[0];
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_push_approval_verify_service(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_push_approval_loc_conf_t *plcf = conf;
+
+    ngx_str_t  *value;
+
+    if (plcf->verify_service.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len != 34 || ngx_strncmp(value[1].data, "VA", 2) != 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid Verify service SID \"%V\", expected "
+                           "\"VA\" and 32 hex digits", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    plcf->verify_service = value[1];
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_push_approval_credentials_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_push_approval_loc_conf_t *plcf = conf;
+
+    u_char       *p, *colon;
+    ngx_str_t    *value, *line, plain;
+    ngx_array_t   lines;
+
+    if (plcf->basic_auth.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_array_init(&lines, cf->temp_pool, 2, sizeof(ngx_str_t))
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    plcf->credentials_file = value[1];
+
+    if (ngx_http_push_approval_read_lines(cf, cmd, &plcf->credentials_file,
+                                          &lines)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    line = lines.elts;
+
+    colon = ngx_strlchr(line[0].data, line[0].data + line[0].len, ':');
+
+    if (colon == NULL || colon == line[0].data
+        || colon == line[0].data + line[0].len - 1
+        || line[0].len < 4
+        || (ngx_strncmp(line[0].data, "AC", 2) != 0
+            && ngx_strncmp(line[0].data, "SK", 2) != 0))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": line 1 of \"%V\" must be "
+                           "\"ACCOUNT_SID:AUTH_TOKEN\" or "
+                           "\"API_KEY_SID:SECRET\"", &cmd->name,
+                           &plcf->credentials_file);
+        return NGX_CONF_ERROR;
+    }
+
+    plcf->verify_user.data = line[0].data;
+    plcf->verify_user.len = colon - line[0].data;
+
+    if (line[0].data[0] == 'A') {
+        /* the account's auth token signs webhooks */
+        plcf->auth_token.data = colon + 1;
+        plcf->auth_token.len = line[0].data + line[0].len - colon - 1;
+
+    } else if (lines.nelts > 1) {
+        plcf->auth_token = line[1];
+
+    } else {
+        ngx_str_null(&plcf->auth_token);
+    }
+
+    plain = line[0];
+
+    plcf->basic_auth.len = sizeof("Basic ") - 1
+                           + ngx_base64_encoded_length(plain.len);
+    plcf->basic_auth.data = ngx_pnalloc(cf->pool, plcf->basic_auth.len);
+    if (plcf->basic_auth.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    p = ngx_cpymem(plcf->basic_auth.data, "Basic ", sizeof("Basic ") - 1);
+
+    plain.len = 0;
+    plain.data = p;
+
+    ngx_encode_base64(&plain, &line[0]);
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_push_approval_detail(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    char  *p = conf;
+
+    ngx_str_t                          *value;
+    ngx_array_t                       **a;
+    ngx_http_push_approval_detail_t    *d;
+    ngx_http_compile_complex_value_t    ccv;
+
+    a = (ngx_array_t **) (p + cmd->offset);
+
+    if (*a == NGX_CONF_UNSET_PTR) {
+        *a = ngx_array_create(cf->pool, 4,
+                              sizeof(ngx_http_push_approval_detail_t));
+        if (*a == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0 || value[1].len > 36) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" label \"%V\" must be 1 to 36 characters",
+                           &cmd->name, &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if ((*a)->nelts >= 19) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "too many \"%V\" directives", &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    d = ngx_array_push(*a);
+    if (d == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    d->label = value[1];
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+    ccv.cf = cf;
+    ccv.value = &value[2];
+    ccv.complex_value = &d->value;
+
+    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_push_approval_logo(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_push_approval_loc_conf_t *plcf = conf;
+
+    ngx_str_t                      *value;
+    ngx_http_push_approval_logo_t  *logo;
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "default") != 0
+        && ngx_strcmp(value[1].data, "low") != 0
+        && ngx_strcmp(value[1].data, "med") != 0
+        && ngx_strcmp(value[1].data, "high") != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid \"push_approval_logo\" resolution \"%V\", "
+                           "expected \"default\", \"low\", \"med\" or "
+                           "\"high\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_strncmp(value[2].data, "https://", 8) != 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"push_approval_logo\" URL \"%V\" must start "
+                           "with \"https://\"", &value[2]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (plcf->logos == NGX_CONF_UNSET_PTR) {
+        plcf->logos = ngx_array_create(cf->pool, 4,
+                                       sizeof(ngx_http_push_approval_logo_t));
+        if (plcf->logos == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    logo = ngx_array_push(plcf->logos);
+    if (logo == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    logo->res = value[1];
+    logo->url = value[2];
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_push_approval_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_push_approval_main_conf_t *pmcf = conf;
+
+    ngx_str_t   *value, *line;
+    ngx_uint_t   i;
+
+    if (pmcf->secrets) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    pmcf->secrets = ngx_array_create(cf->pool, 2, sizeof(ngx_str_t));
+    if (pmcf->secrets == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    pmcf->secret_file = value[1];
+
+    if (ngx_http_push_approval_read_lines(cf, cmd, &pmcf->secret_file,
+                                          pmcf->secrets)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    line = pmcf->secrets->elts;
+
+    for (i = 0; i < pmcf->secrets->nelts; i++) {
+        if (line[i].len < NGX_HTTP_PUSH_APPROVAL_SECRET_MIN) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"push_approval_secret_file\": secret %ui "
+                               "in \"%V\" is shorter than %d bytes", i + 1,
+                               &pmcf->secret_file,
+                               NGX_HTTP_PUSH_APPROVAL_SECRET_MIN);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (pmcf->secrets->nelts > NGX_HTTP_PUSH_APPROVAL_MAX_SECRETS) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"push_approval_secret_file\": more than %d "
+                           "secrets in \"%V\"",
+                           NGX_HTTP_PUSH_APPROVAL_MAX_SECRETS,
+                           &pmcf->secret_file);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_push_approval_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_push_approval_loc_conf_t *plcf = conf;
+
+    u_char      *p;
+    ngx_str_t   *value;
+    ngx_uint_t   i;
+
+    if (plcf->cookie_name.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    for (p = value[1].data; p < value[1].data + value[1].len; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+              || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid \"push_approval_cookie\" name \"%V\"",
+                               &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (value[1].len == 0 || value[1].len > 64) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid \"push_approval_cookie\" name \"%V\"",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    plcf->cookie_name = value[1];
+    plcf->cookie_secure = 0;
+    plcf->cookie_samesite = NGX_HTTP_PUSH_APPROVAL_SAMESITE_LAX;
+    ngx_str_set(&plcf->cookie_domain, "");
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strcmp(value[i].data, "secure") == 0) {
+            plcf->cookie_secure = 1;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "samesite=strict") == 0) {
+            plcf->cookie_samesite = NGX_HTTP_PUSH_APPROVAL_SAMESITE_STRICT;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "samesite=lax") == 0) {
+            plcf->cookie_samesite = NGX_HTTP_PUSH_APPROVAL_SAMESITE_LAX;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "samesite=none") == 0) {
+            plcf->cookie_samesite = NGX_HTTP_PUSH_APPROVAL_SAMESITE_NONE;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "domain=", 7) == 0
+            && value[i].len > 7)
+        {
+            plcf->cookie_domain.data = value[i].data + 7;
+            plcf->cookie_domain.len = value[i].len - 7;
+
+            for (p = plcf->cookie_domain.data;
+                 p < value[i].data + value[i].len;
+                 p++)
+            {
+                if (*p <= ' ' || *p == ';' || *p == ',' || *p >= 0x7f) {
+                    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                       "invalid \"push_approval_cookie\" "
+                                       "domain \"%V\"", &value[i]);
+                    return NGX_CONF_ERROR;
+                }
+            }
+
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid \"push_approval_cookie\" parameter "
+                           "\"%V\"", &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (plcf->cookie_samesite == NGX_HTTP_PUSH_APPROVAL_SAMESITE_NONE) {
+        /* browsers reject SameSite=None without Secure */
+        plcf->cookie_secure = 1;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_push_approval_uri(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    u_char     *c;
+    ngx_str_t  *field, *value;
+
+    field = (ngx_str_t *) (p + cmd->offset);
+
+    if (field->data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0 || value[1].data[0] != '/') {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" must be a URI starting with \"/\", "
+                           "not \"%V\"", &cmd->name, &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    for (c = value[1].data; c < value[1].data + value[1].len; c++) {
+        if (*c <= ' ' || *c == '?' || *c == '#' || *c >= 0x7f) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\" must be a plain path, not \"%V\"",
+                               &cmd->name, &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    *field = value[1];
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_push_approval_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_push_approval_loc_conf_t *plcf = conf;
+
+    u_char      *p, *last;
+    time_t       cooldown;
+    ngx_int_t    rate;
+    ngx_str_t   *value, s;
+    ngx_uint_t   i;
+
+    if (plcf->limit_rate != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    rate = NGX_ERROR;
+    cooldown = 30;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "rate=", 5) == 0) {
+            p = value[i].data + 5;
+            last = value[i].data + value[i].len;
+
+            if (last - p < 3 || ngx_strncmp(last - 2, "/m", 2) != 0) {
+                goto invalid;
+            }
+
+            rate = ngx_atoi(p, last - 2 - p);
+
+            if (rate < 1 || rate > NGX_HTTP_PUSH_APPROVAL_MAX_RATE) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "\"push_approval_limit\" rate must be "
+                                   "1 to %d per minute in \"%V\"",
+                                   NGX_HTTP_PUSH_APPROVAL_MAX_RATE,
+                                   &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "cooldown=", 9) == 0) {
+            s.data = value[i].data + 9;
+            s.len = value[i].len - 9;
+
+            cooldown = ngx_parse_time(&s, 1);
+            if (cooldown == (time_t) NGX_ERROR) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    if (rate == NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"push_approval_limit\" requires \"rate=N/m\"");
+        return NGX_CONF_ERROR;
+    }
+
+    plcf->limit_rate = rate;
+    plcf->limit_cooldown = cooldown;
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid \"push_approval_limit\" parameter \"%V\"",
+                       &value[i]);
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_push_approval_callback_url(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_push_approval_loc_conf_t *plcf = conf;
+
+    ngx_str_t  *value;
+
+    if (plcf->callback_url.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (!((value[1].len > 8 && ngx_strncmp(value[1].data, "https://", 8) == 0)
+          || (value[1].len > 7
+              && ngx_strncmp(value[1].data, "http://", 7) == 0)))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"push_approval_callback_url\" must be an "
+                           "absolute http:// or https:// URL, not \"%V\"",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    plcf->callback_url = value[1];
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_push_approval_handler(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_push_approval_loc_conf_t *plcf = conf;
+
+    ngx_str_t                 *value;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    static ngx_http_handler_pt  handlers[] = {
+        NULL,
+        ngx_http_push_approval_wait_handler,
+        ngx_http_push_approval_callback_handler,
+        ngx_http_push_approval_metrics_handler,
+        ngx_http_push_approval_enroll_handler
+    };
+
+    if (plcf->handler != NGX_HTTP_PUSH_APPROVAL_HANDLER_NONE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": the location already has a push "
+                           "approval handler", &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 2) {
+        if (ngx_strncmp(value[1].data, "zone=", 5) != 0 || value[1].len == 5)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\", expected "
+                               "\"zone=NAME\"", &value[1]);
+            return NGX_CONF_ERROR;
+        }
+
+        plcf->handler_zone_name.data = value[1].data + 5;
+        plcf->handler_zone_name.len = value[1].len - 5;
+    }
+
+    plcf->handler = cmd->offset;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = handlers[plcf->handler];
+
+    return NGX_CONF_OK;
+}

@@ -1,0 +1,1323 @@
+
+/*
+ * Copyright (C) push approval module developers
+ *
+ * Callback signatures: form decoding, X-Twilio-Signature (Verify) and
+ * X-Authy-Signature (Authy OneTouch) with its canonical parameter string.
+ *
+ * Pure functions over plain buffers: no pools, no logs, nothing from
+ * nginx's run time, so that unit tests and fuzzers link this file alone.
+ * Work memory is the stack and the caller's buffers; only yajl allocates
+ * (its parser handle), and the handle is freed on every path.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#if (OPENSSL_VERSION_NUMBER >= 0x30000000L)
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+#endif
+
+#include <yajl/yajl_parse.h>
+
+#include "ngx_http_push_approval.h"
+
+
+#define NGX_HTTP_PUSH_APPROVAL_SIG_PAIRS       512
+#define NGX_HTTP_PUSH_APPROVAL_SIG_DEPTH       16
+#define NGX_HTTP_PUSH_APPROVAL_SIG_MAX_KEY     4096
+
+#define NGX_HTTP_PUSH_APPROVAL_TWILIO_SIG_LEN  28
+#define NGX_HTTP_PUSH_APPROVAL_AUTHY_SIG_LEN   44
+
+
+typedef struct {
+#if (OPENSSL_VERSION_NUMBER >= 0x30000000L)
+    EVP_MAC_CTX                    *ctx;
+#else
+    HMAC_CTX                       *ctx;
+#endif
+} ngx_http_push_approval_sig_hmac_t;
+
+
+typedef struct {
+    size_t                          base;    /* key length of the parent */
+    ngx_uint_t                      index;   /* next array element */
+    unsigned                        array:1;
+} ngx_http_push_approval_sig_lvl_t;
+
+
+typedef struct {
+    u_char                           *buf;     /* pair strings */
+    size_t                            size;
+    size_t                            used;
+    ngx_str_t                        *pairs;
+    ngx_uint_t                        npairs;
+    ngx_uint_t                        depth;
+    size_t                            klen;
+    ngx_http_push_approval_sig_lvl_t  frames[NGX_HTTP_PUSH_APPROVAL_SIG_DEPTH];
+    u_char                            key[NGX_HTTP_PUSH_APPROVAL_SIG_MAX_KEY];
+    unsigned                          error:1;
+} ngx_http_push_approval_sig_json_t;
+
+
+static ngx_int_t ngx_http_push_approval_sig_hmac_init(
+    ngx_http_push_approval_sig_hmac_t *h, const char *md, ngx_str_t *key);
+static ngx_int_t ngx_http_push_approval_sig_hmac_update(
+    ngx_http_push_approval_sig_hmac_t *h, u_char *data, size_t len);
+static ngx_int_t ngx_http_push_approval_sig_hmac_final(
+    ngx_http_push_approval_sig_hmac_t *h, u_char *mac, size_t size);
+static void ngx_http_push_approval_sig_hmac_free(
+    ngx_http_push_approval_sig_hmac_t *h);
+static void ngx_http_push_approval_sig_base64(u_char *dst, u_char *src,
+    size_t len);
+static ngx_int_t ngx_http_push_approval_sig_hex(u_char c);
+static ngx_int_t ngx_http_push_approval_sig_utf8(u_char *p, size_t len);
+static int ngx_http_push_approval_sig_str_cmp(ngx_str_t *a, ngx_str_t *b);
+static int ngx_http_push_approval_sig_param_cmp(const void *one,
+    const void *two);
+static int ngx_http_push_approval_sig_pair_cmp(const void *one,
+    const void *two);
+static ngx_int_t ngx_http_push_approval_sig_twilio_mac(ngx_str_t *token,
+    ngx_str_t *parts, ngx_uint_t nparts,
+    ngx_http_push_approval_param_t *params, ngx_uint_t n, u_char *sig);
+static ngx_int_t ngx_http_push_approval_sig_url_variant(ngx_str_t *url,
+    ngx_str_t *parts);
+static ngx_int_t ngx_http_push_approval_sig_body_hash(ngx_str_t *url,
+    ngx_str_t *hash);
+static size_t ngx_http_push_approval_sig_encode_len(u_char *src, size_t len);
+static u_char *ngx_http_push_approval_sig_encode(u_char *dst, u_char *src,
+    size_t len);
+static ngx_int_t ngx_http_push_approval_sig_pair(
+    ngx_http_push_approval_sig_json_t *ctx, u_char *key, size_t klen,
+    u_char *value, size_t vlen, ngx_uint_t encode_key);
+static ssize_t ngx_http_push_approval_sig_join(
+    ngx_http_push_approval_sig_json_t *ctx);
+static ngx_int_t ngx_http_push_approval_sig_element(
+    ngx_http_push_approval_sig_json_t *ctx);
+static int ngx_http_push_approval_sig_scalar(
+    ngx_http_push_approval_sig_json_t *ctx, u_char *value, size_t len);
+static int ngx_http_push_approval_sig_json_null(void *data);
+static int ngx_http_push_approval_sig_json_boolean(void *data, int value);
+static int ngx_http_push_approval_sig_json_number(void *data,
+    const char *value, size_t len);
+static int ngx_http_push_approval_sig_json_string(void *data,
+    const unsigned char *value, size_t len);
+static int ngx_http_push_approval_sig_json_start(void *data,
+    ngx_uint_t array);
+static int ngx_http_push_approval_sig_json_start_map(void *data);
+static int ngx_http_push_approval_sig_json_start_array(void *data);
+static int ngx_http_push_approval_sig_json_map_key(void *data,
+    const unsigned char *key, size_t len);
+static int ngx_http_push_approval_sig_json_end(void *data);
+
+
+static yajl_callbacks  ngx_http_push_approval_sig_json_callbacks = {
+    ngx_http_push_approval_sig_json_null,
+    ngx_http_push_approval_sig_json_boolean,
+    NULL,
+    NULL,
+    ngx_http_push_approval_sig_json_number,
+    ngx_http_push_approval_sig_json_string,
+    ngx_http_push_approval_sig_json_start_map,
+    ngx_http_push_approval_sig_json_map_key,
+    ngx_http_push_approval_sig_json_end,
+    ngx_http_push_approval_sig_json_start_array,
+    ngx_http_push_approval_sig_json_end
+};
+
+
+static u_char  ngx_http_push_approval_sig_hex_digits[] = "0123456789ABCDEF";
+
+
+/* the form decoding */
+
+ngx_int_t
+ngx_http_push_approval_form_parse(u_char *data, size_t len, u_char *scratch,
+    ngx_http_push_approval_param_t *params, ngx_uint_t max)
+{
+    u_char      *p, *end, *d, *start;
+    ngx_int_t    hi, lo;
+    ngx_str_t   *s;
+    ngx_uint_t   n;
+
+    n = 0;
+    p = data;
+    end = data + len;
+    d = scratch;
+
+    while (p < end) {
+
+        if (*p == '&') {
+            /* empty pairs ("a=1&&b=2") carry nothing */
+            p++;
+            continue;
+        }
+
+        if (n == max) {
+            return NGX_ERROR;
+        }
+
+        params[n].value.len = 0;
+        params[n].value.data = d;
+
+        s = &params[n].name;
+        start = d;
+
+        for ( /* void */ ; p < end && *p != '&'; p++) {
+
+            if (*p == '=' && s == &params[n].name) {
+                s->data = start;
+                s->len = d - start;
+
+                if (ngx_http_push_approval_sig_utf8(s->data, s->len)
+                    != NGX_OK)
+                {
+                    return NGX_ERROR;
+                }
+
+                s = &params[n].value;
+                start = d;
+                continue;
+            }
+
+            if (*p == '+') {
+                *d++ = ' ';
+                continue;
+            }
+
+            if (*p != '%') {
+                *d++ = *p;
+                continue;
+            }
+
+            if (end - p < 3) {
+                return NGX_ERROR;
+            }
+
+            hi = ngx_http_push_approval_sig_hex(p[1]);
+            lo = ngx_http_push_approval_sig_hex(p[2]);
+
+            if (hi < 0 || lo < 0) {
+                return NGX_ERROR;
+            }
+
+            *d++ = (u_char) ((hi << 4) | lo);
+            p += 2;
+        }
+
+        s->data = start;
+        s->len = d - start;
+
+        if (ngx_http_push_approval_sig_utf8(s->data, s->len) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        n++;
+    }
+
+    return n;
+}
+
+
+/* X-Twilio-Signature */
+
+ngx_int_t
+ngx_http_push_approval_twilio_sign(ngx_str_t *token, ngx_str_t *url,
+    ngx_http_push_approval_param_t *params, ngx_uint_t n, u_char *sig)
+{
+    return ngx_http_push_approval_sig_twilio_mac(token, url, 1, params, n,
+                                                 sig);
+}
+
+
+ngx_int_t
+ngx_http_push_approval_twilio_check(ngx_str_t *token, ngx_str_t *url,
+    ngx_http_push_approval_param_t *params, ngx_uint_t n, ngx_str_t *body,
+    ngx_str_t *signature)
+{
+    u_char        md[EVP_MAX_MD_SIZE], hex[64];
+    u_char        sig[NGX_HTTP_PUSH_APPROVAL_TWILIO_SIG_LEN];
+    ngx_int_t     ok;
+    ngx_str_t     hash, parts[3];
+    ngx_uint_t    i;
+    unsigned int  mdlen;
+
+    if (signature == NULL
+        || signature->len != NGX_HTTP_PUSH_APPROVAL_TWILIO_SIG_LEN)
+    {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_push_approval_sig_body_hash(url, &hash) == NGX_OK) {
+
+        /* JSON variant: the URL carries the body's hash, no params */
+
+        if (body == NULL || hash.len != 64) {
+            return NGX_DECLINED;
+        }
+
+        if (EVP_Digest(body->data, body->len, md, &mdlen, EVP_sha256(), NULL)
+            != 1)
+        {
+            return NGX_ERROR;
+        }
+
+        for (i = 0; i < 32; i++) {
+            hex[2 * i] = "0123456789abcdef"[md[i] >> 4];
+            hex[2 * i + 1] = "0123456789abcdef"[md[i] & 0x0f];
+        }
+
+        if (CRYPTO_memcmp(hex, hash.data, 64) != 0) {
+            return NGX_DECLINED;
+        }
+
+        n = 0;
+    }
+
+    if (ngx_http_push_approval_sig_twilio_mac(token, url, 1, params, n, sig)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ok = (CRYPTO_memcmp(sig, signature->data, sizeof(sig)) == 0);
+
+    if (ngx_http_push_approval_sig_url_variant(url, parts) == NGX_OK) {
+
+        if (ngx_http_push_approval_sig_twilio_mac(token, parts, 3, params, n,
+                                                  sig)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        ok |= (CRYPTO_memcmp(sig, signature->data, sizeof(sig)) == 0);
+    }
+
+    return ok ? NGX_OK : NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_sig_twilio_mac(ngx_str_t *token, ngx_str_t *parts,
+    ngx_uint_t nparts, ngx_http_push_approval_param_t *params, ngx_uint_t n,
+    u_char *sig)
+{
+    u_char                             mac[EVP_MAX_MD_SIZE];
+    ngx_int_t                          rc;
+    ngx_uint_t                         i;
+    ngx_http_push_approval_sig_hmac_t  h;
+
+    if (n > 1) {
+        qsort(params, n, sizeof(ngx_http_push_approval_param_t),
+              ngx_http_push_approval_sig_param_cmp);
+    }
+
+    if (ngx_http_push_approval_sig_hmac_init(&h, "SHA1", token) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    rc = NGX_OK;
+
+    for (i = 0; rc == NGX_OK && i < nparts; i++) {
+        rc = ngx_http_push_approval_sig_hmac_update(&h, parts[i].data,
+                                                    parts[i].len);
+    }
+
+    for (i = 0; rc == NGX_OK && i < n; i++) {
+        rc = ngx_http_push_approval_sig_hmac_update(&h, params[i].name.data,
+                                                    params[i].name.len);
+        if (rc == NGX_OK) {
+            rc = ngx_http_push_approval_sig_hmac_update(&h,
+                                                        params[i].value.data,
+                                                        params[i].value.len);
+        }
+    }
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_push_approval_sig_hmac_final(&h, mac, 20);
+    }
+
+    ngx_http_push_approval_sig_hmac_free(&h);
+
+    if (rc != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_push_approval_sig_base64(sig, mac, 20);
+    OPENSSL_cleanse(mac, sizeof(mac));
+
+    return NGX_OK;
+}
+
+
+/*
+ * The URL with the default port added when absent, or removed when present:
+ * parts[0] + parts[1] + parts[2].  NGX_DECLINED when there is no variant.
+ */
+
+static ngx_int_t
+ngx_http_push_approval_sig_url_variant(ngx_str_t *url, ngx_str_t *parts)
+{
+    u_char     *p, *host, *end, *colon;
+    size_t      skip;
+    ngx_str_t   port;
+
+    p = url->data;
+    end = url->data + url->len;
+
+    if (url->len > 8
+        && (p[0] | 0x20) == 'h' && (p[1] | 0x20) == 't'
+        && (p[2] | 0x20) == 't' && (p[3] | 0x20) == 'p'
+        && (p[4] | 0x20) == 's' && ngx_strncmp(p + 5, "://", 3) == 0)
+    {
+        port.data = (u_char *) ":443";
+        port.len = 4;
+        skip = 8;
+
+    } else if (url->len > 7
+               && (p[0] | 0x20) == 'h' && (p[1] | 0x20) == 't'
+               && (p[2] | 0x20) == 't' && (p[3] | 0x20) == 'p'
+               && ngx_strncmp(p + 4, "://", 3) == 0)
+    {
+        port.data = (u_char *) ":80";
+        port.len = 3;
+        skip = 7;
+
+    } else {
+        return NGX_DECLINED;
+    }
+
+    host = p + skip;
+    colon = NULL;
+
+    for (p = host; p < end; p++) {
+
+        if (*p == '/' || *p == '?' || *p == '#') {
+            break;
+        }
+
+        if (*p == ':') {
+            colon = p;
+
+        } else if (*p == ']' || *p == '@') {
+            colon = NULL;
+        }
+    }
+
+    if (p == host) {
+        return NGX_DECLINED;
+    }
+
+    if (colon == NULL) {
+        parts[0].data = url->data;
+        parts[0].len = p - url->data;
+        parts[1] = port;
+        parts[2].data = p;
+        parts[2].len = end - p;
+
+        return NGX_OK;
+    }
+
+    if ((size_t) (p - colon) == port.len
+        && ngx_memcmp(colon, port.data, port.len) == 0)
+    {
+        parts[0].data = url->data;
+        parts[0].len = colon - url->data;
+        parts[1].data = colon;
+        parts[1].len = 0;
+        parts[2].data = p;
+        parts[2].len = end - p;
+
+        return NGX_OK;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* the value of bodySHA256 in the URL's query string */
+
+static ngx_int_t
+ngx_http_push_approval_sig_body_hash(ngx_str_t *url, ngx_str_t *hash)
+{
+    u_char  *p, *end, *name, *eq;
+
+    end = url->data + url->len;
+
+    for (p = url->data; p < end; p++) {
+        if (*p == '?') {
+            break;
+        }
+
+        if (*p == '#') {
+            return NGX_DECLINED;
+        }
+    }
+
+    while (p < end && *p != '#') {
+        name = ++p;
+        eq = NULL;
+
+        while (p < end && *p != '&' && *p != '#') {
+            if (*p == '=' && eq == NULL) {
+                eq = p;
+            }
+
+            p++;
+        }
+
+        if (eq != NULL
+            && eq - name == sizeof("bodySHA256") - 1
+            && ngx_strncmp(name, "bodySHA256", eq - name) == 0)
+        {
+            hash->data = eq + 1;
+            hash->len = p - hash->data;
+            return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* X-Authy-Signature */
+
+ngx_int_t
+ngx_http_push_approval_authy_sign(ngx_str_t *key, ngx_str_t *nonce,
+    ngx_str_t *method, ngx_str_t *url, ngx_str_t *canonical, u_char *sig)
+{
+    u_char                             mac[EVP_MAX_MD_SIZE];
+    size_t                             ulen;
+    ngx_int_t                          rc;
+    ngx_http_push_approval_sig_hmac_t  h;
+
+    for (ulen = 0; ulen < url->len; ulen++) {
+        if (url->data[ulen] == '?') {
+            break;
+        }
+    }
+
+    if (ngx_http_push_approval_sig_hmac_init(&h, "SHA256", key) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_http_push_approval_sig_hmac_update(&h, nonce->data, nonce->len);
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_push_approval_sig_hmac_update(&h, (u_char *) "|", 1);
+    }
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_push_approval_sig_hmac_update(&h, method->data,
+                                                    method->len);
+    }
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_push_approval_sig_hmac_update(&h, (u_char *) "|", 1);
+    }
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_push_approval_sig_hmac_update(&h, url->data, ulen);
+    }
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_push_approval_sig_hmac_update(&h, (u_char *) "|", 1);
+    }
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_push_approval_sig_hmac_update(&h, canonical->data,
+                                                    canonical->len);
+    }
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_push_approval_sig_hmac_final(&h, mac, 32);
+    }
+
+    ngx_http_push_approval_sig_hmac_free(&h);
+
+    if (rc != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_push_approval_sig_base64(sig, mac, 32);
+    OPENSSL_cleanse(mac, sizeof(mac));
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_push_approval_authy_check(ngx_str_t *key, ngx_str_t *nonce,
+    ngx_str_t *method, ngx_str_t *url, ngx_str_t *canonical,
+    ngx_str_t *signature)
+{
+    u_char  sig[NGX_HTTP_PUSH_APPROVAL_AUTHY_SIG_LEN];
+
+    if (signature == NULL
+        || signature->len != NGX_HTTP_PUSH_APPROVAL_AUTHY_SIG_LEN)
+    {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_push_approval_authy_sign(key, nonce, method, url, canonical,
+                                          sig)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (CRYPTO_memcmp(sig, signature->data, sizeof(sig)) != 0) {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The canonical parameter string of an Authy callback.
+ *
+ * Pair strings are built at the start of buf, the sorted and joined result
+ * after them, then moved to the start: a canonical string of L bytes needs
+ * a buf of about 2 * L + 1 bytes.  L is at most 3 times the flattened
+ * parameters; for real callbacks (short keys) size >= 8 * len + 4096 is
+ * ample.  -1: invalid JSON, nesting deeper than 16, a key path over 4 KB,
+ * more than 512 values, or no room.
+ */
+
+ssize_t
+ngx_http_push_approval_authy_canonical_json(u_char *json, size_t len,
+    u_char *buf, size_t size)
+{
+    ngx_str_t                           pairs[NGX_HTTP_PUSH_APPROVAL_SIG_PAIRS];
+    yajl_handle                         yh;
+    yajl_status                         st;
+    ngx_http_push_approval_sig_json_t   ctx;
+
+    ctx.buf = buf;
+    ctx.size = size;
+    ctx.used = 0;
+    ctx.pairs = pairs;
+    ctx.npairs = 0;
+    ctx.depth = 0;
+    ctx.klen = 0;
+    ctx.error = 0;
+
+    yh = yajl_alloc(&ngx_http_push_approval_sig_json_callbacks, NULL, &ctx);
+    if (yh == NULL) {
+        return -1;
+    }
+
+    st = yajl_parse(yh, json, len);
+
+    if (st == yajl_status_ok) {
+        st = yajl_complete_parse(yh);
+    }
+
+    yajl_free(yh);
+
+    if (st != yajl_status_ok || ctx.error || ctx.depth != 0) {
+        return -1;
+    }
+
+    return ngx_http_push_approval_sig_join(&ctx);
+}
+
+
+ssize_t
+ngx_http_push_approval_authy_canonical_params(
+    ngx_http_push_approval_param_t *params, ngx_uint_t n, u_char *buf,
+    size_t size)
+{
+    ngx_str_t                           pairs[NGX_HTTP_PUSH_APPROVAL_SIG_PAIRS];
+    ngx_uint_t                          i;
+    ngx_http_push_approval_sig_json_t   ctx;
+
+    ctx.buf = buf;
+    ctx.size = size;
+    ctx.used = 0;
+    ctx.pairs = pairs;
+    ctx.npairs = 0;
+
+    for (i = 0; i < n; i++) {
+        if (ngx_http_push_approval_sig_pair(&ctx, params[i].name.data,
+                                            params[i].name.len,
+                                            params[i].value.data,
+                                            params[i].value.len, 1)
+            != NGX_OK)
+        {
+            return -1;
+        }
+    }
+
+    return ngx_http_push_approval_sig_join(&ctx);
+}
+
+
+/* "key=value", percent-encoded, appended to the pair area */
+
+static ngx_int_t
+ngx_http_push_approval_sig_pair(ngx_http_push_approval_sig_json_t *ctx,
+    u_char *key, size_t klen, u_char *value, size_t vlen,
+    ngx_uint_t encode_key)
+{
+    u_char  *p;
+    size_t   len;
+
+    if (ctx->npairs == NGX_HTTP_PUSH_APPROVAL_SIG_PAIRS) {
+        return NGX_ERROR;
+    }
+
+    len = (encode_key ? ngx_http_push_approval_sig_encode_len(key, klen)
+                      : klen)
+          + 1 + ngx_http_push_approval_sig_encode_len(value, vlen);
+
+    if (len > ctx->size - ctx->used) {
+        return NGX_ERROR;
+    }
+
+    p = ctx->buf + ctx->used;
+
+    ctx->pairs[ctx->npairs].data = p;
+    ctx->pairs[ctx->npairs].len = len;
+    ctx->npairs++;
+
+    if (encode_key) {
+        p = ngx_http_push_approval_sig_encode(p, key, klen);
+
+    } else {
+        p = ngx_cpymem(p, key, klen);
+    }
+
+    *p++ = '=';
+    (void) ngx_http_push_approval_sig_encode(p, value, vlen);
+
+    ctx->used += len;
+
+    return NGX_OK;
+}
+
+
+/* sort, join with '&' after the pairs, then %5B<digits>%5D -> %5B%5D */
+
+static ssize_t
+ngx_http_push_approval_sig_join(ngx_http_push_approval_sig_json_t *ctx)
+{
+    u_char      *out, *p, *q, *end, *d;
+    size_t       len;
+    ngx_uint_t   i;
+
+    if (ctx->npairs > 1) {
+        qsort(ctx->pairs, ctx->npairs, sizeof(ngx_str_t),
+              ngx_http_push_approval_sig_pair_cmp);
+    }
+
+    len = ctx->npairs ? ctx->npairs - 1 : 0;
+
+    for (i = 0; i < ctx->npairs; i++) {
+        len += ctx->pairs[i].len;
+    }
+
+    if (len > ctx->size - ctx->used) {
+        return -1;
+    }
+
+    out = ctx->buf + ctx->used;
+    p = out;
+
+    for (i = 0; i < ctx->npairs; i++) {
+        if (i) {
+            *p++ = '&';
+        }
+
+        p = ngx_cpymem(p, ctx->pairs[i].data, ctx->pairs[i].len);
+    }
+
+    /* the result only shrinks and moves down: copy forward */
+
+    end = out + len;
+    d = ctx->buf;
+    p = out;
+
+    while (p < end) {
+
+        if (end - p >= 7 && ngx_strncmp(p, "%5B", 3) == 0
+            && p[3] >= '0' && p[3] <= '9')
+        {
+            for (q = p + 4; q < end && *q >= '0' && *q <= '9'; q++) {
+                /* void */
+            }
+
+            if (end - q >= 3 && ngx_strncmp(q, "%5D", 3) == 0) {
+                d = ngx_cpymem(d, "%5B%5D", 6);
+                p = q + 3;
+                continue;
+            }
+        }
+
+        *d++ = *p++;
+    }
+
+    return d - ctx->buf;
+}
+
+
+/* the key of the value being parsed: parent[key] or parent[index] */
+
+static ngx_int_t
+ngx_http_push_approval_sig_element(ngx_http_push_approval_sig_json_t *ctx)
+{
+    u_char                              *p;
+    ngx_uint_t                           i, n;
+    ngx_http_push_approval_sig_lvl_t  *f;
+
+    if (ctx->depth == 0) {
+        /* the top level must be an object */
+        return NGX_ERROR;
+    }
+
+    f = &ctx->frames[ctx->depth - 1];
+
+    if (!f->array) {
+        /* the key was set by the map key callback */
+        return NGX_OK;
+    }
+
+    /* "%5B" + up to 20 digits + "%5D" */
+
+    if (f->base + 26 > NGX_HTTP_PUSH_APPROVAL_SIG_MAX_KEY) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(ctx->key + f->base, "%5B", 3);
+
+    n = f->index++;
+    i = 1;
+
+    while (n / i >= 10) {
+        i *= 10;
+    }
+
+    do {
+        *p++ = (u_char) ('0' + n / i % 10);
+        i /= 10;
+    } while (i);
+
+    p = ngx_cpymem(p, "%5D", 3);
+
+    ctx->klen = p - ctx->key;
+
+    return NGX_OK;
+}
+
+
+static int
+ngx_http_push_approval_sig_scalar(ngx_http_push_approval_sig_json_t *ctx,
+    u_char *value, size_t len)
+{
+    if (ngx_http_push_approval_sig_element(ctx) != NGX_OK
+        || ngx_http_push_approval_sig_pair(ctx, ctx->key, ctx->klen, value,
+                                           len, 0)
+           != NGX_OK)
+    {
+        ctx->error = 1;
+        return 0;
+    }
+
+    return 1;
+}
+
+
+static int
+ngx_http_push_approval_sig_json_null(void *data)
+{
+    return ngx_http_push_approval_sig_scalar(data, (u_char *) "", 0);
+}
+
+
+static int
+ngx_http_push_approval_sig_json_boolean(void *data, int value)
+{
+    if (value) {
+        return ngx_http_push_approval_sig_scalar(data, (u_char *) "true", 4);
+    }
+
+    return ngx_http_push_approval_sig_scalar(data, (u_char *) "false", 5);
+}
+
+
+static int
+ngx_http_push_approval_sig_json_number(void *data, const char *value,
+    size_t len)
+{
+    return ngx_http_push_approval_sig_scalar(data, (u_char *) value, len);
+}
+
+
+static int
+ngx_http_push_approval_sig_json_string(void *data,
+    const unsigned char *value, size_t len)
+{
+    ngx_http_push_approval_sig_json_t  *ctx = data;
+
+    /* yajl lets encoded surrogates through */
+
+    if (ngx_http_push_approval_sig_utf8((u_char *) value, len) != NGX_OK) {
+        ctx->error = 1;
+        return 0;
+    }
+
+    return ngx_http_push_approval_sig_scalar(ctx, (u_char *) value, len);
+}
+
+
+static int
+ngx_http_push_approval_sig_json_start(void *data, ngx_uint_t array)
+{
+    ngx_http_push_approval_sig_json_t   *ctx = data;
+
+    ngx_http_push_approval_sig_lvl_t  *f;
+
+    if (ctx->depth == 0) {
+        if (array) {
+            ctx->error = 1;
+            return 0;
+        }
+
+    } else if (ctx->depth == NGX_HTTP_PUSH_APPROVAL_SIG_DEPTH
+               || ngx_http_push_approval_sig_element(ctx) != NGX_OK)
+    {
+        ctx->error = 1;
+        return 0;
+    }
+
+    f = &ctx->frames[ctx->depth++];
+
+    f->base = ctx->klen;
+    f->index = 0;
+    f->array = array;
+
+    return 1;
+}
+
+
+static int
+ngx_http_push_approval_sig_json_start_map(void *data)
+{
+    return ngx_http_push_approval_sig_json_start(data, 0);
+}
+
+
+static int
+ngx_http_push_approval_sig_json_start_array(void *data)
+{
+    return ngx_http_push_approval_sig_json_start(data, 1);
+}
+
+
+static int
+ngx_http_push_approval_sig_json_map_key(void *data, const unsigned char *key,
+    size_t len)
+{
+    ngx_http_push_approval_sig_json_t   *ctx = data;
+
+    u_char                              *p;
+    size_t                               need;
+    ngx_http_push_approval_sig_lvl_t  *f;
+
+    f = &ctx->frames[ctx->depth - 1];
+
+    if (ngx_http_push_approval_sig_utf8((u_char *) key, len) != NGX_OK) {
+        ctx->error = 1;
+        return 0;
+    }
+
+    need = ngx_http_push_approval_sig_encode_len((u_char *) key, len);
+
+    if (f->base) {
+        need += 6;
+    }
+
+    if (need > NGX_HTTP_PUSH_APPROVAL_SIG_MAX_KEY - f->base) {
+        ctx->error = 1;
+        return 0;
+    }
+
+    p = ctx->key + f->base;
+
+    if (f->base) {
+        p = ngx_cpymem(p, "%5B", 3);
+    }
+
+    p = ngx_http_push_approval_sig_encode(p, (u_char *) key, len);
+
+    if (f->base) {
+        p = ngx_cpymem(p, "%5D", 3);
+    }
+
+    ctx->klen = p - ctx->key;
+
+    return 1;
+}
+
+
+static int
+ngx_http_push_approval_sig_json_end(void *data)
+{
+    ngx_http_push_approval_sig_json_t  *ctx = data;
+
+    ctx->depth--;
+
+    return 1;
+}
+
+
+/* percent-encoding: A-Z a-z 0-9 - _ . ~ stay, ' ' -> '+', else %XX */
+
+static size_t
+ngx_http_push_approval_sig_encode_len(u_char *src, size_t len)
+{
+    u_char  c;
+    size_t  n;
+
+    n = len;
+
+    while (len--) {
+        c = *src++;
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'
+              || c == '~' || c == ' '))
+        {
+            n += 2;
+        }
+    }
+
+    return n;
+}
+
+
+static u_char *
+ngx_http_push_approval_sig_encode(u_char *dst, u_char *src, size_t len)
+{
+    u_char  c;
+
+    while (len--) {
+        c = *src++;
+
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+            || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'
+            || c == '~')
+        {
+            *dst++ = c;
+
+        } else if (c == ' ') {
+            *dst++ = '+';
+
+        } else {
+            *dst++ = '%';
+            *dst++ = ngx_http_push_approval_sig_hex_digits[c >> 4];
+            *dst++ = ngx_http_push_approval_sig_hex_digits[c & 0x0f];
+        }
+    }
+
+    return dst;
+}
+
+
+/* helpers */
+
+static int
+ngx_http_push_approval_sig_str_cmp(ngx_str_t *a, ngx_str_t *b)
+{
+    int  rc;
+
+    rc = ngx_memcmp(a->data, b->data, ngx_min(a->len, b->len));
+
+    if (rc != 0) {
+        return rc;
+    }
+
+    return (a->len > b->len) - (a->len < b->len);
+}
+
+
+static int
+ngx_http_push_approval_sig_param_cmp(const void *one, const void *two)
+{
+    int                              rc;
+    ngx_http_push_approval_param_t  *a, *b;
+
+    a = (ngx_http_push_approval_param_t *) one;
+    b = (ngx_http_push_approval_param_t *) two;
+
+    rc = ngx_http_push_approval_sig_str_cmp(&a->name, &b->name);
+
+    if (rc != 0) {
+        return rc;
+    }
+
+    return ngx_http_push_approval_sig_str_cmp(&a->value, &b->value);
+}
+
+
+static int
+ngx_http_push_approval_sig_pair_cmp(const void *one, const void *two)
+{
+    return ngx_http_push_approval_sig_str_cmp((ngx_str_t *) one,
+                                              (ngx_str_t *) two);
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_sig_hex(u_char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+
+    c |= 0x20;
+
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+
+    return -1;
+}
+
+
+/* strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF */
+
+static ngx_int_t
+ngx_http_push_approval_sig_utf8(u_char *p, size_t len)
+{
+    u_char     c;
+    u_char    *end;
+    size_t     n;
+    uint32_t   u, min;
+
+    end = p + len;
+
+    while (p < end) {
+        c = *p++;
+
+        if (c < 0x80) {
+            continue;
+        }
+
+        if (c >= 0xc2 && c <= 0xdf) {
+            n = 1;
+            u = c & 0x1f;
+            min = 0x80;
+
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2;
+            u = c & 0x0f;
+            min = 0x800;
+
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3;
+            u = c & 0x07;
+            min = 0x10000;
+
+        } else {
+            return NGX_ERROR;
+        }
+
+        if ((size_t) (end - p) < n) {
+            return NGX_ERROR;
+        }
+
+        while (n--) {
+            c = *p++;
+
+            if ((c & 0xc0) != 0x80) {
+                return NGX_ERROR;
+            }
+
+            u = (u << 6) | (c & 0x3f);
+        }
+
+        if (u < min || u > 0x10ffff || (u >= 0xd800 && u <= 0xdfff)) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_push_approval_sig_base64(u_char *dst, u_char *src, size_t len)
+{
+    static u_char   basis[] =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    while (len > 2) {
+        *dst++ = basis[(src[0] >> 2) & 0x3f];
+        *dst++ = basis[((src[0] & 3) << 4) | (src[1] >> 4)];
+        *dst++ = basis[((src[1] & 0x0f) << 2) | (src[2] >> 6)];
+        *dst++ = basis[src[2] & 0x3f];
+
+        src += 3;
+        len -= 3;
+    }
+
+    if (len) {
+        *dst++ = basis[(src[0] >> 2) & 0x3f];
+
+        if (len == 1) {
+            *dst++ = basis[(src[0] & 3) << 4];
+            *dst++ = '=';
+
+        } else {
+            *dst++ = basis[((src[0] & 3) << 4) | (src[1] >> 4)];
+            *dst++ = basis[(src[1] & 0x0f) << 2];
+        }
+
+        *dst = '=';
+    }
+}
+
+
+/* incremental HMAC: no buffer of the whole signed string is ever needed */
+
+#if (OPENSSL_VERSION_NUMBER >= 0x30000000L)
+
+static ngx_int_t
+ngx_http_push_approval_sig_hmac_init(ngx_http_push_approval_sig_hmac_t *h,
+    const char *md, ngx_str_t *key)
+{
+    EVP_MAC     *mac;
+    OSSL_PARAM   params[2];
+
+    h->ctx = NULL;
+
+    mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    if (mac == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->ctx = EVP_MAC_CTX_new(mac);
+    EVP_MAC_free(mac);
+
+    if (h->ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                 (char *) md, 0);
+    params[1] = OSSL_PARAM_construct_end();
+
+    if (EVP_MAC_init(h->ctx, key->len ? key->data : (u_char *) "", key->len,
+                     params)
+        != 1)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_sig_hmac_update(ngx_http_push_approval_sig_hmac_t *h,
+    u_char *data, size_t len)
+{
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    return EVP_MAC_update(h->ctx, data, len) == 1 ? NGX_OK : NGX_ERROR;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_sig_hmac_final(ngx_http_push_approval_sig_hmac_t *h,
+    u_char *mac, size_t size)
+{
+    size_t  len;
+
+    if (EVP_MAC_final(h->ctx, mac, &len, EVP_MAX_MD_SIZE) != 1
+        || len != size)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_push_approval_sig_hmac_free(ngx_http_push_approval_sig_hmac_t *h)
+{
+    EVP_MAC_CTX_free(h->ctx);
+}
+
+#else
+
+static ngx_int_t
+ngx_http_push_approval_sig_hmac_init(ngx_http_push_approval_sig_hmac_t *h,
+    const char *md, ngx_str_t *key)
+{
+    const EVP_MD  *evp;
+
+    evp = (md[3] == '1') ? EVP_sha1() : EVP_sha256();
+
+    h->ctx = HMAC_CTX_new();
+    if (h->ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (HMAC_Init_ex(h->ctx, key->len ? key->data : (u_char *) "",
+                     (int) key->len, evp, NULL)
+        != 1)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_sig_hmac_update(ngx_http_push_approval_sig_hmac_t *h,
+    u_char *data, size_t len)
+{
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    return HMAC_Update(h->ctx, data, len) == 1 ? NGX_OK : NGX_ERROR;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_sig_hmac_final(ngx_http_push_approval_sig_hmac_t *h,
+    u_char *mac, size_t size)
+{
+    unsigned int  len;
+
+    if (HMAC_Final(h->ctx, mac, &len) != 1 || len != size) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_push_approval_sig_hmac_free(ngx_http_push_approval_sig_hmac_t *h)
+{
+    HMAC_CTX_free(h->ctx);
+}
+
+#endif

@@ -1,0 +1,338 @@
+
+/*
+ * Copyright (C) push approval module developers
+ *
+ * The wait token: everything the waiting page shows and how the protected
+ * location remembers, signed with the secret, so that any host with the
+ * secret can serve the page.  Pure functions over plain buffers.
+ *
+ * Layout before base64url: "T1", then fields as tag (1 byte), length
+ * (2 bytes, big-endian) and value, then the HMAC-SHA256 of all that.
+ */
+
+
+#include "ngx_http_push_approval.h"
+
+
+#define NGX_HTTP_PUSH_APPROVAL_TOKEN_MAC    32
+
+#define NGX_HTTP_PUSH_APPROVAL_T_ID         1
+#define NGX_HTTP_PUSH_APPROVAL_T_IDENTITY   2
+#define NGX_HTTP_PUSH_APPROVAL_T_SCOPE      3
+#define NGX_HTTP_PUSH_APPROVAL_T_RETURN     4
+#define NGX_HTTP_PUSH_APPROVAL_T_MESSAGE    5
+#define NGX_HTTP_PUSH_APPROVAL_T_COOKIE     6
+#define NGX_HTTP_PUSH_APPROVAL_T_DOMAIN     7
+#define NGX_HTTP_PUSH_APPROVAL_T_NUMBERS    8
+#define NGX_HTTP_PUSH_APPROVAL_T_WAIT_HASH  9
+#define NGX_HTTP_PUSH_APPROVAL_T_MAX        9
+
+
+static u_char *ngx_http_push_approval_token_put(u_char *p, ngx_uint_t tag,
+    u_char *data, size_t len);
+static u_char *ngx_http_push_approval_put64(u_char *p, uint64_t v);
+static uint64_t ngx_http_push_approval_get64(u_char *p);
+
+
+size_t
+ngx_http_push_approval_token_size(ngx_http_push_approval_token_t *t)
+{
+    size_t  len;
+
+    len = 2 + 9 * 3 + t->id.len + t->identity.len + t->scope.len
+          + t->return_uri.len + t->message.len + t->cookie_name.len
+          + t->cookie_domain.len + 8 * 4 + 4
+          + NGX_HTTP_PUSH_APPROVAL_WAIT_HASH + NGX_HTTP_PUSH_APPROVAL_TOKEN_MAC;
+
+    /* base64url */
+    return (len + 2) / 3 * 4;
+}
+
+
+static u_char *
+ngx_http_push_approval_token_put(u_char *p, ngx_uint_t tag, u_char *data,
+    size_t len)
+{
+    *p++ = (u_char) tag;
+    *p++ = (u_char) (len >> 8);
+    *p++ = (u_char) len;
+
+    return ngx_cpymem(p, data, len);
+}
+
+
+static u_char *
+ngx_http_push_approval_put64(u_char *p, uint64_t v)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < 8; i++) {
+        *p++ = (u_char) (v >> (56 - 8 * i));
+    }
+
+    return p;
+}
+
+
+static uint64_t
+ngx_http_push_approval_get64(u_char *p)
+{
+    uint64_t    v;
+    ngx_uint_t  i;
+
+    v = 0;
+
+    for (i = 0; i < 8; i++) {
+        v = (v << 8) | p[i];
+    }
+
+    return v;
+}
+
+
+/*
+ * work needs token_size() bytes for the raw token, dst as many for its
+ * base64url text; each string field is at most 65535 bytes
+ */
+
+size_t
+ngx_http_push_approval_token_encode(u_char *dst, u_char *work,
+    ngx_http_push_approval_token_t *t, ngx_str_t *secret)
+{
+    u_char     *p, numbers[8 * 4 + 4];
+    ngx_str_t   data;
+
+    p = work;
+
+    *p++ = 'T';
+    *p++ = '1';
+
+    p = ngx_http_push_approval_token_put(p, NGX_HTTP_PUSH_APPROVAL_T_ID,
+                                         t->id.data, t->id.len);
+    p = ngx_http_push_approval_token_put(p, NGX_HTTP_PUSH_APPROVAL_T_IDENTITY,
+                                         t->identity.data, t->identity.len);
+    p = ngx_http_push_approval_token_put(p, NGX_HTTP_PUSH_APPROVAL_T_SCOPE,
+                                         t->scope.data, t->scope.len);
+    p = ngx_http_push_approval_token_put(p, NGX_HTTP_PUSH_APPROVAL_T_RETURN,
+                                         t->return_uri.data,
+                                         t->return_uri.len);
+    p = ngx_http_push_approval_token_put(p, NGX_HTTP_PUSH_APPROVAL_T_MESSAGE,
+                                         t->message.data, t->message.len);
+    p = ngx_http_push_approval_token_put(p, NGX_HTTP_PUSH_APPROVAL_T_COOKIE,
+                                         t->cookie_name.data,
+                                         t->cookie_name.len);
+    p = ngx_http_push_approval_token_put(p, NGX_HTTP_PUSH_APPROVAL_T_DOMAIN,
+                                         t->cookie_domain.data,
+                                         t->cookie_domain.len);
+
+    (void) ngx_http_push_approval_put64(numbers, (uint64_t) t->expires);
+    (void) ngx_http_push_approval_put64(numbers + 8, (uint64_t) t->remember);
+    (void) ngx_http_push_approval_put64(numbers + 16, (uint64_t) t->created);
+    (void) ngx_http_push_approval_put64(numbers + 24, (uint64_t) t->timeout);
+    numbers[32] = (u_char) t->code;
+    numbers[33] = (u_char) t->provider;
+    numbers[34] = (u_char) t->secure;
+    numbers[35] = (u_char) t->samesite;
+
+    p = ngx_http_push_approval_token_put(p, NGX_HTTP_PUSH_APPROVAL_T_NUMBERS,
+                                         numbers, sizeof(numbers));
+    p = ngx_http_push_approval_token_put(p,
+                                         NGX_HTTP_PUSH_APPROVAL_T_WAIT_HASH,
+                                         t->wait_hash,
+                                         NGX_HTTP_PUSH_APPROVAL_WAIT_HASH);
+
+    data.data = work;
+    data.len = p - work;
+
+    ngx_http_push_approval_hmac_sha256(secret, &data, p);
+    p += NGX_HTTP_PUSH_APPROVAL_TOKEN_MAC;
+
+    return ngx_http_push_approval_base64url_encode(dst, work, p - work);
+}
+
+
+/*
+ * NGX_OK when the MAC matches one of the secrets and the fields are well
+ * formed; string fields then point into work, which needs len bytes.
+ * The caller checks the expiry.
+ */
+
+ngx_int_t
+ngx_http_push_approval_token_decode(ngx_http_push_approval_token_t *t,
+    u_char *work, u_char *src, size_t len, ngx_str_t *secrets,
+    ngx_uint_t nsecrets)
+{
+    u_char      *p, *last, mac[NGX_HTTP_PUSH_APPROVAL_TOKEN_MAC];
+    size_t       n, flen;
+    ngx_str_t    data, *field;
+    ngx_uint_t   i, tag, seen;
+
+    if (len < 4 || len > 16384) {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_push_approval_base64url_decode(work, &n, src, len)
+        != NGX_OK
+        || n < 2 + NGX_HTTP_PUSH_APPROVAL_TOKEN_MAC)
+    {
+        return NGX_DECLINED;
+    }
+
+    data.data = work;
+    data.len = n - NGX_HTTP_PUSH_APPROVAL_TOKEN_MAC;
+
+    for (i = 0; i < nsecrets; i++) {
+        ngx_http_push_approval_hmac_sha256(&secrets[i], &data, mac);
+
+        if (ngx_http_push_approval_mac_equal(mac, work + data.len,
+                                             sizeof(mac))
+            == NGX_OK)
+        {
+            break;
+        }
+    }
+
+    if (i == nsecrets) {
+        return NGX_DECLINED;
+    }
+
+    /* signed by us, yet parsed as strictly as anything else */
+
+    if (work[0] != 'T' || work[1] != '1') {
+        return NGX_DECLINED;
+    }
+
+    ngx_memzero(t, sizeof(ngx_http_push_approval_token_t));
+
+    p = work + 2;
+    last = work + data.len;
+    seen = 0;
+
+    while (p < last) {
+
+        if (last - p < 3) {
+            return NGX_DECLINED;
+        }
+
+        tag = p[0];
+        flen = ((size_t) p[1] << 8) | p[2];
+        p += 3;
+
+        if (tag == 0 || tag > NGX_HTTP_PUSH_APPROVAL_T_MAX
+            || (seen & (1 << tag)) || (size_t) (last - p) < flen)
+        {
+            return NGX_DECLINED;
+        }
+
+        seen |= 1 << tag;
+
+        switch (tag) {
+
+        case NGX_HTTP_PUSH_APPROVAL_T_ID:
+            field = &t->id;
+            break;
+
+        case NGX_HTTP_PUSH_APPROVAL_T_IDENTITY:
+            field = &t->identity;
+            break;
+
+        case NGX_HTTP_PUSH_APPROVAL_T_SCOPE:
+            field = &t->scope;
+            break;
+
+        case NGX_HTTP_PUSH_APPROVAL_T_RETURN:
+            field = &t->return_uri;
+            break;
+
+        case NGX_HTTP_PUSH_APPROVAL_T_MESSAGE:
+            field = &t->message;
+            break;
+
+        case NGX_HTTP_PUSH_APPROVAL_T_COOKIE:
+            field = &t->cookie_name;
+            break;
+
+        case NGX_HTTP_PUSH_APPROVAL_T_DOMAIN:
+            field = &t->cookie_domain;
+            break;
+
+        case NGX_HTTP_PUSH_APPROVAL_T_NUMBERS:
+            if (flen != 8 * 4 + 4) {
+                return NGX_DECLINED;
+            }
+
+            t->expires = (time_t) ngx_http_push_approval_get64(p);
+            t->remember = (time_t) ngx_http_push_approval_get64(p + 8);
+            t->created = (time_t) ngx_http_push_approval_get64(p + 16);
+            t->timeout = (time_t) ngx_http_push_approval_get64(p + 24);
+            t->code = p[32];
+            t->provider = p[33];
+            t->secure = p[34];
+            t->samesite = p[35];
+            field = NULL;
+            break;
+
+        default: /* NGX_HTTP_PUSH_APPROVAL_T_WAIT_HASH */
+            if (flen != NGX_HTTP_PUSH_APPROVAL_WAIT_HASH) {
+                return NGX_DECLINED;
+            }
+
+            ngx_memcpy(t->wait_hash, p, flen);
+            field = NULL;
+            break;
+        }
+
+        if (field) {
+            field->data = p;
+            field->len = flen;
+        }
+
+        p += flen;
+    }
+
+    if (seen != ((1 << (NGX_HTTP_PUSH_APPROVAL_T_MAX + 1)) - 2)
+        || t->id.len == 0 || t->id.len > NGX_HTTP_PUSH_APPROVAL_ID_LEN
+        || t->identity.len == 0
+        || t->identity.len > NGX_HTTP_PUSH_APPROVAL_IDENTITY_LEN
+        || t->cookie_name.len == 0 || t->return_uri.len == 0
+        || t->return_uri.data[0] != '/'
+        || t->provider > NGX_HTTP_PUSH_APPROVAL_AUTHY
+        || t->samesite > NGX_HTTP_PUSH_APPROVAL_SAMESITE_NONE)
+    {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * the return URI is a same-site path or "/": anything not starting with
+ * "/", starting with "//" or "/\", or holding a control character or a
+ * space, becomes "/"
+ */
+
+void
+ngx_http_push_approval_safe_return(ngx_str_t *uri)
+{
+    size_t  i;
+
+    if (uri->len == 0 || uri->len > 2048 || uri->data[0] != '/'
+        || (uri->len > 1 && (uri->data[1] == '/' || uri->data[1] == '\\')))
+    {
+        goto root;
+    }
+
+    for (i = 0; i < uri->len; i++) {
+        if (uri->data[i] <= ' ' || uri->data[i] == 0x7f) {
+            goto root;
+        }
+    }
+
+    return;
+
+root:
+
+    uri->data = (u_char *) "/";
+    uri->len = 1;
+}

@@ -1,0 +1,1014 @@
+
+/*
+ * Copyright (C) push approval module developers
+ *
+ * The browser flow: the redirect to the waiting page with its signed token
+ * and wait cookie, the 401 of push_approval_code, and the waiting page
+ * itself with its JSON status endpoint (long-polled).
+ */
+
+
+#include "ngx_http_push_approval.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+
+#define NGX_HTTP_PUSH_APPROVAL_LONG_POLL     25000  /* ms */
+#define NGX_HTTP_PUSH_APPROVAL_PAGE_POLL     2000   /* ms */
+#define NGX_HTTP_PUSH_APPROVAL_TOKEN_GRACE   300    /* s */
+#define NGX_HTTP_PUSH_APPROVAL_WAIT_VALUE    22     /* base64url chars */
+
+#define NGX_HTTP_PUSH_APPROVAL_W_PENDING     0
+#define NGX_HTTP_PUSH_APPROVAL_W_APPROVED    1
+#define NGX_HTTP_PUSH_APPROVAL_W_DENIED      2
+#define NGX_HTTP_PUSH_APPROVAL_W_EXPIRED     3
+#define NGX_HTTP_PUSH_APPROVAL_W_ERROR       4
+#define NGX_HTTP_PUSH_APPROVAL_W_INVALID     5
+
+
+typedef struct {
+    ngx_http_push_approval_token_t  token;
+    ngx_uint_t                      json;
+    ngx_uint_t                      wait_cookie_ok;
+} ngx_http_push_approval_page_t;
+
+
+static ngx_uint_t ngx_http_push_approval_accepts_html(ngx_http_request_t *r);
+static ngx_int_t ngx_http_push_approval_wait_cookie(ngx_http_request_t *r,
+    ngx_str_t *name, u_char *hash);
+static ngx_uint_t ngx_http_push_approval_wait_state(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_page_t *page);
+static void ngx_http_push_approval_long_poll_handler(ngx_event_t *ev);
+static ngx_int_t ngx_http_push_approval_answer(ngx_http_request_t *r,
+    ngx_http_push_approval_page_t *page, ngx_uint_t state);
+static ngx_int_t ngx_http_push_approval_page(ngx_http_request_t *r,
+    ngx_http_push_approval_page_t *page, ngx_uint_t state);
+static u_char *ngx_http_push_approval_html(u_char *dst, ngx_str_t *s);
+
+
+/* the page is self-contained: its style and script carry a nonce */
+
+static const char  ngx_http_push_approval_page_head[] =
+    "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+    "<meta name=\"viewport\" content=\"width=device-width,"
+    "initial-scale=1\"><meta name=\"robots\" content=\"noindex\">"
+    "%s<noscript><meta http-equiv=\"refresh\" content=\"3\"></noscript>%s"
+    "<style nonce=\"%*s\">"
+    "body{font:18px/1.5 system-ui,sans-serif;margin:0;background:#f3f4f6;"
+    "color:#111827}"
+    "main{max-width:30rem;margin:8vh auto;padding:1.5rem 2rem;"
+    "background:#fff;border-radius:12px;"
+    "box-shadow:0 1px 4px rgba(0,0,0,.15)}"
+    "h1{font-size:1.5rem;margin-top:0}.msg{font-weight:600}"
+    ".code{font-size:3rem;font-weight:700;letter-spacing:.2em;"
+    "text-align:center;margin:.5rem 0}"
+    ".left{color:#4b5563}a{color:#1d4ed8;font-weight:600}"
+    "@media (max-width:32rem){main{margin:0;border-radius:0;"
+    "min-height:100vh}}"
+    "</style><title>";
+
+
+static const char  ngx_http_push_approval_page_script[] =
+    "<script nonce=\"%*s\">(function(){"
+    "var left=document.getElementById('left'),"
+    "text=document.getElementById('text'),"
+    "again=document.getElementById('again'),"
+    "n=left?parseInt(left.getAttribute('data-left'),10):0,"
+    "url=location.pathname+location.search+'&format=json',"
+    "said={denied:'The request was denied on your phone.',"
+    "expired:'The request was not answered in time.',"
+    "invalid:'This approval link is not valid any more.',"
+    "error:'The approval service cannot be reached just now. "
+    "This page keeps trying.'};"
+    "if(left){setInterval(function(){if(n>0){n--;left.textContent=n;}},"
+    "1000);}"
+    "function show(s){if(said[s]){text.textContent=said[s];}"
+    "if(s!=='error'){again.hidden=false;"
+    "if(left){left.parentNode.hidden=true;}}}"
+    "function poll(){var x=new XMLHttpRequest();x.open('GET',url);"
+    "x.timeout=35000;x.onload=function(){var j;"
+    "try{j=JSON.parse(x.responseText);}catch(e){j={status:'error'};}"
+    "if(j.status==='approved'){location.replace(j.return||'/');return;}"
+    "if(j.status==='pending'){poll();return;}"
+    "show(j.status);if(j.status==='error'){setTimeout(poll,3000);}};"
+    "x.onerror=x.ontimeout=function(){setTimeout(poll,3000);};x.send();}"
+    "poll();})();</script>";
+
+
+static ngx_str_t  ngx_http_push_approval_wait_states[] = {
+    ngx_string("pending"),
+    ngx_string("approved"),
+    ngx_string("denied"),
+    ngx_string("expired"),
+    ngx_string("error"),
+    ngx_string("invalid")
+};
+
+
+ngx_uint_t
+ngx_http_push_approval_wants_redirect(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    ngx_uint_t  page;
+
+    switch (ctx->conf->mode) {
+
+    case NGX_HTTP_PUSH_APPROVAL_MODE_REDIRECT:
+        page = 1;
+        break;
+
+    case NGX_HTTP_PUSH_APPROVAL_MODE_HOLD:
+        page = 0;
+        break;
+
+    default: /* auto */
+        page = (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))
+               && ngx_http_push_approval_accepts_html(r);
+        break;
+    }
+
+    /* with push_approval_code, requests are never held */
+    return page || ctx->conf->code;
+}
+
+
+static ngx_uint_t
+ngx_http_push_approval_accepts_html(ngx_http_request_t *r)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return 0;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == 6
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "accept", 6) == 0
+            && ngx_strlcasestrn(h[i].value.data,
+                                h[i].value.data + h[i].value.len,
+                                (u_char *) "text/html", 9 - 1)
+               != NULL)
+        {
+            return 1;
+        }
+    }
+}
+
+
+/*
+ * 302 to the waiting page (or, with push_approval_code, 401 with the wait
+ * URI in JSON), with the short-lived wait cookie whose hash the token holds
+ */
+
+ngx_int_t
+ngx_http_push_approval_redirect(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    u_char                             *p, *work, *text, *json;
+    u_char                              random[16], *value;
+    size_t                              size, len;
+    ngx_str_t                          *secrets, wait_name, uri, hash_src;
+    ngx_uint_t                          n, page;
+    ngx_buf_t                          *b;
+    ngx_chain_t                        *cl;
+    ngx_table_elt_t                    *h;
+    ngx_http_push_approval_token_t      t;
+    ngx_http_push_approval_loc_conf_t  *plcf;
+
+    plcf = ctx->conf;
+    secrets = ngx_http_push_approval_secrets(r, &n);
+
+    if (n == 0) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    page = (plcf->mode == NGX_HTTP_PUSH_APPROVAL_MODE_REDIRECT
+            || (plcf->mode == NGX_HTTP_PUSH_APPROVAL_MODE_AUTO
+                && (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))
+                && ngx_http_push_approval_accepts_html(r)));
+
+    if (ctx->pr == NULL) {
+        /* a request that joined a push names it as its creator did */
+        if (ngx_http_push_approval_build(r, ctx) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    ngx_memzero(&t, sizeof(ngx_http_push_approval_token_t));
+
+    t.id = ctx->approval_id;
+    t.identity = ctx->identity;
+    t.scope = ctx->scope;
+    t.return_uri = r->unparsed_uri;
+    ngx_http_push_approval_safe_return(&t.return_uri);
+    t.message = ctx->pr->message;
+    t.message.len = ngx_http_push_approval_utf8_prefix(&t.message, 256);
+    t.cookie_name = plcf->remember ? ctx->cookie_name : plcf->cookie_name;
+    t.cookie_domain = plcf->cookie_domain;
+    t.created = ngx_time();
+    t.timeout = plcf->timeout / 1000;
+    t.expires = t.created + t.timeout + NGX_HTTP_PUSH_APPROVAL_TOKEN_GRACE;
+    t.remember = plcf->remember;
+    t.code = plcf->code ? ctx->code : 0;
+    t.provider = plcf->provider;
+    t.secure = plcf->cookie_secure || r->connection->ssl;
+    t.samesite = plcf->cookie_samesite;
+
+    /* the wait cookie: only the browser holding it gets remembered */
+
+    if (RAND_bytes(random, sizeof(random)) != 1) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    value = ngx_pnalloc(r->pool, NGX_HTTP_PUSH_APPROVAL_WAIT_VALUE);
+    if (value == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    hash_src.data = value;
+    hash_src.len = ngx_http_push_approval_base64url_encode(value, random,
+                                                          sizeof(random));
+
+    ngx_http_push_approval_wait_hash(&hash_src, t.wait_hash);
+
+    size = ngx_http_push_approval_token_size(&t);
+
+    work = ngx_pnalloc(r->pool, size);
+    text = ngx_pnalloc(r->pool, size);
+    if (work == NULL || text == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    len = ngx_http_push_approval_token_encode(text, work, &t, &secrets[0]);
+
+    uri.len = plcf->wait_uri.len + sizeof("?t=") - 1 + len;
+    uri.data = ngx_pnalloc(r->pool, uri.len);
+    if (uri.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(uri.data, plcf->wait_uri.data, plcf->wait_uri.len);
+    p = ngx_cpymem(p, "?t=", sizeof("?t=") - 1);
+    ngx_memcpy(p, text, len);
+
+    /* Set-Cookie: NAME_wait=VALUE; Path=WAIT; Max-Age=...; HttpOnly */
+
+    wait_name.len = t.cookie_name.len + sizeof("_wait") - 1;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->value.data = ngx_pnalloc(r->pool, wait_name.len + 1 + hash_src.len
+                                         + plcf->wait_uri.len + 128);
+    if (h->value.data == NULL) {
+        h->hash = 0;
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_sprintf(h->value.data, "%V_wait=%V; Path=%V; Max-Age=%T; "
+                    "HttpOnly; SameSite=Lax%s", &t.cookie_name, &hash_src,
+                    &plcf->wait_uri, t.expires - t.created,
+                    t.secure ? "; Secure" : "");
+
+    h->value.len = p - h->value.data;
+    h->hash = 1;
+    ngx_str_set(&h->key, "Set-Cookie");
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_PENDING;
+    ngx_http_push_approval_metric(ctx->zone,
+                                  NGX_HTTP_PUSH_APPROVAL_M_REQUESTS
+                                  + NGX_HTTP_PUSH_APPROVAL_ST_PENDING, 1);
+
+    if (page) {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->hash = 1;
+        ngx_str_set(&h->key, "Location");
+        h->value = uri;
+#if (nginx_version >= 1023000)
+        h->next = NULL;
+#endif
+
+        r->headers_out.location = h;
+
+        return NGX_HTTP_MOVED_TEMPORARILY;
+    }
+
+    /* {"status":"pending","wait":"URI","code":"42"} */
+
+    json = ngx_pnalloc(r->pool, uri.len + 64);
+    if (json == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_sprintf(json, "{\"status\":\"pending\",\"wait\":\"%V\"", &uri);
+
+    if (t.code) {
+        p = ngx_sprintf(p, ",\"code\":\"%ui\"", t.code);
+    }
+
+    p = ngx_cpymem(p, "}\n", 2);
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->pos = json;
+    b->last = p;
+    b->memory = 1;
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+
+    r->headers_out.status = NGX_HTTP_UNAUTHORIZED;
+    r->headers_out.content_length_n = p - json;
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+
+    cl = ngx_alloc_chain_link(r->pool);
+    if (cl == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    /* the access handler sends it, as the request's final answer */
+    ctx->out = cl;
+
+    return NGX_HTTP_UNAUTHORIZED;
+}
+
+
+void
+ngx_http_push_approval_wait_hash(ngx_str_t *value, u_char *hash)
+{
+    u_char        digest[EVP_MAX_MD_SIZE];
+    unsigned int  len;
+
+    if (EVP_Digest(value->data, value->len, digest, &len, EVP_sha256(), NULL)
+        == 0)
+    {
+        ngx_memset(digest, 0, sizeof(digest));
+    }
+
+    ngx_memcpy(hash, digest, NGX_HTTP_PUSH_APPROVAL_WAIT_HASH);
+}
+
+
+ngx_int_t
+ngx_http_push_approval_output(ngx_http_request_t *r, ngx_chain_t *out)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    return ngx_http_output_filter(r, out);
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_wait_cookie(ngx_http_request_t *r, ngx_str_t *name,
+    u_char *hash)
+{
+    u_char     buf[128], mine[NGX_HTTP_PUSH_APPROVAL_WAIT_HASH];
+    ngx_str_t  wait_name, value;
+
+    if (name->len + sizeof("_wait") > sizeof(buf)) {
+        return NGX_DECLINED;
+    }
+
+    wait_name.data = buf;
+    wait_name.len = ngx_sprintf(buf, "%V_wait", name) - buf;
+
+#if (nginx_version >= 1023000)
+    if (ngx_http_parse_multi_header_lines(r, r->headers_in.cookie,
+                                          &wait_name, &value)
+        == NULL)
+    {
+        return NGX_DECLINED;
+    }
+#else
+    if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies, &wait_name,
+                                          &value)
+        == NGX_DECLINED)
+    {
+        return NGX_DECLINED;
+    }
+#endif
+
+    ngx_http_push_approval_wait_hash(&value, mine);
+
+    return ngx_http_push_approval_mac_equal(mine, hash, sizeof(mine));
+}
+
+
+ngx_int_t
+ngx_http_push_approval_wait_handler(ngx_http_request_t *r)
+{
+    u_char                             *work;
+    ngx_int_t                           rc;
+    ngx_str_t                           arg, *secrets;
+    ngx_uint_t                          n, state;
+    ngx_http_push_approval_ctx_t       *ctx;
+    ngx_http_push_approval_page_t      *page;
+    ngx_http_push_approval_loc_conf_t  *plcf;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
+
+    page = ngx_pcalloc(r->pool, sizeof(ngx_http_push_approval_page_t));
+    if (page == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_arg(r, (u_char *) "format", 6, &arg) == NGX_OK
+        && arg.len == 4 && ngx_strncmp(arg.data, "json", 4) == 0)
+    {
+        page->json = 1;
+    }
+
+    secrets = ngx_http_push_approval_secrets(r, &n);
+
+    if (ngx_http_arg(r, (u_char *) "t", 1, &arg) != NGX_OK
+        || arg.len > 16384)
+    {
+        return ngx_http_push_approval_answer(r, page,
+                                            NGX_HTTP_PUSH_APPROVAL_W_INVALID);
+    }
+
+    work = ngx_pnalloc(r->pool, arg.len);
+    if (work == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_push_approval_token_decode(&page->token, work, arg.data,
+                                            arg.len, secrets, n)
+        != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "push approval: invalid wait token");
+
+        return ngx_http_push_approval_answer(r, page,
+                                            NGX_HTTP_PUSH_APPROVAL_W_INVALID);
+    }
+
+    if (page->token.expires < ngx_time()) {
+        /* a signed token past its time: the page can still link back */
+        return ngx_http_push_approval_answer(r, page,
+                                            NGX_HTTP_PUSH_APPROVAL_W_INVALID);
+    }
+
+    page->wait_cookie_ok =
+        (ngx_http_push_approval_wait_cookie(r, &page->token.cookie_name,
+                                            page->token.wait_hash)
+         == NGX_OK);
+
+    ctx = ngx_http_push_approval_create_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->conf = plcf;
+    ctx->zone = plcf->handler_zone->data;
+    ctx->identity = page->token.identity;
+    ctx->scope = page->token.scope;
+    ctx->approval_id = page->token.id;
+    ctx->poll = NGX_HTTP_PUSH_APPROVAL_PAGE_POLL;
+    ctx->handler_data = page;
+
+    ngx_http_push_approval_key(ctx->approval_key,
+                               NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL,
+                               &ctx->approval_id, NULL, NULL);
+
+    state = ngx_http_push_approval_wait_state(r, ctx, page);
+
+    if (state != NGX_HTTP_PUSH_APPROVAL_W_PENDING || !page->json) {
+        return ngx_http_push_approval_answer(r, page, state);
+    }
+
+    /* long-poll: held until a decision or 25 s */
+
+    if (ngx_http_push_approval_watch(r, ctx, ctx->approval_key,
+                                     NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->timer.handler = ngx_http_push_approval_long_poll_handler;
+    ctx->timer.data = r;
+    ctx->timer.log = r->connection->log;
+
+    ngx_add_timer(&ctx->timer, NGX_HTTP_PUSH_APPROVAL_LONG_POLL);
+
+    r->read_event_handler = ngx_http_test_reading;
+    r->main->count++;
+
+    return NGX_DONE;
+}
+
+
+/*
+ * the approval's state in this zone; an approval this host never saw (the
+ * page was started on another host) is entered as pending, so that the
+ * provider is asked, at most every 2 s
+ */
+
+static ngx_uint_t
+ngx_http_push_approval_wait_state(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_page_t *page)
+{
+    time_t                              now;
+    ngx_uint_t                          state, failed, poll;
+    ngx_msec_t                          next;
+    ngx_http_push_approval_node_t      *pn;
+    ngx_http_push_approval_token_t     *t;
+    ngx_http_push_approval_approval_t  *ap;
+
+    t = &page->token;
+    now = ngx_time();
+    poll = 0;
+
+    ngx_shmtx_lock(&ctx->zone->shpool->mutex);
+
+    pn = ngx_http_push_approval_lookup(ctx->zone, ctx->approval_key,
+                                       NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL);
+
+    if (pn == NULL) {
+        pn = ngx_http_push_approval_insert(ctx->zone, ctx->approval_key,
+                                        NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL,
+                                        t->expires);
+        if (pn) {
+            ap = &pn->v.approval;
+            ap->state = NGX_HTTP_PUSH_APPROVAL_PENDING;
+            ap->provider = t->provider;
+            ap->created = t->created;
+            ap->code = (u_char) t->code;
+            ap->id_len = (u_char) t->id.len;
+            ngx_memcpy(ap->id, t->id.data, t->id.len);
+            ap->identity_len = (u_char) t->identity.len;
+            ngx_memcpy(ap->identity, t->identity.data, t->identity.len);
+            ap->next_poll = ngx_current_msec;
+            ctx->zone->sh->metrics[NGX_HTTP_PUSH_APPROVAL_M_PENDING]++;
+        }
+    }
+
+    if (pn == NULL) {
+        state = NGX_HTTP_PUSH_APPROVAL_W_ERROR;
+        failed = 1;
+
+    } else {
+        ap = &pn->v.approval;
+        state = ap->state;
+        failed = ap->poll_failed;
+
+        if (state == NGX_HTTP_PUSH_APPROVAL_PENDING
+            && now >= t->created + t->timeout)
+        {
+            /* the protected location gave up on it: so does the page */
+            state = NGX_HTTP_PUSH_APPROVAL_EXPIRED;
+        }
+
+        if (state == NGX_HTTP_PUSH_APPROVAL_PENDING && !page->json) {
+            poll = 1;
+        }
+    }
+
+    ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+
+    if (poll
+        && ngx_http_push_approval_claim_poll(ctx->zone, ctx->approval_key,
+                                             NGX_HTTP_PUSH_APPROVAL_PAGE_POLL,
+                                             &next)
+           == NGX_OK)
+    {
+        /* a page without JavaScript asks on each refresh */
+        ngx_http_push_approval_fetch(r, ctx);
+    }
+
+    switch (state) {
+
+    case NGX_HTTP_PUSH_APPROVAL_APPROVED:
+        return NGX_HTTP_PUSH_APPROVAL_W_APPROVED;
+
+    case NGX_HTTP_PUSH_APPROVAL_DENIED:
+        return NGX_HTTP_PUSH_APPROVAL_W_DENIED;
+
+    case NGX_HTTP_PUSH_APPROVAL_EXPIRED:
+        return NGX_HTTP_PUSH_APPROVAL_W_EXPIRED;
+
+    case NGX_HTTP_PUSH_APPROVAL_W_ERROR:
+        return NGX_HTTP_PUSH_APPROVAL_W_ERROR;
+
+    default:
+        return failed ? NGX_HTTP_PUSH_APPROVAL_W_ERROR
+                      : NGX_HTTP_PUSH_APPROVAL_W_PENDING;
+    }
+}
+
+
+static void
+ngx_http_push_approval_long_poll_handler(ngx_event_t *ev)
+{
+    ngx_int_t                       rc;
+    ngx_uint_t                      state;
+    ngx_connection_t               *c;
+    ngx_http_request_t             *r;
+    ngx_http_push_approval_ctx_t   *ctx;
+    ngx_http_push_approval_page_t  *page;
+
+    r = ev->data;
+    c = r->connection;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
+
+    if (ctx == NULL || ctx->done) {
+        return;
+    }
+
+    ngx_http_set_log_request(c->log, r);
+
+    page = ctx->handler_data;
+
+    if (ctx->poll_now) {
+        ctx->poll_now = 0;
+        ngx_http_push_approval_fetch(r, ctx);
+        ngx_http_run_posted_requests(c);
+        return;
+    }
+
+    state = ngx_http_push_approval_wait_state(r, ctx, page);
+
+    if (state == NGX_HTTP_PUSH_APPROVAL_W_PENDING && !ev->timedout) {
+        return;
+    }
+
+    ev->timedout = 0;
+    ctx->done = 1;
+
+    ngx_http_push_approval_release(ctx);
+
+    r->read_event_handler = ngx_http_block_reading;
+
+    rc = ngx_http_push_approval_answer(r, page, state);
+
+    ngx_http_finalize_request(r, rc);
+    ngx_http_run_posted_requests(c);
+}
+
+
+/* the JSON status, or the HTML page; on approval the remember cookie */
+
+static ngx_int_t
+ngx_http_push_approval_answer(ngx_http_request_t *r,
+    ngx_http_push_approval_page_t *page, ngx_uint_t state)
+{
+    u_char                          *p, *json;
+    size_t                           len;
+    ngx_buf_t                       *b;
+    ngx_chain_t                      out;
+    ngx_table_elt_t                 *h;
+    ngx_http_push_approval_token_t  *t;
+
+    t = &page->token;
+
+    if (state == NGX_HTTP_PUSH_APPROVAL_W_APPROVED && page->wait_cookie_ok
+        && t->remember)
+    {
+        /* exactly the cookie the protected location would issue */
+
+        if (ngx_http_push_approval_set_cookie(r, &t->cookie_name,
+                                              &t->identity, &t->scope,
+                                              t->remember, t->secure,
+                                              t->samesite, &t->cookie_domain)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    if (!page->json) {
+        if (state == NGX_HTTP_PUSH_APPROVAL_W_APPROVED) {
+            /* on to the return URI, with JavaScript or without */
+
+            h = ngx_list_push(&r->headers_out.headers);
+            if (h == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            h->hash = 1;
+            ngx_str_set(&h->key, "Location");
+            h->value = t->return_uri;
+#if (nginx_version >= 1023000)
+            h->next = NULL;
+#endif
+            r->headers_out.location = h;
+
+            return NGX_HTTP_SEE_OTHER;
+        }
+
+        return ngx_http_push_approval_page(r, page, state);
+    }
+
+    if (state == NGX_HTTP_PUSH_APPROVAL_W_INVALID) {
+        ngx_str_set(&t->return_uri, "");
+    }
+
+    len = sizeof("{\"status\":\"\",\"return\":\"\"}\n") + 16
+          + 6 * t->return_uri.len;
+
+    json = ngx_pnalloc(r->pool, len);
+    if (json == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_sprintf(json, "{\"status\":\"%V\"",
+                    &ngx_http_push_approval_wait_states[state]);
+
+    if (t->return_uri.len) {
+        p = ngx_cpymem(p, ",\"return\":\"", sizeof(",\"return\":\"") - 1);
+        p += ngx_http_push_approval_json_escape(p, &t->return_uri, 4096);
+        *p++ = '"';
+    }
+
+    p = ngx_cpymem(p, "}\n", 2);
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->pos = json;
+    b->last = p;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    r->headers_out.status = (state == NGX_HTTP_PUSH_APPROVAL_W_INVALID)
+                            ? NGX_HTTP_BAD_REQUEST : NGX_HTTP_OK;
+    r->headers_out.content_length_n = p - json;
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+
+    if (ngx_http_push_approval_no_store(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_push_approval_output(r, &out);
+}
+
+
+ngx_int_t
+ngx_http_push_approval_no_store(ngx_http_request_t *r)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Cache-Control");
+    ngx_str_set(&h->value, "no-store");
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return NGX_OK;
+}
+
+
+static u_char *
+ngx_http_push_approval_html(u_char *dst, ngx_str_t *s)
+{
+    return (u_char *) ngx_escape_html(dst, s->data, s->len);
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_page(ngx_http_request_t *r,
+    ngx_http_push_approval_page_t *page, ngx_uint_t state)
+{
+    u_char                          *p, *html, nonce_raw[16], nonce[24];
+    size_t                           len, nonce_len;
+    time_t                           left;
+    ngx_str_t                        title, text, link;
+    ngx_buf_t                       *b;
+    ngx_chain_t                      out;
+    ngx_table_elt_t                 *h;
+    ngx_http_push_approval_token_t  *t;
+
+    t = &page->token;
+
+    switch (state) {
+
+    case NGX_HTTP_PUSH_APPROVAL_W_PENDING:
+        ngx_str_set(&title, "Approve on your phone");
+        ngx_str_set(&text, "We sent a request to your phone. Open it and "
+                           "tap Approve to continue. This page goes on "
+                           "by itself once you have answered.");
+        break;
+
+    case NGX_HTTP_PUSH_APPROVAL_W_DENIED:
+        ngx_str_set(&title, "Request denied");
+        ngx_str_set(&text, "The request was denied on your phone.");
+        break;
+
+    case NGX_HTTP_PUSH_APPROVAL_W_EXPIRED:
+        ngx_str_set(&title, "Request expired");
+        ngx_str_set(&text, "The request was not answered in time.");
+        break;
+
+    case NGX_HTTP_PUSH_APPROVAL_W_ERROR:
+        ngx_str_set(&title, "Approval unavailable");
+        ngx_str_set(&text, "The approval service cannot be reached just "
+                           "now. This page keeps trying.");
+        break;
+
+    default:
+        ngx_str_set(&title, "Link expired");
+        ngx_str_set(&text, "This approval link is not valid any more.");
+        ngx_str_null(&t->message);
+        t->code = 0;
+
+        if (t->return_uri.len == 0) {
+            ngx_str_set(&t->return_uri, "/");
+        }
+
+        break;
+    }
+
+    ngx_str_set(&link, "Try again");
+
+    left = t->created + t->timeout - ngx_time();
+    if (left < 0) {
+        left = 0;
+    }
+
+    if (RAND_bytes(nonce_raw, sizeof(nonce_raw)) != 1) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    nonce_len = ngx_http_push_approval_base64url_encode(nonce, nonce_raw,
+                                                        sizeof(nonce_raw));
+
+    len = sizeof(ngx_http_push_approval_page_head) + 2 * nonce_len
+          + sizeof(ngx_http_push_approval_page_script) + 1024
+          + 6 * (title.len * 2 + text.len + t->message.len
+                 + 2 * t->return_uri.len);
+
+    html = ngx_pnalloc(r->pool, len);
+    if (html == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_sprintf(html, ngx_http_push_approval_page_head,
+                    (state == NGX_HTTP_PUSH_APPROVAL_W_PENDING
+                     || state == NGX_HTTP_PUSH_APPROVAL_W_ERROR) ? "" : "<!--",
+                    (state == NGX_HTTP_PUSH_APPROVAL_W_PENDING
+                     || state == NGX_HTTP_PUSH_APPROVAL_W_ERROR) ? "" : "-->",
+                    nonce_len, nonce);
+
+    p = ngx_http_push_approval_html(p, &title);
+    p = ngx_cpymem(p, "</title></head><body><main><h1>",
+                   sizeof("</title></head><body><main><h1>") - 1);
+    p = ngx_http_push_approval_html(p, &title);
+    p = ngx_cpymem(p, "</h1>", 5);
+
+    if (t->message.len) {
+        p = ngx_cpymem(p, "<p class=\"msg\">", sizeof("<p class=\"msg\">") - 1);
+        p = ngx_http_push_approval_html(p, &t->message);
+        p = ngx_cpymem(p, "</p>", 4);
+    }
+
+    if (t->code && state == NGX_HTTP_PUSH_APPROVAL_W_PENDING) {
+        p = ngx_sprintf(p, "<p>Check that your phone shows this code:</p>"
+                        "<p class=\"code\" aria-label=\"code\">%ui</p>",
+                        t->code);
+    }
+
+    p = ngx_cpymem(p, "<p id=\"text\" role=\"status\" aria-live=\"polite\">",
+                   sizeof("<p id=\"text\" role=\"status\" "
+                          "aria-live=\"polite\">") - 1);
+    p = ngx_http_push_approval_html(p, &text);
+    p = ngx_cpymem(p, "</p>", 4);
+
+    if (state == NGX_HTTP_PUSH_APPROVAL_W_PENDING) {
+        p = ngx_sprintf(p, "<p class=\"left\">Time left: <span id=\"left\" "
+                        "data-left=\"%T\">%T</span> s</p>", left, left);
+    }
+
+    p = ngx_cpymem(p, "<p><a id=\"again\" href=\"",
+                   sizeof("<p><a id=\"again\" href=\"") - 1);
+    p = ngx_http_push_approval_html(p, &t->return_uri);
+    p = ngx_cpymem(p, "\"", 1);
+
+    if (state == NGX_HTTP_PUSH_APPROVAL_W_PENDING
+        || state == NGX_HTTP_PUSH_APPROVAL_W_ERROR)
+    {
+        p = ngx_cpymem(p, " hidden", sizeof(" hidden") - 1);
+    }
+
+    p = ngx_cpymem(p, ">", 1);
+    p = ngx_http_push_approval_html(p, &link);
+    p = ngx_cpymem(p, "</a></p></main>", sizeof("</a></p></main>") - 1);
+
+    if (state == NGX_HTTP_PUSH_APPROVAL_W_PENDING
+        || state == NGX_HTTP_PUSH_APPROVAL_W_ERROR)
+    {
+        p = ngx_sprintf(p, ngx_http_push_approval_page_script,
+                        nonce_len, nonce);
+    }
+
+    p = ngx_cpymem(p, "</body></html>\n", sizeof("</body></html>\n") - 1);
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->pos = html;
+    b->last = p;
+    b->memory = 1;
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    /* a strict policy: only this page's own style and script run */
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->value.data = ngx_pnalloc(r->pool, 256 + 2 * nonce_len);
+    if (h->value.data == NULL) {
+        h->hash = 0;
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->value.len = ngx_sprintf(h->value.data,
+                               "default-src 'none'; style-src 'nonce-%*s'; "
+                               "script-src 'nonce-%*s'; connect-src 'self'; "
+                               "base-uri 'none'; form-action 'none'; "
+                               "frame-ancestors 'none'",
+                               nonce_len, nonce, nonce_len, nonce)
+                   - h->value.data;
+    h->hash = 1;
+    ngx_str_set(&h->key, "Content-Security-Policy");
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    if (ngx_http_push_approval_no_store(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.status = (state == NGX_HTTP_PUSH_APPROVAL_W_INVALID)
+                            ? NGX_HTTP_BAD_REQUEST : NGX_HTTP_OK;
+    r->headers_out.content_length_n = p - html;
+    ngx_str_set(&r->headers_out.content_type, "text/html; charset=utf-8");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+
+    return ngx_http_push_approval_output(r, &out);
+}

@@ -1,0 +1,617 @@
+
+/*
+ * Copyright (C) push approval module developers
+ *
+ * The shared zone: approvals, pending pairs, remembered addresses, limits,
+ * callback replays and Verify factors, all in one rbtree keyed by a hash
+ * digest, with a least-recently-used queue for expiry and eviction.
+ * Everything here runs under the zone mutex, held briefly, never across I/O.
+ */
+
+
+#include "ngx_http_push_approval.h"
+
+#include <openssl/evp.h>
+
+
+#define NGX_HTTP_PUSH_APPROVAL_MAGIC       0x50415a31  /* "PAZ1" */
+#define NGX_HTTP_PUSH_APPROVAL_POLL_STALE  30000       /* ms */
+
+
+static void ngx_http_push_approval_rbtree_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static void ngx_http_push_approval_expire(
+    ngx_http_push_approval_zone_ctx_t *zone, ngx_uint_t n);
+static ngx_int_t ngx_http_push_approval_evict(
+    ngx_http_push_approval_zone_ctx_t *zone);
+static size_t ngx_http_push_approval_node_size(ngx_uint_t type);
+static ngx_uint_t ngx_http_push_approval_live(
+    ngx_http_push_approval_node_t *node);
+
+
+ngx_int_t
+ngx_http_push_approval_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_http_push_approval_zone_ctx_t  *octx = data;
+
+    size_t                              len;
+    ngx_http_push_approval_zone_ctx_t  *zone;
+
+    zone = shm_zone->data;
+
+    if (octx) {
+        /* reload: keep approvals, remembered addresses and limits */
+
+        if (octx->sh->magic != NGX_HTTP_PUSH_APPROVAL_MAGIC) {
+            ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                          "push_approval zone \"%V\" was created by an "
+                          "incompatible module version, restart nginx",
+                          &shm_zone->shm.name);
+            return NGX_ERROR;
+        }
+
+        zone->sh = octx->sh;
+        zone->shpool = octx->shpool;
+
+        return NGX_OK;
+    }
+
+    zone->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        zone->sh = zone->shpool->data;
+        return NGX_OK;
+    }
+
+    zone->sh = ngx_slab_alloc(zone->shpool,
+                              sizeof(ngx_http_push_approval_shctx_t));
+    if (zone->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(zone->sh, sizeof(ngx_http_push_approval_shctx_t));
+
+    zone->shpool->data = zone->sh;
+    zone->sh->magic = NGX_HTTP_PUSH_APPROVAL_MAGIC;
+
+    ngx_rbtree_init(&zone->sh->rbtree, &zone->sh->sentinel,
+                    ngx_http_push_approval_rbtree_insert);
+
+    ngx_queue_init(&zone->sh->queue);
+
+    len = sizeof(" in push_approval zone \"\"") + shm_zone->shm.name.len;
+
+    zone->shpool->log_ctx = ngx_slab_alloc(zone->shpool, len);
+    if (zone->shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(zone->shpool->log_ctx, " in push_approval zone \"%V\"%Z",
+                &shm_zone->shm.name);
+
+    /* a full zone evicts the least recently used entries instead */
+    zone->shpool->log_nomem = 0;
+
+    return NGX_OK;
+}
+
+
+/*
+ * keys are truncated SHA-256 digests of the type and length-prefixed parts,
+ * so that no chosen identity or scope can collide with another's entry
+ */
+
+void
+ngx_http_push_approval_key(u_char *key, ngx_uint_t type, ngx_str_t *a,
+    ngx_str_t *b, ngx_str_t *c)
+{
+    u_char        t, digest[EVP_MAX_MD_SIZE];
+    uint32_t      len;
+    ngx_uint_t    i;
+    ngx_str_t    *parts[3];
+    EVP_MD_CTX   *md;
+
+    parts[0] = a;
+    parts[1] = b;
+    parts[2] = c;
+
+    t = (u_char) type;
+
+    md = EVP_MD_CTX_new();
+    if (md == NULL) {
+        /* cannot happen but under memory exhaustion: no key matches it */
+        ngx_memset(key, 0xff, NGX_HTTP_PUSH_APPROVAL_KEY_LEN);
+        return;
+    }
+
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    EVP_DigestUpdate(md, &t, 1);
+
+    for (i = 0; i < 3; i++) {
+        if (parts[i] == NULL) {
+            continue;
+        }
+
+        len = (uint32_t) parts[i]->len;
+        EVP_DigestUpdate(md, &len, sizeof(uint32_t));
+        EVP_DigestUpdate(md, parts[i]->data, parts[i]->len);
+    }
+
+    EVP_DigestFinal_ex(md, digest, NULL);
+    EVP_MD_CTX_free(md);
+
+    ngx_memcpy(key, digest, NGX_HTTP_PUSH_APPROVAL_KEY_LEN);
+}
+
+
+static ngx_rbtree_key_t
+ngx_http_push_approval_hash(u_char *key)
+{
+    ngx_rbtree_key_t  hash;
+
+    ngx_memcpy(&hash, key, sizeof(ngx_rbtree_key_t));
+
+    return hash;
+}
+
+
+static void
+ngx_http_push_approval_rbtree_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t              **p;
+    ngx_http_push_approval_node_t   *n, *t;
+
+    for ( ;; ) {
+
+        if (node->key < temp->key) {
+            p = &temp->left;
+
+        } else if (node->key > temp->key) {
+            p = &temp->right;
+
+        } else {
+            n = (ngx_http_push_approval_node_t *) node;
+            t = (ngx_http_push_approval_node_t *) temp;
+
+            p = (ngx_memcmp(n->key, t->key, NGX_HTTP_PUSH_APPROVAL_KEY_LEN)
+                 < 0) ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+ngx_http_push_approval_node_t *
+ngx_http_push_approval_lookup(ngx_http_push_approval_zone_ctx_t *zone,
+    u_char *key, ngx_uint_t type)
+{
+    ngx_int_t                       rc;
+    ngx_rbtree_key_t                hash;
+    ngx_rbtree_node_t              *node, *sentinel;
+    ngx_http_push_approval_node_t  *pn;
+
+    hash = ngx_http_push_approval_hash(key);
+
+    node = zone->sh->rbtree.root;
+    sentinel = zone->sh->rbtree.sentinel;
+
+    while (node != sentinel) {
+
+        if (hash < node->key) {
+            node = node->left;
+            continue;
+        }
+
+        if (hash > node->key) {
+            node = node->right;
+            continue;
+        }
+
+        pn = (ngx_http_push_approval_node_t *) node;
+
+        rc = ngx_memcmp(key, pn->key, NGX_HTTP_PUSH_APPROVAL_KEY_LEN);
+
+        if (rc == 0) {
+            if (pn->type != type) {
+                return NULL;
+            }
+
+            if (pn->expires < ngx_time()) {
+                ngx_http_push_approval_delete(zone, pn);
+                return NULL;
+            }
+
+            return pn;
+        }
+
+        node = (rc < 0) ? node->left : node->right;
+    }
+
+    return NULL;
+}
+
+
+ngx_http_push_approval_node_t *
+ngx_http_push_approval_insert(ngx_http_push_approval_zone_ctx_t *zone,
+    u_char *key, ngx_uint_t type, time_t expires)
+{
+    size_t                          size;
+    ngx_uint_t                      tries;
+    ngx_http_push_approval_node_t  *pn;
+
+    ngx_http_push_approval_expire(zone, 2);
+
+    size = ngx_http_push_approval_node_size(type);
+
+    for (tries = 0; /* void */; tries++) {
+
+        pn = ngx_slab_alloc_locked(zone->shpool, size);
+        if (pn) {
+            break;
+        }
+
+        if (tries == 64 || ngx_http_push_approval_evict(zone) != NGX_OK) {
+            ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                          "push_approval zone \"%V\" is full",
+                          &zone->name);
+            return NULL;
+        }
+    }
+
+    ngx_memzero(pn, size);
+
+    ngx_memcpy(pn->key, key, NGX_HTTP_PUSH_APPROVAL_KEY_LEN);
+    pn->node.key = ngx_http_push_approval_hash(key);
+    pn->type = type;
+    pn->expires = expires;
+
+    ngx_rbtree_insert(&zone->sh->rbtree, &pn->node);
+    ngx_queue_insert_head(&zone->sh->queue, &pn->queue);
+
+    zone->sh->entries++;
+
+    return pn;
+}
+
+
+void
+ngx_http_push_approval_delete(ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_http_push_approval_node_t *pn)
+{
+    if (pn->type == NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL
+        && pn->v.approval.state == NGX_HTTP_PUSH_APPROVAL_PENDING)
+    {
+        zone->sh->metrics[NGX_HTTP_PUSH_APPROVAL_M_PENDING]--;
+    }
+
+    ngx_queue_remove(&pn->queue);
+    ngx_rbtree_delete(&zone->sh->rbtree, &pn->node);
+    ngx_slab_free_locked(zone->shpool, pn);
+
+    zone->sh->entries--;
+}
+
+
+void
+ngx_http_push_approval_touch(ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_http_push_approval_node_t *pn)
+{
+    ngx_queue_remove(&pn->queue);
+    ngx_queue_insert_head(&zone->sh->queue, &pn->queue);
+}
+
+
+static size_t
+ngx_http_push_approval_node_size(ngx_uint_t type)
+{
+    size_t  size;
+
+    size = offsetof(ngx_http_push_approval_node_t, v);
+
+    switch (type) {
+
+    case NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL:
+        return size + sizeof(ngx_http_push_approval_approval_t);
+
+    case NGX_HTTP_PUSH_APPROVAL_NODE_PAIR:
+        return size + sizeof(ngx_http_push_approval_pair_t);
+
+    case NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT:
+        return size + sizeof(ngx_http_push_approval_limit_t);
+
+    case NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR:
+        return size + sizeof(ngx_http_push_approval_factor_t);
+
+    default: /* remember, replay: the key and expiry say it all */
+        return size;
+    }
+}
+
+
+/* removes up to n expired entries from the old end of the queue */
+
+static void
+ngx_http_push_approval_expire(ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_uint_t n)
+{
+    time_t                          now;
+    ngx_queue_t                    *q;
+    ngx_http_push_approval_node_t  *pn;
+
+    now = ngx_time();
+
+    while (n--) {
+
+        if (ngx_queue_empty(&zone->sh->queue)) {
+            return;
+        }
+
+        q = ngx_queue_last(&zone->sh->queue);
+        pn = ngx_queue_data(q, ngx_http_push_approval_node_t, queue);
+
+        if (pn->expires >= now) {
+            return;
+        }
+
+        ngx_http_push_approval_delete(zone, pn);
+    }
+}
+
+
+/* an approval still pending, or a push being created, has people waiting */
+
+static ngx_uint_t
+ngx_http_push_approval_live(ngx_http_push_approval_node_t *pn)
+{
+    if (pn->expires < ngx_time()) {
+        return 0;
+    }
+
+    switch (pn->type) {
+
+    case NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL:
+        return pn->v.approval.state == NGX_HTTP_PUSH_APPROVAL_PENDING;
+
+    case NGX_HTTP_PUSH_APPROVAL_NODE_PAIR:
+        return pn->v.pair.state == NGX_HTTP_PUSH_APPROVAL_PAIR_CREATING
+               || pn->v.pair.state == NGX_HTTP_PUSH_APPROVAL_PAIR_ACTIVE;
+
+    default:
+        return 0;
+    }
+}
+
+
+/* frees the least recently used entry, sparing live ones while it can */
+
+static ngx_int_t
+ngx_http_push_approval_evict(ngx_http_push_approval_zone_ctx_t *zone)
+{
+    ngx_uint_t                      spared;
+    ngx_queue_t                    *q;
+    ngx_http_push_approval_node_t  *pn;
+
+    for (spared = 0; /* void */; spared++) {
+
+        if (ngx_queue_empty(&zone->sh->queue)) {
+            return NGX_DECLINED;
+        }
+
+        q = ngx_queue_last(&zone->sh->queue);
+        pn = ngx_queue_data(q, ngx_http_push_approval_node_t, queue);
+
+        if (spared < 32 && ngx_http_push_approval_live(pn)) {
+            ngx_http_push_approval_touch(zone, pn);
+            continue;
+        }
+
+        ngx_http_push_approval_delete(zone, pn);
+
+        return NGX_OK;
+    }
+}
+
+
+void
+ngx_http_push_approval_changed(ngx_http_push_approval_zone_ctx_t *zone)
+{
+    (void) ngx_atomic_fetch_add(&zone->sh->generation, 1);
+
+    ngx_http_push_approval_kick();
+}
+
+
+void
+ngx_http_push_approval_metric(ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_uint_t metric, ngx_atomic_int_t delta)
+{
+    (void) ngx_atomic_fetch_add(&zone->sh->metrics[metric], delta);
+}
+
+
+/*
+ * decides a pending approval; NGX_DECLINED when it is unknown or already
+ * decided, as decisions are final
+ */
+
+ngx_int_t
+ngx_http_push_approval_decide(ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_str_t *id, ngx_uint_t state, ngx_log_t *log)
+{
+    u_char                              key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    ngx_http_push_approval_node_t      *pn;
+    ngx_http_push_approval_approval_t   copy;
+
+    if (id->len == 0 || id->len > NGX_HTTP_PUSH_APPROVAL_ID_LEN) {
+        return NGX_DECLINED;
+    }
+
+    ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL, id,
+                               NULL, NULL);
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    pn = ngx_http_push_approval_lookup(zone, key,
+                                       NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL);
+
+    if (pn == NULL || pn->v.approval.state != NGX_HTTP_PUSH_APPROVAL_PENDING) {
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+        return NGX_DECLINED;
+    }
+
+    pn->v.approval.state = state;
+    pn->v.approval.decided = ngx_time();
+    pn->v.approval.logged = 1;
+    zone->sh->metrics[NGX_HTTP_PUSH_APPROVAL_M_PENDING]--;
+
+    copy = pn->v.approval;
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    if (state == NGX_HTTP_PUSH_APPROVAL_DENIED) {
+        ngx_http_push_approval_denied(zone, &copy);
+    }
+
+    ngx_http_push_approval_log_decision(log, &copy);
+    ngx_http_push_approval_changed(zone);
+
+    return NGX_OK;
+}
+
+
+/*
+ * at most one status fetch per interval per approval, across workers and
+ * whoever asks: NGX_OK, the caller asks now; NGX_BUSY, not yet (*next says
+ * when); NGX_DECLINED, the approval is decided or unknown
+ */
+
+ngx_int_t
+ngx_http_push_approval_claim_poll(ngx_http_push_approval_zone_ctx_t *zone,
+    u_char *key, ngx_msec_t interval, ngx_msec_t *next)
+{
+    ngx_msec_t                          now;
+    ngx_http_push_approval_node_t      *pn;
+    ngx_http_push_approval_approval_t  *ap;
+
+    now = ngx_current_msec;
+    *next = now + interval;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    pn = ngx_http_push_approval_lookup(zone, key,
+                                       NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL);
+
+    if (pn == NULL || pn->v.approval.state != NGX_HTTP_PUSH_APPROVAL_PENDING) {
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+        return NGX_DECLINED;
+    }
+
+    ap = &pn->v.approval;
+
+    if ((ngx_msec_int_t) (now - ap->next_poll) < 0
+        || (ap->poll_started
+            && now - ap->poll_started < NGX_HTTP_PUSH_APPROVAL_POLL_STALE))
+    {
+        *next = ap->next_poll;
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+        return NGX_BUSY;
+    }
+
+    ap->poll_started = now ? now : 1;
+    ap->next_poll = now + interval;
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    return NGX_OK;
+}
+
+
+/* a denial starts the identity's cooldown, in every scope */
+
+void
+ngx_http_push_approval_denied(ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_http_push_approval_approval_t *ap)
+{
+    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    ngx_str_t                       identity;
+    ngx_http_push_approval_node_t  *limit;
+
+    identity.data = ap->identity;
+    identity.len = ap->identity_len;
+
+    ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
+                               &identity, NULL, NULL);
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    limit = ngx_http_push_approval_lookup(zone, key,
+                                          NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT);
+    if (limit == NULL) {
+        limit = ngx_http_push_approval_insert(zone, key,
+                                              NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
+                                              ngx_time() + 3600);
+    }
+
+    if (limit) {
+        limit->v.limit.denied = ngx_time();
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+}
+
+
+ngx_int_t
+ngx_http_push_approval_replay_add(ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_str_t *nonce, ngx_str_t *signature, time_t expires)
+{
+    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    ngx_http_push_approval_node_t  *pn;
+
+    ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_REPLAY,
+                               nonce, signature, NULL);
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    pn = ngx_http_push_approval_lookup(zone, key,
+                                       NGX_HTTP_PUSH_APPROVAL_NODE_REPLAY);
+    if (pn) {
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+        return NGX_BUSY;
+    }
+
+    pn = ngx_http_push_approval_insert(zone, key,
+                                       NGX_HTTP_PUSH_APPROVAL_NODE_REPLAY,
+                                       expires);
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    return pn ? NGX_OK : NGX_ERROR;
+}
+
+
+void
+ngx_http_push_approval_log_decision(ngx_log_t *log,
+    ngx_http_push_approval_approval_t *ap)
+{
+    static const char  *states[] = {
+        "pending", "approved", "denied", "expired"
+    };
+
+    ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                  "push approval %*s for \"%*s\": %s after %T s",
+                  (size_t) ap->id_len, ap->id,
+                  (size_t) ap->identity_len, ap->identity,
+                  states[ap->state], ap->decided - ap->created);
+}
