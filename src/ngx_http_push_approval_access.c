@@ -1045,14 +1045,14 @@ ngx_http_push_approval_hold_handler(ngx_event_t *ev)
         }
     }
 
-    if (rc == NGX_AGAIN) {
-        return;
+    if (rc != NGX_AGAIN) {
+        ctx->rc = rc;
+        ctx->done = 1;
+
+        ngx_http_push_approval_resume(r, ctx);
     }
 
-    ctx->rc = rc;
-    ctx->done = 1;
-
-    ngx_http_push_approval_resume(r, ctx);
+    /* a push created on behalf of others runs as a subrequest */
     ngx_http_run_posted_requests(c);
 }
 
@@ -1103,6 +1103,11 @@ ngx_http_push_approval_check_pair(ngx_http_request_t *r,
 
     case NGX_HTTP_PUSH_APPROVAL_PAIR_CREATING:
         return NGX_AGAIN;
+
+    case NGX_HTTP_PUSH_APPROVAL_PAIR_ABANDONED:
+        /* its creator's client went away: one of us creates it anew */
+        ngx_http_push_approval_unwatch(ctx);
+        return ngx_http_push_approval_start(r, ctx);
 
     case NGX_HTTP_PUSH_APPROVAL_PAIR_ACTIVE:
         if (id.data == NULL) {
@@ -1288,7 +1293,30 @@ ngx_http_push_approval_resume(ngx_http_request_t *r,
 void
 ngx_http_push_approval_release(ngx_http_push_approval_ctx_t *ctx)
 {
+    ngx_http_push_approval_node_t  *pair;
+
     ngx_http_push_approval_unwatch(ctx);
+
+    if (ctx->call && !ctx->done && ctx->conf->remember) {
+        /* the creator goes away with its create call: hand the push over */
+
+        ngx_shmtx_lock(&ctx->zone->shpool->mutex);
+
+        pair = ngx_http_push_approval_lookup(ctx->zone, ctx->pair_key,
+                                             NGX_HTTP_PUSH_APPROVAL_NODE_PAIR);
+
+        if (pair && pair->v.pair.seq == ctx->seq
+            && pair->v.pair.state == NGX_HTTP_PUSH_APPROVAL_PAIR_CREATING)
+        {
+            pair->v.pair.state = NGX_HTTP_PUSH_APPROVAL_PAIR_ABANDONED;
+        }
+
+        ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+
+        ctx->call = NULL;
+
+        ngx_http_push_approval_changed(ctx->zone);
+    }
 
     if (ctx->timer.timer_set) {
         ngx_del_timer(&ctx->timer);

@@ -49,6 +49,8 @@ static char *ngx_http_push_approval_callback_url(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_push_approval_handler(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_push_approval_enum(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_http_push_approval_read_lines(ngx_conf_t *cf,
     ngx_command_t *cmd, ngx_str_t *file, ngx_array_t *lines);
 
@@ -97,7 +99,7 @@ static ngx_command_t  ngx_http_push_approval_commands[] = {
 
     { ngx_string("push_approval_provider"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      ngx_http_push_approval_enum,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_push_approval_loc_conf_t, provider),
       &ngx_http_push_approval_providers_enum },
@@ -181,7 +183,7 @@ static ngx_command_t  ngx_http_push_approval_commands[] = {
 
     { ngx_string("push_approval_mode"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      ngx_http_push_approval_enum,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_push_approval_loc_conf_t, mode),
       &ngx_http_push_approval_modes },
@@ -223,7 +225,7 @@ static ngx_command_t  ngx_http_push_approval_commands[] = {
 
     { ngx_string("push_approval_fail"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      ngx_http_push_approval_enum,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_push_approval_loc_conf_t, fail_open),
       &ngx_http_push_approval_fail_modes },
@@ -894,8 +896,9 @@ ngx_http_push_approval_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     if (ngx_strncmp(value[1].data, "zone=", 5) != 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid parameter \"%V\", expected "
-                           "\"zone=NAME:SIZE\"", &value[1]);
+                           "invalid parameter \"%V\" in \"%V\" directive, "
+                           "expected \"zone=NAME:SIZE\"",
+                           &value[1], &cmd->name);
         return NGX_CONF_ERROR;
     }
 
@@ -905,12 +908,28 @@ ngx_http_push_approval_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     if (p == NULL || p == name.data) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid zone \"%V\", expected \"zone=NAME:SIZE\"",
-                           &value[1]);
+                           "invalid zone \"%V\" in \"%V\" directive, "
+                           "expected \"zone=NAME:SIZE\"",
+                           &value[1], &cmd->name);
         return NGX_CONF_ERROR;
     }
 
     name.len = p - name.data;
+
+    /* the name goes into metrics labels unescaped */
+
+    for (p = name.data; p < name.data + name.len; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+              || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'
+              || *p == '.'))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid zone name \"%V\" in \"%V\" "
+                               "directive, expected letters, digits, "
+                               "\"_\", \"-\" or \".\"", &name, &cmd->name);
+            return NGX_CONF_ERROR;
+        }
+    }
 
     s.data = p + 1;
     s.len = value[1].data + value[1].len - s.data;
@@ -919,13 +938,15 @@ ngx_http_push_approval_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     if (size == NGX_ERROR) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid zone size \"%V\"", &value[1]);
+                           "invalid zone size \"%V\" in \"%V\" directive",
+                           &value[1], &cmd->name);
         return NGX_CONF_ERROR;
     }
 
     if (size < (ssize_t) (8 * ngx_pagesize)) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "zone \"%V\" is too small", &value[1]);
+                           "\"%V\" zone \"%V\" is too small, at least %uzk",
+                           &cmd->name, &name, 8 * ngx_pagesize / 1024);
         return NGX_CONF_ERROR;
     }
 
@@ -944,7 +965,8 @@ ngx_http_push_approval_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     if (shm_zone->data) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "duplicate zone \"%V\"", &name);
+                           "duplicate \"%V\" zone \"%V\"", &cmd->name,
+                           &name);
         return NGX_CONF_ERROR;
     }
 
@@ -982,8 +1004,9 @@ ngx_http_push_approval(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     if (ngx_strncmp(value[1].data, "zone=", 5) != 0 || value[1].len == 5) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid parameter \"%V\", expected "
-                           "\"zone=NAME\" or \"off\"", &value[1]);
+                           "invalid parameter \"%V\" in \"%V\" directive, "
+                           "expected \"zone=NAME\" or \"off\"",
+                           &value[1], &cmd->name);
         return NGX_CONF_ERROR;
     }
 
@@ -1189,7 +1212,9 @@ ngx_http_push_approval_verify_service(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_push_approval_loc_conf_t *plcf = conf;
 
+    u_char      c;
     ngx_str_t  *value;
+    ngx_uint_t  i;
 
     if (plcf->verify_service.data) {
         return "is duplicate";
@@ -1197,10 +1222,20 @@ ngx_http_push_approval_verify_service(ngx_conf_t *cf, ngx_command_t *cmd,
 
     value = cf->args->elts;
 
-    if (value[1].len != 34 || ngx_strncmp(value[1].data, "VA", 2) != 0) {
+    for (i = 2; i < value[1].len; i++) {
+        c = value[1].data[i] | 0x20;
+
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            break;
+        }
+    }
+
+    if (value[1].len != 34 || ngx_strncmp(value[1].data, "VA", 2) != 0
+        || i != value[1].len)
+    {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid Verify service SID \"%V\", expected "
-                           "\"VA\" and 32 hex digits", &value[1]);
+                           "invalid \"%V\" SID \"%V\", expected \"VA\" "
+                           "and 32 hex digits", &cmd->name, &value[1]);
         return NGX_CONF_ERROR;
     }
 
@@ -1674,6 +1709,7 @@ ngx_http_push_approval_callback_url(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_push_approval_loc_conf_t *plcf = conf;
 
+    u_char     *p;
     ngx_str_t  *value;
 
     if (plcf->callback_url.data) {
@@ -1691,6 +1727,16 @@ ngx_http_push_approval_callback_url(ngx_conf_t *cf, ngx_command_t *cmd,
                            "absolute http:// or https:// URL, not \"%V\"",
                            &value[1]);
         return NGX_CONF_ERROR;
+    }
+
+    for (p = value[1].data; p < value[1].data + value[1].len; p++) {
+        if (*p <= ' ' || *p >= 0x7f) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"push_approval_callback_url\" must be an "
+                               "absolute URL without spaces or control "
+                               "characters, not \"%V\"", &value[1]);
+            return NGX_CONF_ERROR;
+        }
     }
 
     plcf->callback_url = value[1];
@@ -1729,8 +1775,9 @@ ngx_http_push_approval_handler(ngx_conf_t *cf, ngx_command_t *cmd,
         if (ngx_strncmp(value[1].data, "zone=", 5) != 0 || value[1].len == 5)
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid parameter \"%V\", expected "
-                               "\"zone=NAME\"", &value[1]);
+                               "invalid parameter \"%V\" in \"%V\" "
+                               "directive, expected \"zone=NAME\"",
+                               &value[1], &cmd->name);
             return NGX_CONF_ERROR;
         }
 
@@ -1744,4 +1791,51 @@ ngx_http_push_approval_handler(ngx_conf_t *cf, ngx_command_t *cmd,
     clcf->handler = handlers[plcf->handler];
 
     return NGX_CONF_OK;
+}
+
+
+/* ngx_conf_set_enum_slot(), with a message naming the directive */
+
+static char *
+ngx_http_push_approval_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    u_char           *b, *last, buf[128];
+    ngx_str_t        *value;
+    ngx_uint_t       *np, i;
+    ngx_conf_enum_t  *e;
+
+    np = (ngx_uint_t *) (p + cmd->offset);
+
+    if (*np != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    e = cmd->post;
+
+    for (i = 0; e[i].name.len != 0; i++) {
+        if (e[i].name.len == value[1].len
+            && ngx_strcasecmp(e[i].name.data, value[1].data) == 0)
+        {
+            *np = e[i].value;
+            return NGX_CONF_OK;
+        }
+    }
+
+    b = buf;
+    last = buf + sizeof(buf);
+
+    for (i = 0; e[i].name.len != 0; i++) {
+        b = ngx_slprintf(b, last, "%s\"%V\"",
+                         i == 0 ? "" : (e[i + 1].name.len ? ", " : " or "),
+                         &e[i].name);
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid value \"%V\" in \"%V\" directive, "
+                       "it must be %*s", &value[1], &cmd->name, b - buf, buf);
+
+    return NGX_CONF_ERROR;
 }

@@ -432,6 +432,7 @@ ngx_int_t
 ngx_http_push_approval_wait_handler(ngx_http_request_t *r)
 {
     u_char                             *work;
+    time_t                              left;
     ngx_int_t                           rc;
     ngx_str_t                           arg, *secrets;
     ngx_uint_t                          n, state;
@@ -533,7 +534,16 @@ ngx_http_push_approval_wait_handler(ngx_http_request_t *r)
     ctx->timer.data = r;
     ctx->timer.log = r->connection->log;
 
-    ngx_add_timer(&ctx->timer, NGX_HTTP_PUSH_APPROVAL_LONG_POLL);
+    /* no decision comes when the protected location gives up: wake then */
+
+    left = page->token.created + page->token.timeout - ngx_time();
+
+    if (left >= 0 && left < NGX_HTTP_PUSH_APPROVAL_LONG_POLL / 1000) {
+        ngx_add_timer(&ctx->timer, (ngx_msec_t) left * 1000 + 1000);
+
+    } else {
+        ngx_add_timer(&ctx->timer, NGX_HTTP_PUSH_APPROVAL_LONG_POLL);
+    }
 
     r->read_event_handler = ngx_http_test_reading;
     r->main->count++;

@@ -293,7 +293,7 @@ sub send {
         . join('', map { "$_: $h{$_}\r\n" } grep { defined $h{$_} } keys %h)
         . "\r\n" . $body;
     print $s $req;
-    return { sock => $s, buf => '' };
+    return { sock => $s, buf => '', method => $method };
 }
 
 sub parse_response {
@@ -323,6 +323,19 @@ sub parse_response {
              body => $body };
 }
 
+# a whole response by its Content-Length (or its last chunk)
+sub complete {
+    my ($buf, $head_only) = @_;
+    my $i = index($buf, "\r\n\r\n");
+    return 0 if $i < 0;
+    return 1 if $head_only;
+    my $head = substr($buf, 0, $i);
+    my $have = length($buf) - $i - 4;
+    return $have >= $1 if $head =~ /^content-length:\s*(\d+)/mi;
+    return $buf =~ /\r\n0\r\n\r\n$/ if $head =~ /^transfer-encoding:\s*chunked/mi;
+    return $head =~ m{^HTTP/1\.\d (?:1\d\d|204|304)} ? 1 : 0;
+}
+
 # reads one response per handle, all at once; undef for those not
 # answered within the timeout
 sub read {
@@ -344,6 +357,10 @@ sub read {
                 next;
             }
             $h->{buf} .= $chunk;
+            if (complete($h->{buf}, $h->{method} eq 'HEAD')) {
+                $sel->remove($s);
+                $h->{done} = 1;
+            }
         }
     }
 

@@ -143,7 +143,9 @@ def fail(store, body):
     try:
         rule = {"count": int(body.get("count", 1)), "mode": mode,
                 "status": int(body.get("status", 500)),
-                "delay": float(body.get("delay", 2.0))}
+                "delay": float(body.get("delay", 2.0)),
+                # other modes may wait first, to let requests pile up
+                "wait": float(body.get("delay", 0)) if mode != "slow" else 0}
     except (TypeError, ValueError):
         return _err(400, "count, status and delay must be numbers")
     for k in ("path", "method", "body"):

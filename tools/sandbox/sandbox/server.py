@@ -138,6 +138,8 @@ class Handler(BaseHTTPRequestHandler):
             "body": body.decode("utf-8", "replace"), "time": time.time(),
             "failed": rule["mode"] if rule else None})
         mode = rule["mode"] if rule else None
+        if rule and rule.get("wait"):
+            time.sleep(rule["wait"])
         if mode == "drop":
             self.close_connection = True
             try:
