@@ -1073,10 +1073,13 @@ ngx_http_push_approval_check_pair(ngx_http_request_t *r,
     pair = ngx_http_push_approval_lookup(ctx->zone, ctx->pair_key,
                                          NGX_HTTP_PUSH_APPROVAL_NODE_PAIR);
 
-    if (pair == NULL || pair->v.pair.seq != ctx->seq) {
+    if (pair == NULL) {
         ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
         return ngx_http_push_approval_fail(r, ctx, "the push was lost");
     }
+
+    /* another waiter may have taken an abandoned push over: follow it */
+    ctx->seq = pair->v.pair.seq;
 
     state = pair->v.pair.state;
 

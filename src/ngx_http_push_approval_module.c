@@ -852,6 +852,7 @@ ngx_http_push_approval_find_zone(ngx_conf_t *cf, ngx_str_t *name,
 static ngx_int_t
 ngx_http_push_approval_init(ngx_conf_t *cf)
 {
+    ngx_array_t                         *handlers;
     ngx_http_handler_pt                 *h;
     ngx_http_core_main_conf_t           *cmcf;
     ngx_http_push_approval_main_conf_t  *pmcf;
@@ -868,12 +869,24 @@ ngx_http_push_approval_init(ngx_conf_t *cf)
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
-    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    handlers = &cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers;
+
+    h = ngx_array_push(handlers);
     if (h == NULL) {
         return NGX_ERROR;
     }
 
-    *h = ngx_http_push_approval_access_handler;
+    /*
+     * the handlers of a phase run last to first: at the head of the list,
+     * the approval is asked for only once the operator's first factor
+     * (auth_basic, allow/deny, auth_request...) has let the request through,
+     * and no push goes out for a wrong password
+     */
+
+    h = handlers->elts;
+    ngx_memmove(&h[1], &h[0], (handlers->nelts - 1) * sizeof(*h));
+
+    h[0] = ngx_http_push_approval_access_handler;
 
     return ngx_http_push_approval_filter_init(cf);
 }

@@ -674,18 +674,22 @@ ngx_http_push_approval_long_poll_handler(ngx_event_t *ev)
 
     page = ctx->handler_data;
 
-    if (ctx->poll_now) {
-        ctx->poll_now = 0;
-        ngx_http_push_approval_fetch(r, ctx);
-        ngx_http_run_posted_requests(c);
-        return;
-    }
-
     state = ngx_http_push_approval_wait_state(r, ctx, page);
 
     if (state == NGX_HTTP_PUSH_APPROVAL_W_PENDING && !ev->timedout) {
+
+        if (ctx->poll_now) {
+            ctx->poll_now = 0;
+            ngx_http_push_approval_fetch(r, ctx);
+            ngx_http_run_posted_requests(c);
+        }
+
         return;
     }
+
+    /* a failed poll is told at the next one: the page then says "error" */
+
+    ctx->poll_now = 0;
 
     ev->timedout = 0;
     ctx->done = 1;

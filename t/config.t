@@ -402,7 +402,16 @@ my $http = conf(loc => '', server => 'push_approval zone=pa;
     location = /metrics { push_approval_metrics; }
     location = /_push/wait { push_approval_wait; }
     location = /_push/callback { push_approval_callback; }
+    location /b/ {
+        auth_basic "first factor";
+        auth_basic_user_file %%PREFIX%%/htpasswd;
+    }
 EOF
+
+my $hash = `openssl passwd -apr1 pw`;
+chomp $hash;
+$t->write_file('htpasswd', "alice:$hash\n");
+$t->write_file('html/b/index.html', "B\n");
 
 $t->start($http);
 
@@ -429,6 +438,17 @@ $r = $t->get('/p/', headers => { 'X-User' => 'alice-0001' }, timeout => 5);
 is($r && $r->{status}, 503, 'protected location: enforced (provider down)');
 $r = $t->get('/p/', timeout => 5);
 is($r && $r->{status}, 403, 'protected location: no identity');
+
+# the first factor runs before the approval: no push for a wrong password
+use MIME::Base64 qw(encode_base64);
+$r = $t->get('/b/', headers => { 'X-User' => 'alice-0001',
+             Authorization => 'Basic ' . encode_base64('alice:wrong', '') },
+             timeout => 5);
+is($r && $r->{status}, 401, 'wrong password: 401 before any approval');
+$r = $t->get('/b/', headers => { 'X-User' => 'alice-0001',
+             Authorization => 'Basic ' . encode_base64('alice:pw', '') },
+             timeout => 5);
+is($r && $r->{status}, 503, 'right password: then the approval (provider down)');
 
 # the secret never appears in the error log (debug level)
 $t->stop;

@@ -346,9 +346,9 @@ sub approval ($id) { return $sb->wait_approval(identity => $id) }
     my ($c) = grep { /^push_approval=/ } @{ $j->{cookies} };
     ok($c, 'second host issues the cookie');
     $c =~ s/;.*// if $c;
-    $r = $t->get('/p/index.html', headers => {
+    $r = $t2->get('/p/index.html', headers => {
         'X-User' => $id, Accept => 'text/html', Cookie => $c // '' });
-    is($r->{status}, 200, 'accepted by the first host');
+    is($r->{status}, 200, 'the cookie lets the second host through');
 
     $t3->stop;
     $t2->stop;
