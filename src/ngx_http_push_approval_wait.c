@@ -181,7 +181,7 @@ ngx_http_push_approval_redirect(ngx_http_request_t *r,
     u_char                              random[16], *value;
     size_t                              size, len;
     ngx_str_t                          *secrets, wait_name, uri, hash_src;
-    ngx_uint_t                          n, page;
+    ngx_uint_t                          n, page, code;
     ngx_buf_t                          *b;
     ngx_chain_t                        *cl;
     ngx_table_elt_t                    *h;
@@ -201,10 +201,18 @@ ngx_http_push_approval_redirect(ngx_http_request_t *r,
                 && ngx_http_push_approval_accepts_html(r)));
 
     if (ctx->pr == NULL) {
-        /* a request that joined a push names it as its creator did */
+        /*
+         * a request that joined a push names it as its creator did; the
+         * code is the push's own, as the zone keeps it, not a new one
+         */
+
+        code = ctx->code;
+
         if (ngx_http_push_approval_build(r, ctx) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
+
+        ctx->code = code;
     }
 
     ngx_memzero(&t, sizeof(ngx_http_push_approval_token_t));

@@ -29,6 +29,9 @@ static ngx_queue_t   ngx_http_push_approval_free_watches;
 static ngx_event_t   ngx_http_push_approval_tick_event;
 static ngx_uint_t    ngx_http_push_approval_watch_init;
 
+/* timer debug logging reads an event's data as a connection */
+static ngx_connection_t  ngx_http_push_approval_tick_connection;
+
 
 ngx_int_t
 ngx_http_push_approval_watch(ngx_http_request_t *r,
@@ -44,7 +47,9 @@ ngx_http_push_approval_watch(ngx_http_request_t *r,
         ngx_http_push_approval_tick_event.handler =
                                                ngx_http_push_approval_tick;
         ngx_http_push_approval_tick_event.log = ngx_cycle->log;
-        ngx_http_push_approval_tick_event.data = &ngx_http_push_approval_watches;
+        ngx_http_push_approval_tick_connection.fd = (ngx_socket_t) -1;
+        ngx_http_push_approval_tick_event.data =
+                                       &ngx_http_push_approval_tick_connection;
 
         /* the tick alone never keeps a worker from exiting */
         ngx_http_push_approval_tick_event.cancelable = 1;

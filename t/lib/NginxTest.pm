@@ -405,7 +405,12 @@ sub problems {
     my $err = $self->read_file('logs/stderr.log');
     my @p;
     push @p, $1 while $log =~ /^(.*\[(?:alert|emerg)\].*)$/mg;
-    push @p, $1 while $err =~ /^(.*(?:AddressSanitizer|runtime error:|LeakSanitizer).*)$/mg;
+
+    # nginx points its stderr at the error log: sanitizers write there too
+    for my $text ($log, $err) {
+        push @p, $1 while $text
+            =~ /^(.*(?:AddressSanitizer|runtime error:|LeakSanitizer).*)$/mg;
+    }
     return @p;
 }
 
