@@ -10,9 +10,38 @@
 
 #include "ngx_http_push_approval.h"
 
+#include <openssl/crypto.h>
+
+
+/*
+ * Each worker remembers the cookies it has verified, so that a browser's
+ * next requests cost a hash and a compare instead of an HMAC.  Entries are
+ * exact (value, identity, scope) tuples that verified, and live no longer
+ * than the cookie's own expiry.
+ */
+
+#define NGX_HTTP_PUSH_APPROVAL_CACHE_SIZE   1024
+#define NGX_HTTP_PUSH_APPROVAL_CACHE_SCOPE  64
+
+
+typedef struct {
+    time_t                          expires;
+    u_char                          value_len;
+    u_char                          identity_len;
+    u_char                          scope_len;
+    u_char                          value[NGX_HTTP_PUSH_APPROVAL_COOKIE_LEN];
+    u_char                          identity[NGX_HTTP_PUSH_APPROVAL_IDENTITY_LEN];
+    u_char                          scope[NGX_HTTP_PUSH_APPROVAL_CACHE_SCOPE];
+} ngx_http_push_approval_verified_t;
+
 
 static ngx_int_t ngx_http_push_approval_find_cookie(ngx_http_request_t *r,
     ngx_str_t *name, ngx_str_t *value);
+static ngx_http_push_approval_verified_t *ngx_http_push_approval_verified(
+    ngx_str_t *value, ngx_str_t *identity, ngx_str_t *scope);
+
+
+static ngx_http_push_approval_verified_t  *ngx_http_push_approval_cache;
 
 
 ngx_int_t
@@ -82,14 +111,30 @@ ngx_int_t
 ngx_http_push_approval_remembered(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx)
 {
-    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
-    ngx_str_t                       value, *secrets;
-    ngx_uint_t                      n;
-    ngx_http_push_approval_node_t  *pn;
+    u_char                              key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    ngx_str_t                           value, *secrets;
+    ngx_uint_t                          n;
+    ngx_http_push_approval_node_t      *pn;
+    ngx_http_push_approval_verified_t  *v;
 
     if (ngx_http_push_approval_find_cookie(r, &ctx->cookie_name, &value)
         == NGX_OK)
     {
+        v = ngx_http_push_approval_verified(&value, &ctx->identity,
+                                            &ctx->scope);
+
+        if (v && v->expires >= ngx_time()
+            && v->value_len == value.len
+            && CRYPTO_memcmp(v->value, value.data, value.len) == 0
+            && v->identity_len == ctx->identity.len
+            && ngx_memcmp(v->identity, ctx->identity.data,
+                          ctx->identity.len) == 0
+            && v->scope_len == ctx->scope.len
+            && ngx_memcmp(v->scope, ctx->scope.data, ctx->scope.len) == 0)
+        {
+            return NGX_OK;
+        }
+
         secrets = ngx_http_push_approval_secrets(r, &n);
 
         if (ngx_http_push_approval_cookie_check(&value, secrets, n,
@@ -97,6 +142,21 @@ ngx_http_push_approval_remembered(ngx_http_request_t *r,
                                                 ngx_time())
             == NGX_OK)
         {
+            if (v) {
+                v->expires = ngx_atotm(value.data,
+                                       ngx_strlchr(value.data,
+                                                   value.data + value.len,
+                                                   '.')
+                                       - value.data);
+                v->value_len = (u_char) value.len;
+                ngx_memcpy(v->value, value.data, value.len);
+                v->identity_len = (u_char) ctx->identity.len;
+                ngx_memcpy(v->identity, ctx->identity.data,
+                           ctx->identity.len);
+                v->scope_len = (u_char) ctx->scope.len;
+                ngx_memcpy(v->scope, ctx->scope.data, ctx->scope.len);
+            }
+
             return NGX_OK;
         }
 
@@ -121,6 +181,37 @@ ngx_http_push_approval_remembered(ngx_http_request_t *r,
     ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
 
     return pn ? NGX_OK : NGX_DECLINED;
+}
+
+
+/* the cache slot of a cookie, or NULL when it cannot be cached */
+
+static ngx_http_push_approval_verified_t *
+ngx_http_push_approval_verified(ngx_str_t *value, ngx_str_t *identity,
+    ngx_str_t *scope)
+{
+    uint32_t  hash;
+
+    if (value->len > NGX_HTTP_PUSH_APPROVAL_COOKIE_LEN
+        || identity->len > NGX_HTTP_PUSH_APPROVAL_IDENTITY_LEN
+        || scope->len > NGX_HTTP_PUSH_APPROVAL_CACHE_SCOPE)
+    {
+        return NULL;
+    }
+
+    if (ngx_http_push_approval_cache == NULL) {
+        ngx_http_push_approval_cache = ngx_pcalloc(ngx_cycle->pool,
+                                 NGX_HTTP_PUSH_APPROVAL_CACHE_SIZE
+                                 * sizeof(ngx_http_push_approval_verified_t));
+        if (ngx_http_push_approval_cache == NULL) {
+            return NULL;
+        }
+    }
+
+    hash = ngx_murmur_hash2(value->data, value->len);
+
+    return &ngx_http_push_approval_cache[hash
+                                         % NGX_HTTP_PUSH_APPROVAL_CACHE_SIZE];
 }
 
 

@@ -105,6 +105,7 @@ sub full_config {
 
     my $main = $opt{main} // '';
     my $workers = $opt{workers} // $self->{workers};
+    my $level = $opt{log_level} // 'debug';
 
     my $conf = <<"EOF";
 load_module $self->{module};
@@ -113,7 +114,7 @@ master_process on;
 worker_processes $workers;
 user root;
 pid $p/logs/nginx.pid;
-error_log $p/logs/error.log debug;
+error_log $p/logs/error.log $level;
 worker_shutdown_timeout 10s;
 $main
 events {
