@@ -282,7 +282,8 @@ sub wait_log {
 sub send {
     my ($self, $method, $path, %opt) = @_;
     my $s = IO::Socket::IP->new(PeerHost => '127.0.0.1',
-                                PeerPort => $opt{port} // $self->port)
+                                PeerPort => $opt{port} // $self->port,
+                                $opt{from} ? (LocalHost => $opt{from}) : ())
         or die "connect: $!";
     $s->autoflush(1);
     my $body = $opt{body} // '';
