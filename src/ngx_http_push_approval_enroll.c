@@ -92,14 +92,16 @@ ngx_http_push_approval_enroll_done(ngx_http_request_t *r,
     ngx_http_push_approval_call_t *call)
 {
     ngx_http_push_approval_enroll_t    *en;
+    ngx_http_push_approval_provider_t  *provider;
     ngx_http_push_approval_loc_conf_t  *plcf;
 
     en = call->data;
     plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
 
-    ngx_http_push_approval_providers[plcf->provider]->parse(r->pool,
-                                                NGX_HTTP_PUSH_APPROVAL_OP_ENROLL,
-                                                call, &en->ans);
+    provider = ngx_http_push_approval_providers[plcf->provider];
+
+    provider->parse(r->pool, NGX_HTTP_PUSH_APPROVAL_OP_ENROLL, call,
+                    &en->ans);
 
     /* the answer goes out once the subrequest is over */
 

@@ -1848,7 +1848,8 @@ ngx_http_push_approval_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "invalid value \"%V\" in \"%V\" directive, "
-                       "it must be %*s", &value[1], &cmd->name, b - buf, buf);
+                       "it must be %*s", &value[1], &cmd->name,
+                       (size_t) (b - buf), buf);
 
     return NGX_CONF_ERROR;
 }

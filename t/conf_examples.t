@@ -46,8 +46,16 @@ system("openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=gate.example.org"
        . " -out $p/etc/tls/gate.example.org.crt >/dev/null 2>&1") == 0
     or BAIL_OUT('openssl cannot make a test certificate');
 
+my $asan = '';
+if ($ENV{TEST_NGINX_ASAN}) {
+    $asan = `gcc -print-file-name=libasan.so`;
+    chomp $asan;
+}
+
 sub nginx_t ($name, $conf) {
     my $file = $t->write_file("conf/$name", $conf);
+    local $ENV{LD_PRELOAD} = $asan if $asan;
+    local $ENV{ASAN_OPTIONS} = 'detect_leaks=0' if $asan;
     my $out = `$binary -t -p $p/ -c $file 2>&1`;
     return ($? >> 8, $out);
 }
@@ -121,6 +129,10 @@ my $pid = fork() // die "fork: $!";
 if ($pid == 0) {
     open STDOUT, '>', "$d/logs/stderr.log";
     open STDERR, '>&', \*STDOUT;
+    if ($asan) {
+        $ENV{LD_PRELOAD} = $asan;
+        $ENV{ASAN_OPTIONS} = 'detect_leaks=0:abort_on_error=0';
+    }
     exec $binary, '-p', "$d/", '-c', "$p/conf/demo.conf";
     exit 127;
 }
@@ -175,5 +187,7 @@ waitpid($pid, 0);
 
 my $log = $t->read_file("$d/logs/error.log");
 ok($log !~ /\[(alert|emerg)\]/, 'demo: no alerts') or diag($log);
+my $err = $t->read_file("$d/logs/stderr.log");
+unlike($err, qr/AddressSanitizer|runtime error:/, 'demo: no sanitizer reports');
 
 done_testing;

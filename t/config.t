@@ -87,8 +87,20 @@ sub no_secrets ($out, $name) {
     ok(!@leak, "$name: no secret in the output") or diag("leaked: @leak");
 }
 
+# "nginx -t" with a module built with AddressSanitizer needs libasan too
+sub test_config ($http) {
+    local $ENV{LD_PRELOAD} = $ENV{LD_PRELOAD};
+    local $ENV{ASAN_OPTIONS} = 'detect_leaks=0';
+    if ($ENV{TEST_NGINX_ASAN}) {
+        my $asan = `gcc -print-file-name=libasan.so`;
+        chomp $asan;
+        $ENV{LD_PRELOAD} = $asan;
+    }
+    return $t->test_config($http);
+}
+
 sub bad ($name, $http, $re) {
-    my ($rc, $out) = $t->test_config($http);
+    my ($rc, $out) = test_config($http);
     ok($rc != 0, "$name: rejected") or diag($out);
     like($out, $re, "$name: message") or diag($out);
     like($out, qr/\[emerg\]/, "$name: logged at emerg");
@@ -96,7 +108,7 @@ sub bad ($name, $http, $re) {
 }
 
 sub good ($name, $http) {
-    my ($rc, $out) = $t->test_config($http);
+    my ($rc, $out) = test_config($http);
     is($rc, 0, "$name: accepted") or diag($out);
     no_secrets($out, $name);
 }
