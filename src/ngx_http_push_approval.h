@@ -73,7 +73,7 @@
     (NGX_HTTP_PUSH_APPROVAL_M_REQUESTS + NGX_HTTP_PUSH_APPROVAL_ST_MAX)
 
 #define NGX_HTTP_PUSH_APPROVAL_KEY_LEN       16
-#define NGX_HTTP_PUSH_APPROVAL_ID_LEN        48
+#define NGX_HTTP_PUSH_APPROVAL_ID_LEN        40
 #define NGX_HTTP_PUSH_APPROVAL_IDENTITY_LEN  64
 #define NGX_HTTP_PUSH_APPROVAL_SECRET_MIN    32
 #define NGX_HTTP_PUSH_APPROVAL_MAX_SECRETS   8
@@ -171,17 +171,18 @@ typedef struct {
 
 /* the shared zone */
 
+/* every node has the same size, so that evicting one makes room for any */
+
 typedef struct {
-    ngx_uint_t                      state;
-    ngx_uint_t                      provider;
     time_t                          created;
     time_t                          decided;
     time_t                          provider_expires;
     ngx_msec_t                      next_poll;
     ngx_msec_t                      poll_started;  /* 0: none in flight */
-    unsigned                        poll_failed:1;
-    unsigned                        logged:1;
+    u_char                          state;
+    u_char                          provider;
     u_char                          code;
+    u_char                          poll_failed;
     u_char                          id_len;
     u_char                          identity_len;
     u_char                          id[NGX_HTTP_PUSH_APPROVAL_ID_LEN];
@@ -190,18 +191,20 @@ typedef struct {
 
 
 typedef struct {
-    ngx_uint_t                      state;
     ngx_uint_t                      seq;
     ngx_msec_t                      started;
+    u_char                          state;
     u_char                          id_len;
     u_char                          id[NGX_HTTP_PUSH_APPROVAL_ID_LEN];
 } ngx_http_push_approval_pair_t;
 
 
+/* pushes per second over the last minute, slot = second % 60 */
+
 typedef struct {
     time_t                          denied;
-    ngx_uint_t                      next;
-    uint32_t                        pushes[NGX_HTTP_PUSH_APPROVAL_MAX_RATE];
+    time_t                          last;
+    u_char                          pushes[60];
 } ngx_http_push_approval_limit_t;
 
 
@@ -387,6 +390,7 @@ typedef struct {
     ngx_int_t                       rc;        /* final access result */
     ngx_uint_t                      polls;
     ngx_msec_t                      poll;      /* interval while waiting */
+    ngx_msec_t                      polled;    /* its last poll */
     time_t                          started;
 
     ngx_event_t                     timer;     /* hold timeout */

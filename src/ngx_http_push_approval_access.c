@@ -222,7 +222,8 @@ ngx_http_push_approval_start(ngx_http_request_t *r,
     }
 
     if (pair && pair->v.pair.state == NGX_HTTP_PUSH_APPROVAL_PAIR_CREATING
-        && ngx_current_msec - pair->v.pair.started < ctx->conf->timeout)
+        && (ngx_msec_int_t) (ngx_current_msec - pair->v.pair.started)
+           < (ngx_msec_int_t) ctx->conf->timeout)
     {
         /* the push is being created by another request: wait for it */
 
@@ -283,9 +284,8 @@ ngx_http_push_approval_limit(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx)
 {
     u_char                           key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
-    time_t                           now, oldest;
-    uint32_t                         t;
-    ngx_uint_t                       i, n;
+    time_t                           now, oldest, t;
+    ngx_uint_t                       n;
     ngx_http_push_approval_node_t   *pn;
     ngx_http_push_approval_limit_t  *limit;
 
@@ -322,18 +322,26 @@ ngx_http_push_approval_limit(ngx_http_request_t *r,
                                              NGX_HTTP_FORBIDDEN);
     }
 
+    /* forget the seconds that left the window */
+
+    if (now - limit->last >= 60) {
+        ngx_memzero(limit->pushes, sizeof(limit->pushes));
+
+    } else {
+        for (t = limit->last + 1; t <= now; t++) {
+            limit->pushes[t % 60] = 0;
+        }
+    }
+
+    limit->last = now;
+
     n = 0;
     oldest = now;
 
-    for (i = 0; i < NGX_HTTP_PUSH_APPROVAL_MAX_RATE; i++) {
-        t = limit->pushes[i];
-
-        if (t && (time_t) t > now - 60) {
-            n++;
-
-            if ((time_t) t < oldest) {
-                oldest = t;
-            }
+    for (t = now - 59; t <= now; t++) {
+        if (limit->pushes[t % 60]) {
+            n += limit->pushes[t % 60];
+            oldest = ngx_min(oldest, t);
         }
     }
 
@@ -349,8 +357,10 @@ ngx_http_push_approval_limit(ngx_http_request_t *r,
                                              NGX_HTTP_TOO_MANY_REQUESTS);
     }
 
-    limit->pushes[limit->next++ % NGX_HTTP_PUSH_APPROVAL_MAX_RATE] =
-                                                              (uint32_t) now;
+    if (limit->pushes[now % 60] < 255) {
+        limit->pushes[now % 60]++;
+    }
+
     pn->expires = ngx_max(pn->expires, now + 3600);
 
     return NGX_OK;
@@ -557,7 +567,10 @@ ngx_http_push_approval_build(ngx_http_request_t *r,
     if (plcf->code) {
         /* two digits, 10 to 99, shown on the waiting page and the phone */
 
-        ctx->code = 10 + (ngx_uint_t) ngx_random() % 90;
+        if (ctx->code == 0) {
+            /* a request joining a push shows the push's own code */
+            ctx->code = 10 + (ngx_uint_t) ngx_random() % 90;
+        }
 
         code.data = ngx_pnalloc(r->pool, 2);
         if (code.data == NULL) {
@@ -859,7 +872,7 @@ static void
 ngx_http_push_approval_fetch_done(ngx_http_request_t *r,
     ngx_http_push_approval_call_t *call)
 {
-    ngx_uint_t                          decided;
+    ngx_uint_t                          decided, failed, flipped;
     ngx_http_push_approval_node_t      *ap;
     ngx_http_push_approval_answer_t     ans;
     ngx_http_push_approval_zone_ctx_t  *zone;
@@ -882,6 +895,7 @@ ngx_http_push_approval_fetch_done(ngx_http_request_t *r,
     }
 
     decided = 0;
+    flipped = 0;
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
@@ -889,9 +903,13 @@ ngx_http_push_approval_fetch_done(ngx_http_request_t *r,
                                        NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL);
 
     if (ap) {
+        failed = (ans.result != NGX_HTTP_PUSH_APPROVAL_R_OK);
+
+        /* waiting pages show "error" while the provider cannot be asked */
+        flipped = (ap->v.approval.poll_failed != failed);
+
         ap->v.approval.poll_started = 0;
-        ap->v.approval.poll_failed =
-                              (ans.result != NGX_HTTP_PUSH_APPROVAL_R_OK);
+        ap->v.approval.poll_failed = (u_char) failed;
 
         if (ans.result == NGX_HTTP_PUSH_APPROVAL_R_OK
             && ans.state != NGX_HTTP_PUSH_APPROVAL_PENDING
@@ -901,7 +919,6 @@ ngx_http_push_approval_fetch_done(ngx_http_request_t *r,
 
             ap->v.approval.state = ans.state;
             ap->v.approval.decided = ngx_time();
-            ap->v.approval.logged = 1;
             zone->sh->metrics[NGX_HTTP_PUSH_APPROVAL_M_PENDING]--;
             copy = ap->v.approval;
             decided = 1;
@@ -916,6 +933,9 @@ ngx_http_push_approval_fetch_done(ngx_http_request_t *r,
         }
 
         ngx_http_push_approval_log_decision(r->connection->log, &copy);
+    }
+
+    if (decided || flipped) {
         ngx_http_push_approval_changed(zone);
     }
 }
@@ -1084,7 +1104,8 @@ ngx_http_push_approval_check_pair(ngx_http_request_t *r,
     state = pair->v.pair.state;
 
     if (state == NGX_HTTP_PUSH_APPROVAL_PAIR_CREATING
-        && ngx_current_msec - pair->v.pair.started >= ctx->conf->timeout)
+        && (ngx_msec_int_t) (ngx_current_msec - pair->v.pair.started)
+           >= (ngx_msec_int_t) ctx->conf->timeout)
     {
         /* its creator went away */
         pair->v.pair.state = NGX_HTTP_PUSH_APPROVAL_PAIR_FAILED;

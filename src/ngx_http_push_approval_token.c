@@ -164,7 +164,7 @@ ngx_http_push_approval_token_decode(ngx_http_push_approval_token_t *t,
 {
     u_char      *p, *last, mac[NGX_HTTP_PUSH_APPROVAL_TOKEN_MAC];
     size_t       n, flen;
-    ngx_str_t    data, *field;
+    ngx_str_t    data, ret, *field;
     ngx_uint_t   i, tag, seen;
 
     if (len < 4 || len > 16384) {
@@ -295,10 +295,18 @@ ngx_http_push_approval_token_decode(ngx_http_push_approval_token_t *t,
         || t->identity.len == 0
         || t->identity.len > NGX_HTTP_PUSH_APPROVAL_IDENTITY_LEN
         || t->cookie_name.len == 0 || t->return_uri.len == 0
-        || t->return_uri.data[0] != '/'
         || t->provider > NGX_HTTP_PUSH_APPROVAL_AUTHY
         || t->samesite > NGX_HTTP_PUSH_APPROVAL_SAMESITE_NONE)
     {
+        return NGX_DECLINED;
+    }
+
+    /* only a same-site path ever comes back out */
+
+    ret = t->return_uri;
+    ngx_http_push_approval_safe_return(&ret);
+
+    if (ret.data != t->return_uri.data) {
         return NGX_DECLINED;
     }
 

@@ -60,38 +60,48 @@ static const char  ngx_http_push_approval_page_head[] =
     "main{max-width:30rem;margin:8vh auto;padding:1.5rem 2rem;"
     "background:#fff;border-radius:12px;"
     "box-shadow:0 1px 4px rgba(0,0,0,.15)}"
-    "h1{font-size:1.5rem;margin-top:0}.msg{font-weight:600}"
+    "h1{font-size:1.5rem;line-height:1.25;margin-top:0}"
+    ".msg{font-weight:600;overflow-wrap:anywhere}"
     ".code{font-size:3rem;font-weight:700;letter-spacing:.2em;"
-    "text-align:center;margin:.5rem 0}"
+    "text-align:center;margin:.5rem 0;padding:.25rem 0 .25rem .2em;"
+    "background:#eef2ff;border-radius:8px}"
     ".left{color:#4b5563}a{color:#1d4ed8;font-weight:600}"
+    ".spin{display:inline-block;width:.8em;height:.8em;margin-right:.5em;"
+    "vertical-align:-.05em;border:3px solid #c7d2fe;"
+    "border-top-color:#1d4ed8;border-radius:9em;"
+    "animation:ngx-push-spin 1s linear infinite}"
+    "@keyframes ngx-push-spin{to{transform:rotate(360deg)}}"
+    "@media (prefers-reduced-motion:reduce){.spin{animation:none}}"
     "@media (max-width:32rem){main{margin:0;border-radius:0;"
-    "min-height:100vh}}"
+    "min-height:100vh;box-sizing:border-box;padding:1.25rem}}"
     "</style><title>";
 
 
 static const char  ngx_http_push_approval_page_script[] =
     "<script nonce=\"%*s\">(function(){"
-    "var left=document.getElementById('left'),"
-    "text=document.getElementById('text'),"
-    "again=document.getElementById('again'),"
-    "n=left?parseInt(left.getAttribute('data-left'),10):0,"
+    "function $(i){return document.getElementById(i);}"
+    "var left=$('left'),text=$('text'),head=$('head'),again=$('again'),"
+    "code=$('code'),n=left?parseInt(left.getAttribute('data-left'),10):0,"
     "url=location.pathname+location.search+'&format=json',"
-    "said={denied:'The request was denied on your phone.',"
-    "expired:'The request was not answered in time.',"
-    "invalid:'This approval link is not valid any more.',"
-    "error:'The approval service cannot be reached just now. "
-    "This page keeps trying.'};"
+    "was=[head.textContent,text.textContent],"
+    "said={denied:['Request denied',"
+    "'The request was denied on your phone.'],"
+    "expired:['Request expired','The request was not answered in time.'],"
+    "invalid:['Link expired','This approval link is not valid any more.'],"
+    "error:['Approval unavailable','The approval service cannot be reached "
+    "just now. This page keeps trying.']};"
     "if(left){setInterval(function(){if(n>0){n--;left.textContent=n;}},"
     "1000);}"
-    "function show(s){if(said[s]){text.textContent=said[s];}"
-    "if(s!=='error'){again.hidden=false;"
-    "if(left){left.parentNode.hidden=true;}}}"
+    "function show(s){var w=said[s]||was;head.textContent=w[0];"
+    "document.title=w[0];text.textContent=w[1];"
+    "if(s!=='error'&&s!=='pending'){again.hidden=false;"
+    "if(left){left.parentNode.hidden=true;}if(code){code.hidden=true;}}}"
     "function poll(){var x=new XMLHttpRequest();x.open('GET',url);"
     "x.timeout=35000;x.onload=function(){var j;"
     "try{j=JSON.parse(x.responseText);}catch(e){j={status:'error'};}"
     "if(j.status==='approved'){location.replace(j.return||'/');return;}"
-    "if(j.status==='pending'){poll();return;}"
-    "show(j.status);if(j.status==='error'){setTimeout(poll,3000);}};"
+    "show(j.status);if(j.status==='pending'){poll();return;}"
+    "if(j.status==='error'){setTimeout(poll,3000);}};"
     "x.onerror=x.ontimeout=function(){setTimeout(poll,3000);};x.send();}"
     "poll();})();</script>";
 
@@ -495,7 +505,10 @@ ngx_http_push_approval_wait_handler(ngx_http_request_t *r)
                                             NGX_HTTP_PUSH_APPROVAL_W_INVALID);
     }
 
-    if (page->token.expires < ngx_time()) {
+    if (page->token.expires < ngx_time()
+        || page->token.created + page->token.timeout
+           + NGX_HTTP_PUSH_APPROVAL_TOKEN_GRACE < ngx_time())
+    {
         /* a signed token past its time: the page can still link back */
         return ngx_http_push_approval_answer(r, page,
                                             NGX_HTTP_PUSH_APPROVAL_W_INVALID);
@@ -930,8 +943,8 @@ ngx_http_push_approval_page(ngx_http_request_t *r,
                     nonce_len, nonce);
 
     p = ngx_http_push_approval_html(p, &title);
-    p = ngx_cpymem(p, "</title></head><body><main><h1>",
-                   sizeof("</title></head><body><main><h1>") - 1);
+    p = ngx_cpymem(p, "</title></head><body><main><h1 id=\"head\">",
+                   sizeof("</title></head><body><main><h1 id=\"head\">") - 1);
     p = ngx_http_push_approval_html(p, &title);
     p = ngx_cpymem(p, "</h1>", 5);
 
@@ -942,9 +955,9 @@ ngx_http_push_approval_page(ngx_http_request_t *r,
     }
 
     if (t->code && state == NGX_HTTP_PUSH_APPROVAL_W_PENDING) {
-        p = ngx_sprintf(p, "<p>Check that your phone shows this code:</p>"
-                        "<p class=\"code\" aria-label=\"code\">%ui</p>",
-                        t->code);
+        p = ngx_sprintf(p, "<div id=\"code\"><p>Check that your phone "
+                        "shows this code:</p><p class=\"code\" "
+                        "aria-label=\"code\">%ui</p></div>", t->code);
     }
 
     p = ngx_cpymem(p, "<p id=\"text\" role=\"status\" aria-live=\"polite\">",
@@ -954,8 +967,10 @@ ngx_http_push_approval_page(ngx_http_request_t *r,
     p = ngx_cpymem(p, "</p>", 4);
 
     if (state == NGX_HTTP_PUSH_APPROVAL_W_PENDING) {
-        p = ngx_sprintf(p, "<p class=\"left\">Time left: <span id=\"left\" "
-                        "data-left=\"%T\">%T</span> s</p>", left, left);
+        p = ngx_sprintf(p, "<p class=\"left\"><span class=\"spin\" "
+                        "aria-hidden=\"true\"></span>Time left: "
+                        "<span id=\"left\" data-left=\"%T\">%T</span> s"
+                        "</p>", left, left);
     }
 
     p = ngx_cpymem(p, "<p><a id=\"again\" href=\"",

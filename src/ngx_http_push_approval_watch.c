@@ -219,9 +219,15 @@ ngx_http_push_approval_poll(ngx_http_push_approval_watch_t *w)
 {
     ngx_queue_t                   *q;
     ngx_http_request_t            *r;
-    ngx_http_push_approval_ctx_t  *ctx;
+    ngx_http_push_approval_ctx_t  *ctx, *best;
 
-    ctx = NULL;
+    /*
+     * a poll runs as a subrequest of a waiting request and takes from its
+     * pool and its subrequest budget: ask from the waiter that asked least,
+     * and space one request's polls over its whole wait
+     */
+
+    best = NULL;
 
     for (q = ngx_queue_head(&w->waiters);
          q != ngx_queue_sentinel(&w->waiters);
@@ -230,14 +236,22 @@ ngx_http_push_approval_poll(ngx_http_push_approval_watch_t *w)
         ctx = ngx_queue_data(q, ngx_http_push_approval_ctx_t, wait_link);
         r = ctx->request;
 
-        if (ctx->polls < NGX_HTTP_PUSH_APPROVAL_MAX_POLLS
-            && r->main->subrequests > 1 && !r->connection->error)
+        if (ctx->polls >= NGX_HTTP_PUSH_APPROVAL_MAX_POLLS
+            || r->main->subrequests <= 1 || r->connection->error
+            || (ctx->polls
+                && (ngx_msec_int_t) (ngx_current_msec - ctx->polled)
+                   < (ngx_msec_int_t) (ctx->conf->timeout
+                                       / NGX_HTTP_PUSH_APPROVAL_MAX_POLLS)))
         {
-            break;
+            continue;
         }
 
-        ctx = NULL;
+        if (best == NULL || ctx->polls < best->polls) {
+            best = ctx;
+        }
     }
+
+    ctx = best;
 
     if (ctx == NULL) {
         w->next_poll = ngx_current_msec + w->poll;
@@ -260,6 +274,7 @@ ngx_http_push_approval_poll(ngx_http_push_approval_watch_t *w)
     }
 
     ctx->polls++;
+    ctx->polled = ngx_current_msec;
 
     /*
      * the request asks from its own event handler, where running its

@@ -24,7 +24,6 @@ static void ngx_http_push_approval_expire(
     ngx_http_push_approval_zone_ctx_t *zone, ngx_uint_t n);
 static ngx_int_t ngx_http_push_approval_evict(
     ngx_http_push_approval_zone_ctx_t *zone);
-static size_t ngx_http_push_approval_node_size(ngx_uint_t type);
 static ngx_uint_t ngx_http_push_approval_live(
     ngx_http_push_approval_node_t *node);
 
@@ -253,7 +252,7 @@ ngx_http_push_approval_insert(ngx_http_push_approval_zone_ctx_t *zone,
 
     ngx_http_push_approval_expire(zone, 2);
 
-    size = ngx_http_push_approval_node_size(type);
+    size = sizeof(ngx_http_push_approval_node_t);
 
     for (tries = 0; /* void */; tries++) {
 
@@ -313,33 +312,6 @@ ngx_http_push_approval_touch(ngx_http_push_approval_zone_ctx_t *zone,
 }
 
 
-static size_t
-ngx_http_push_approval_node_size(ngx_uint_t type)
-{
-    size_t  size;
-
-    size = offsetof(ngx_http_push_approval_node_t, v);
-
-    switch (type) {
-
-    case NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL:
-        return size + sizeof(ngx_http_push_approval_approval_t);
-
-    case NGX_HTTP_PUSH_APPROVAL_NODE_PAIR:
-        return size + sizeof(ngx_http_push_approval_pair_t);
-
-    case NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT:
-        return size + sizeof(ngx_http_push_approval_limit_t);
-
-    case NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR:
-        return size + sizeof(ngx_http_push_approval_factor_t);
-
-    default: /* remember, replay: the key and expiry say it all */
-        return size;
-    }
-}
-
-
 /* removes up to n expired entries from the old end of the queue */
 
 static void
@@ -385,8 +357,8 @@ ngx_http_push_approval_live(ngx_http_push_approval_node_t *pn)
         return pn->v.approval.state == NGX_HTTP_PUSH_APPROVAL_PENDING;
 
     case NGX_HTTP_PUSH_APPROVAL_NODE_PAIR:
-        return pn->v.pair.state == NGX_HTTP_PUSH_APPROVAL_PAIR_CREATING
-               || pn->v.pair.state == NGX_HTTP_PUSH_APPROVAL_PAIR_ACTIVE;
+        /* an active pair only points at its approval, which is spared */
+        return pn->v.pair.state == NGX_HTTP_PUSH_APPROVAL_PAIR_CREATING;
 
     default:
         return 0;
@@ -412,7 +384,7 @@ ngx_http_push_approval_evict(ngx_http_push_approval_zone_ctx_t *zone)
         q = ngx_queue_last(&zone->sh->queue);
         pn = ngx_queue_data(q, ngx_http_push_approval_node_t, queue);
 
-        if (spared < 32 && ngx_http_push_approval_live(pn)) {
+        if (spared < 128 && ngx_http_push_approval_live(pn)) {
             ngx_http_push_approval_touch(zone, pn);
             continue;
         }
@@ -473,7 +445,6 @@ ngx_http_push_approval_decide(ngx_http_push_approval_zone_ctx_t *zone,
 
     pn->v.approval.state = state;
     pn->v.approval.decided = ngx_time();
-    pn->v.approval.logged = 1;
     zone->sh->metrics[NGX_HTTP_PUSH_APPROVAL_M_PENDING]--;
 
     copy = pn->v.approval;
@@ -522,7 +493,8 @@ ngx_http_push_approval_claim_poll(ngx_http_push_approval_zone_ctx_t *zone,
 
     if ((ngx_msec_int_t) (now - ap->next_poll) < 0
         || (ap->poll_started
-            && now - ap->poll_started < NGX_HTTP_PUSH_APPROVAL_POLL_STALE))
+            && (ngx_msec_int_t) (now - ap->poll_started)
+               < NGX_HTTP_PUSH_APPROVAL_POLL_STALE))
     {
         *next = ap->next_poll;
         ngx_shmtx_unlock(&zone->shpool->mutex);

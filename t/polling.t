@@ -39,8 +39,9 @@ my $elapsed = time - $start;
 my $max = int($elapsed / 0.3) + 2;
 ok($n >= 3, "polled while pending ($n polls in 2 s)");
 ok($n <= $max, "at most one poll per 300 ms interval ($n <= $max)");
-is(PushTest::metric($t, 'nginx_push_approval_polls_total'), $n,
-   'polls counted in the metrics');
+my $counted = PushTest::metric($t, 'nginx_push_approval_polls_total');
+ok($counted >= $n && $counted <= $n + 1,
+   "polls counted in the metrics ($counted, $n seen by the provider)");
 
 $sb->decide($ap->{id}, 'approved', callback => 0);
 my $r = $t->read(\@h, 5);

@@ -7,6 +7,8 @@
 use v5.36;
 use Test::More;
 use JSON::PP;
+use Digest::SHA;
+use MIME::Base64 ();
 use Time::HiRes qw(time sleep);
 use lib 't/lib';
 use NginxTest;
@@ -73,6 +75,16 @@ sub status ($loc, %o) {
 }
 
 sub approval ($id) { return $sb->wait_approval(identity => $id) }
+
+# ---- one long-poll left pending: answered "pending" after 25 s --------------
+
+my ($lp, $lp_start);
+{
+    my $id = user();
+    my (undef, $loc, $wait) = browse($id, '/p/index.html');
+    $lp_start = time;
+    $lp = $t->send('GET', "$loc&format=json", headers => { Cookie => $wait });
+}
 
 # ---- the page -------------------------------------------------------------
 
@@ -308,6 +320,54 @@ sub approval ($id) { return $sb->wait_approval(identity => $id) }
     is($r->{status}, 405, 'POST not allowed');
 }
 
+# ---- tokens past their time (made with an old clock) ------------------------
+
+sub forge (%o) {
+    my $secret = $t->read_file('secret') =~ s/\s+$//r;
+    my $now = time;
+    my $created = int($now) - ($o{age} // 0);
+    my $timeout = $o{timeout} // 60;
+    my $expires = $o{expires} // $created + $timeout + 300;
+    my @f = ($o{id} // 'YC' . ('0' x 32), $o{identity} // 'nobody-01', '',
+             $o{return} // '/p/index.html', 'Approve old', 'push_approval',
+             '', pack('Q>Q>Q>Q>CCCC', $expires, 3600, $created, $timeout, 0,
+                      0, 0, 0),
+             substr(Digest::SHA::sha256('wait-cookie-value'), 0, 16));
+    my $data = 'T1';
+    $data .= pack('Cn', $_ + 1, length $f[$_]) . $f[$_] for 0 .. $#f;
+    $data .= Digest::SHA::hmac_sha256($data, $secret);
+    return MIME::Base64::encode_base64url($data);
+}
+
+{
+    my $ok = forge();
+    my $r = $t->get("/_push/wait?t=$ok&format=json",
+                    headers => { Cookie => 'push_approval_wait=x' },
+                    timeout => 0.5);
+    ok(!$r || $r->{status} == 200, 'a fresh forged token is accepted');
+
+    for my $case ([ 'older than timeout + 5 min', age => 361 ],
+                  [ 'past its expiry', age => 10, expires => time - 1 ],
+                  [ 'created too long ago', age => 400,
+                    expires => time + 3600 ])
+    {
+        my ($name, %o) = @$case;
+        my $tok = forge(%o, return => '/p/old.html');
+        $r = $t->get("/_push/wait?t=$tok&format=json");
+        is($r->{status}, 400, "$name: 400");
+        is($r->{body} =~ s/\s+$//r, '{"status":"invalid"}', "$name: invalid");
+        $r = $t->get("/_push/wait?t=$tok");
+        is($r->{status}, 400, "$name: page 400");
+        like($r->{body}, qr{<a id="again" href="/p/old\.html">},
+             "$name: page links back to the return URI");
+    }
+
+    my $tok = forge(age => 280);
+    $r = $t->get("/_push/wait?t=$tok&format=json", timeout => 5);
+    is(json($r)->{status}, 'expired', 'past the timeout, within 5 min: '
+       . 'expired, not invalid');
+}
+
 # ---- a second nginx with the same secret; and a foreign one ---------------
 
 {
@@ -353,6 +413,14 @@ sub approval ($id) { return $sb->wait_approval(identity => $id) }
     $t3->stop;
     $t2->stop;
     ok(!$t2->problems, 'second host: no alerts');
+}
+
+{
+    my $r = $t->read($lp, $lp_start + 30 - time);
+    my $dt = time - $lp_start;
+    is(json($r)->{status}, 'pending', 'long-poll: pending when nothing '
+       . 'happened');
+    ok($dt > 24 && $dt < 27, sprintf 'after 25 s (%.1f s)', $dt);
 }
 
 $t->done_testing;

@@ -407,6 +407,9 @@ sub problems {
     my $err = $self->read_file('logs/stderr.log');
     my @p;
     push @p, $1 while $log =~ /^(.*\[(?:alert|emerg)\].*)$/mg;
+    for my $re (@{ $self->{allow} // [] }) {
+        @p = grep { !/$re/ } @p;
+    }
 
     # nginx points its stderr at the error log: sanitizers write there too
     for my $text ($log, $err) {
@@ -414,6 +417,12 @@ sub problems {
             =~ /^(.*(?:AddressSanitizer|runtime error:|LeakSanitizer).*)$/mg;
     }
     return @p;
+}
+
+# an [alert] the test causes on purpose (a worker killed, say)
+sub allow {
+    my ($self, $re) = @_;
+    push @{ $self->{allow} }, $re;
 }
 
 sub done_testing {
