@@ -6,6 +6,8 @@
 #   make test-asan    the suite with the module under AddressSanitizer
 #   make demo         nginx + the provider sandbox on loopback
 #   make bench        the benchmark suite
+#   make fuzz         every libFuzzer harness for FUZZ_TIME seconds each
+#   make deb          the Debian package libnginx-mod-http-push-approval
 #   make clean
 #
 # NGINX_SRC=/path/to/nginx-x.y.z builds against another nginx source tree
@@ -25,7 +27,9 @@ MODULE := $(BUILD)/ngx_http_push_approval_module.so
 ASAN_MODULE := $(BUILD)/asan/ngx_http_push_approval_module.so
 CTL := $(BUILD)/push-approval-ctl
 
-.PHONY: all module ctl deps test test-asan test-unit demo bench fuzz clean
+FUZZ_TIME ?= 60
+
+.PHONY: all module ctl deps test test-asan test-unit demo bench fuzz deb clean
 
 all: module ctl
 
@@ -73,6 +77,14 @@ demo: all
 bench: all
 	@tools/install-deps bench
 	bench/run
+
+fuzz: $(MODULE)
+	$(MAKE) -C t/unit fuzz BUILD=$(abspath $(BUILD)) NGINX_SRC=$(NGINX_SRC) \
+	    FUZZ_TIME=$(FUZZ_TIME)
+
+deb: all
+	@tools/install-deps deb
+	tools/build-deb
 
 clean:
 	rm -rf $(BUILD)
