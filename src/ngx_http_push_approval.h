@@ -72,9 +72,9 @@
 #define NGX_HTTP_PUSH_APPROVAL_M_MAX                                        \
     (NGX_HTTP_PUSH_APPROVAL_M_REQUESTS + NGX_HTTP_PUSH_APPROVAL_ST_MAX)
 
-#define NGX_HTTP_PUSH_APPROVAL_KEY_LEN       16
+#define NGX_HTTP_PUSH_APPROVAL_KEY_SIZE       16
 #define NGX_HTTP_PUSH_APPROVAL_ID_LEN        40
-#define NGX_HTTP_PUSH_APPROVAL_IDENTITY_LEN  64
+#define NGX_HTTP_PUSH_APPROVAL_IDENT_MAX  64
 #define NGX_HTTP_PUSH_APPROVAL_SECRET_MIN    32
 #define NGX_HTTP_PUSH_APPROVAL_MAX_SECRETS   8
 #define NGX_HTTP_PUSH_APPROVAL_MAX_RATE      100
@@ -186,7 +186,7 @@ typedef struct {
     u_char                          id_len;
     u_char                          identity_len;
     u_char                          id[NGX_HTTP_PUSH_APPROVAL_ID_LEN];
-    u_char                          identity[NGX_HTTP_PUSH_APPROVAL_IDENTITY_LEN];
+    u_char                          identity[NGX_HTTP_PUSH_APPROVAL_IDENT_MAX];
 } ngx_http_push_approval_approval_t;
 
 
@@ -217,7 +217,7 @@ typedef struct {
 typedef struct {
     ngx_rbtree_node_t               node;
     ngx_queue_t                     queue;
-    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
     time_t                          expires;
     ngx_uint_t                      type;
     union {
@@ -264,7 +264,7 @@ struct ngx_http_push_approval_call_s {
     unsigned                        done:1;
     ngx_http_push_approval_call_done_pt  handler;
     void                           *data;
-    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
     ngx_uint_t                      seq;
     ngx_msec_t                      started;
 };
@@ -361,7 +361,7 @@ typedef struct {
     ngx_queue_t                         link;
     ngx_queue_t                         waiters;
     ngx_http_push_approval_zone_ctx_t  *zone;
-    u_char                              key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    u_char                              key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
     ngx_uint_t                          type;
     ngx_atomic_uint_t                   generation;
     ngx_msec_t                          next_poll;
@@ -371,46 +371,45 @@ typedef struct {
 
 /* request context */
 
+typedef u_char  ngx_http_push_approval_key_t[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
+
 typedef struct {
-    ngx_http_request_t             *request;
+    ngx_http_request_t                 *request;
     ngx_http_push_approval_loc_conf_t  *conf;
     ngx_http_push_approval_zone_ctx_t  *zone;
 
-    ngx_str_t                       identity;
-    ngx_str_t                       scope;
-    ngx_str_t                       cookie_name;
-    ngx_str_t                       approval_id;
-    ngx_uint_t                      code;
+    ngx_str_t                           identity;
+    ngx_str_t                           scope;
+    ngx_str_t                           cookie_name;
+    ngx_str_t                           approval_id;
+    ngx_uint_t                          code;
 
-    u_char                          pair_key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
-    u_char                          approval_key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
-    ngx_uint_t                      seq;
+    ngx_http_push_approval_key_t        pair_key;
+    ngx_http_push_approval_key_t        approval_key;
+    ngx_uint_t                          seq;
 
-    ngx_uint_t                      status;    /* $push_approval_status */
-    ngx_int_t                       rc;        /* final access result */
-    ngx_uint_t                      polls;
-    ngx_msec_t                      poll;      /* interval while waiting */
-    ngx_msec_t                      polled;    /* its last poll */
-    time_t                          started;
+    ngx_uint_t                          status;  /* $push_approval_status */
+    ngx_int_t                           rc;      /* the access result */
+    ngx_uint_t                          polls;
+    ngx_msec_t                          poll;    /* interval while waiting */
+    ngx_msec_t                          polled;  /* its last poll */
+    time_t                              started;
 
-    ngx_event_t                     timer;     /* hold timeout */
-    ngx_queue_t                     wait_link; /* in a watch */
-    ngx_http_push_approval_watch_t *watch;
+    ngx_event_t                         timer;   /* hold timeout and wake */
+    ngx_queue_t                         wait_link;
+    ngx_http_push_approval_watch_t     *watch;
 
-    ngx_http_push_approval_request_t  *pr;     /* the push being made */
-    ngx_http_push_approval_call_t     *call;   /* its create call */
-    ngx_chain_t                       *out;    /* a body of our own */
-    void                              *handler_data;
+    ngx_http_push_approval_request_t   *pr;      /* the push being made */
+    ngx_http_push_approval_call_t      *call;    /* its create call */
+    ngx_chain_t                        *out;     /* a body of our own */
+    void                               *handler_data;
 
-    unsigned                        done:1;
-    unsigned                        waiting:1;
-    unsigned                        creator:1;
-    unsigned                        held:1;
-    unsigned                        set_cookie:1;
-    unsigned                        poll_failed:1;
-    unsigned                        timed_out:1;
-    unsigned                        poll_now:1;
-    unsigned                        redirect:1;
+    unsigned                            done:1;
+    unsigned                            creator:1;
+    unsigned                            held:1;
+    unsigned                            poll_failed:1;
+    unsigned                            timed_out:1;
+    unsigned                            poll_now:1;
 } ngx_http_push_approval_ctx_t;
 
 

@@ -161,7 +161,7 @@ static ngx_int_t
 ngx_http_push_approval_start(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx)
 {
-    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
     ngx_int_t                       rc;
     ngx_str_t                       id;
     ngx_http_push_approval_node_t  *pair, *ap;
@@ -283,7 +283,7 @@ static ngx_int_t
 ngx_http_push_approval_limit(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx)
 {
-    u_char                           key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    u_char                           key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
     time_t                           now, oldest, t;
     ngx_uint_t                       n;
     ngx_http_push_approval_node_t   *pn;
@@ -371,7 +371,7 @@ static ngx_int_t
 ngx_http_push_approval_create(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx)
 {
-    u_char                              key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    u_char                              key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
     ngx_str_t                           uri;
     ngx_http_push_approval_node_t      *pn;
     ngx_http_push_approval_call_t      *call;
@@ -635,7 +635,7 @@ static void
 ngx_http_push_approval_factors_done(ngx_http_request_t *r,
     ngx_http_push_approval_call_t *call)
 {
-    u_char                              key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    u_char                              key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
     ngx_int_t                           rc;
     ngx_http_push_approval_ctx_t       *ctx;
     ngx_http_push_approval_node_t      *pn;
@@ -712,7 +712,7 @@ static void
 ngx_http_push_approval_created(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_answer_t *ans)
 {
-    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
     ngx_uint_t                      pair_state;
     ngx_http_push_approval_node_t  *pair, *ap;
 
@@ -847,7 +847,7 @@ ngx_http_push_approval_fetch(ngx_http_request_t *r,
 
     call->handler = ngx_http_push_approval_fetch_done;
     call->data = ctx->zone;
-    ngx_memcpy(call->key, ctx->approval_key, NGX_HTTP_PUSH_APPROVAL_KEY_LEN);
+    ngx_memcpy(call->key, ctx->approval_key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
     call->seq = ctx->conf->provider;
 
     if (provider->status(r, ctx->conf, &ctx->identity, &ctx->approval_id,
@@ -1083,7 +1083,7 @@ static ngx_int_t
 ngx_http_push_approval_check_pair(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx)
 {
-    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
     ngx_str_t                       id;
     ngx_uint_t                      state;
     ngx_http_push_approval_node_t  *pair;

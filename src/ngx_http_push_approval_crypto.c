@@ -180,13 +180,13 @@ ngx_http_push_approval_cookie_mac(u_char *mac, ngx_str_t *secret,
     ngx_str_t *identity, ngx_str_t *scope, u_char *expires,
     size_t expires_len)
 {
-    u_char        buf[3 + NGX_HTTP_PUSH_APPROVAL_IDENTITY_LEN + 1
+    u_char        buf[3 + NGX_HTTP_PUSH_APPROVAL_IDENT_MAX + 1
                       + EVP_MAX_MD_SIZE + 1 + NGX_INT64_LEN];
     u_char       *p;
     ngx_str_t     data;
     unsigned int  len;
 
-    if (identity->len > NGX_HTTP_PUSH_APPROVAL_IDENTITY_LEN
+    if (identity->len > NGX_HTTP_PUSH_APPROVAL_IDENT_MAX
         || expires_len > NGX_INT64_LEN)
     {
         return 0;

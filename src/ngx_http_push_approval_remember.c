@@ -30,7 +30,7 @@ typedef struct {
     u_char                          identity_len;
     u_char                          scope_len;
     u_char                          value[NGX_HTTP_PUSH_APPROVAL_COOKIE_LEN];
-    u_char                          identity[NGX_HTTP_PUSH_APPROVAL_IDENTITY_LEN];
+    u_char                          identity[NGX_HTTP_PUSH_APPROVAL_IDENT_MAX];
     u_char                          scope[NGX_HTTP_PUSH_APPROVAL_CACHE_SCOPE];
 } ngx_http_push_approval_verified_t;
 
@@ -111,7 +111,7 @@ ngx_int_t
 ngx_http_push_approval_remembered(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx)
 {
-    u_char                              key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    u_char                              key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
     ngx_str_t                           value, *secrets;
     ngx_uint_t                          n;
     ngx_http_push_approval_node_t      *pn;
@@ -193,7 +193,7 @@ ngx_http_push_approval_verified(ngx_str_t *value, ngx_str_t *identity,
     uint32_t  hash;
 
     if (value->len > NGX_HTTP_PUSH_APPROVAL_COOKIE_LEN
-        || identity->len > NGX_HTTP_PUSH_APPROVAL_IDENTITY_LEN
+        || identity->len > NGX_HTTP_PUSH_APPROVAL_IDENT_MAX
         || scope->len > NGX_HTTP_PUSH_APPROVAL_CACHE_SCOPE)
     {
         return NULL;
@@ -219,7 +219,7 @@ void
 ngx_http_push_approval_remember_address(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, time_t remember)
 {
-    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
     time_t                          expires;
     ngx_http_push_approval_node_t  *pn;
 

@@ -293,7 +293,7 @@ ngx_http_push_approval_token_decode(ngx_http_push_approval_token_t *t,
     if (seen != ((1 << (NGX_HTTP_PUSH_APPROVAL_T_MAX + 1)) - 2)
         || t->id.len == 0 || t->id.len > NGX_HTTP_PUSH_APPROVAL_ID_LEN
         || t->identity.len == 0
-        || t->identity.len > NGX_HTTP_PUSH_APPROVAL_IDENTITY_LEN
+        || t->identity.len > NGX_HTTP_PUSH_APPROVAL_IDENT_MAX
         || t->cookie_name.len == 0 || t->return_uri.len == 0
         || t->provider > NGX_HTTP_PUSH_APPROVAL_AUTHY
         || t->samesite > NGX_HTTP_PUSH_APPROVAL_SAMESITE_NONE)
@@ -316,8 +316,8 @@ ngx_http_push_approval_token_decode(ngx_http_push_approval_token_t *t,
 
 /*
  * the return URI is a same-site path or "/": anything not starting with
- * "/", starting with "//" or "/\", or holding a control character or a
- * space, becomes "/"
+ * a slash, with a second character that is a slash or a backslash, or
+ * holding a control character or a space, becomes "/"
  */
 
 void

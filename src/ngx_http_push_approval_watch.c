@@ -66,7 +66,7 @@ ngx_http_push_approval_watch(ngx_http_request_t *r,
         w = ngx_queue_data(q, ngx_http_push_approval_watch_t, link);
 
         if (w->zone == ctx->zone && w->type == type
-            && ngx_memcmp(w->key, key, NGX_HTTP_PUSH_APPROVAL_KEY_LEN) == 0)
+            && ngx_memcmp(w->key, key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE) == 0)
         {
             goto found;
         }
@@ -89,7 +89,7 @@ ngx_http_push_approval_watch(ngx_http_request_t *r,
 
     w->zone = ctx->zone;
     w->type = type;
-    ngx_memcpy(w->key, key, NGX_HTTP_PUSH_APPROVAL_KEY_LEN);
+    ngx_memcpy(w->key, key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
     w->generation = ctx->zone->sh->generation;
     w->poll = ctx->poll;
     w->next_poll = ngx_current_msec;

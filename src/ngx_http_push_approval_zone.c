@@ -119,7 +119,7 @@ ngx_http_push_approval_key(u_char *key, ngx_uint_t type, ngx_str_t *a,
     md = EVP_MD_CTX_new();
     if (md == NULL) {
         /* cannot happen but under memory exhaustion: no key matches it */
-        ngx_memset(key, 0xff, NGX_HTTP_PUSH_APPROVAL_KEY_LEN);
+        ngx_memset(key, 0xff, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
         return;
     }
 
@@ -139,7 +139,7 @@ ngx_http_push_approval_key(u_char *key, ngx_uint_t type, ngx_str_t *a,
     EVP_DigestFinal_ex(md, digest, NULL);
     EVP_MD_CTX_free(md);
 
-    ngx_memcpy(key, digest, NGX_HTTP_PUSH_APPROVAL_KEY_LEN);
+    ngx_memcpy(key, digest, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
 }
 
 
@@ -173,7 +173,7 @@ ngx_http_push_approval_rbtree_insert(ngx_rbtree_node_t *temp,
             n = (ngx_http_push_approval_node_t *) node;
             t = (ngx_http_push_approval_node_t *) temp;
 
-            p = (ngx_memcmp(n->key, t->key, NGX_HTTP_PUSH_APPROVAL_KEY_LEN)
+            p = (ngx_memcmp(n->key, t->key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE)
                  < 0) ? &temp->left : &temp->right;
         }
 
@@ -220,7 +220,7 @@ ngx_http_push_approval_lookup(ngx_http_push_approval_zone_ctx_t *zone,
 
         pn = (ngx_http_push_approval_node_t *) node;
 
-        rc = ngx_memcmp(key, pn->key, NGX_HTTP_PUSH_APPROVAL_KEY_LEN);
+        rc = ngx_memcmp(key, pn->key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
 
         if (rc == 0) {
             if (pn->type != type) {
@@ -271,7 +271,7 @@ ngx_http_push_approval_insert(ngx_http_push_approval_zone_ctx_t *zone,
 
     ngx_memzero(pn, size);
 
-    ngx_memcpy(pn->key, key, NGX_HTTP_PUSH_APPROVAL_KEY_LEN);
+    ngx_memcpy(pn->key, key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
     pn->node.key = ngx_http_push_approval_hash(key);
     pn->type = type;
     pn->expires = expires;
@@ -422,7 +422,7 @@ ngx_int_t
 ngx_http_push_approval_decide(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_str_t *id, ngx_uint_t state, ngx_log_t *log)
 {
-    u_char                              key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    u_char                              key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
     ngx_http_push_approval_node_t      *pn;
     ngx_http_push_approval_approval_t   copy;
 
@@ -516,7 +516,7 @@ void
 ngx_http_push_approval_denied(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_http_push_approval_approval_t *ap)
 {
-    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
     ngx_str_t                       identity;
     ngx_http_push_approval_node_t  *limit;
 
@@ -548,7 +548,7 @@ ngx_int_t
 ngx_http_push_approval_replay_add(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_str_t *nonce, ngx_str_t *signature, time_t expires)
 {
-    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_LEN];
+    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
     ngx_http_push_approval_node_t  *pn;
 
     ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_REPLAY,
