@@ -433,6 +433,8 @@ ngx_int_t ngx_http_push_approval_access_handler(ngx_http_request_t *r);
 void ngx_http_push_approval_release(ngx_http_push_approval_ctx_t *ctx);
 void ngx_http_push_approval_fetch(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
+ngx_int_t ngx_http_push_approval_build(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
 
 /* ngx_http_push_approval_zone.c */
 ngx_int_t ngx_http_push_approval_init_zone(ngx_shm_zone_t *shm_zone,
@@ -565,8 +567,6 @@ ngx_int_t ngx_http_push_approval_authy_check(ngx_str_t *key,
     ngx_str_t *canonical, ngx_str_t *signature);
 
 /* ngx_http_push_approval_wait.c */
-ngx_int_t ngx_http_push_approval_build(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx);
 void ngx_http_push_approval_wait_hash(ngx_str_t *value, u_char *hash);
 ngx_int_t ngx_http_push_approval_output(ngx_http_request_t *r,
     ngx_chain_t *out);
