@@ -7,6 +7,7 @@
 #   make demo         nginx + the provider sandbox on loopback
 #   make bench        the benchmark suite
 #   make fuzz         every libFuzzer harness for FUZZ_TIME seconds each
+#   make fuzz-smoke   every harness for 10 seconds (CI)
 #   make deb          the Debian package libnginx-mod-http-push-approval
 #   make clean
 #
@@ -29,7 +30,8 @@ CTL := $(BUILD)/push-approval-ctl
 
 FUZZ_TIME ?= 60
 
-.PHONY: all module ctl deps test test-asan test-unit demo bench fuzz deb clean
+.PHONY: all module ctl deps test test-asan test-unit demo bench fuzz fuzz-smoke \
+        deb clean
 
 all: module ctl
 
@@ -81,6 +83,10 @@ bench: all
 fuzz: $(MODULE)
 	$(MAKE) -C t/unit fuzz BUILD=$(abspath $(BUILD)) NGINX_SRC=$(NGINX_SRC) \
 	    FUZZ_TIME=$(FUZZ_TIME)
+
+fuzz-smoke: $(MODULE)
+	$(MAKE) -C t/unit fuzz-smoke BUILD=$(abspath $(BUILD)) \
+	    NGINX_SRC=$(NGINX_SRC)
 
 deb: all
 	@tools/install-deps deb

@@ -244,7 +244,18 @@ sub reload {
     }
     my @old = $self->worker_pids;
     kill 'HUP', $self->{pid};
-    return $self->wait_workers($opt{workers} // $self->{workers}, @old);
+    my @new = $self->wait_workers($opt{workers} // $self->{workers}, @old);
+
+    # old workers accept with the old configuration until they are told to
+    # shut down: wait for that too
+    my %old = map { $_ => 1 } @old;
+    my $deadline = time + 10;
+    while (time < $deadline && grep { $old{$_} } $self->worker_pids) {
+        sleep 0.01;
+    }
+    sleep 0.05;
+
+    return @new;
 }
 
 sub stop {
