@@ -54,7 +54,7 @@ ctl: $(CTL)
 $(CTL): $(wildcard tools/ctl/*.c tools/ctl/*.h tools/ctl/Makefile)
 	@tools/install-deps build
 	$(MAKE) -C tools/ctl
-	mkdir -p $(BUILD) && cp tools/ctl/push-approval-ctl $@
+	mkdir -p $(BUILD) && cp tools/ctl/push-approval-ctl $@.tmp && mv -f $@.tmp $@
 
 test-unit: $(MODULE)
 	$(MAKE) -C t/unit BUILD=$(abspath $(BUILD)) NGINX_SRC=$(NGINX_SRC)
