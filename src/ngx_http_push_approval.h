@@ -72,6 +72,10 @@
 #define NGX_HTTP_PUSH_APPROVAL_M_MAX                                        \
     (NGX_HTTP_PUSH_APPROVAL_M_REQUESTS + NGX_HTTP_PUSH_APPROVAL_ST_MAX)
 
+/* per-worker counter slots, each a whole number of cache lines */
+#define NGX_HTTP_PUSH_APPROVAL_SLOTS             32
+#define NGX_HTTP_PUSH_APPROVAL_M_SLOT  ((NGX_HTTP_PUSH_APPROVAL_M_MAX + 7) & ~7)
+
 #define NGX_HTTP_PUSH_APPROVAL_KEY_SIZE       16
 #define NGX_HTTP_PUSH_APPROVAL_ID_LEN        40
 #define NGX_HTTP_PUSH_APPROVAL_IDENT_MAX  64
@@ -237,7 +241,8 @@ typedef struct {
     ngx_atomic_t                    generation;
     ngx_atomic_t                    seq;
     ngx_atomic_t                    entries;
-    ngx_atomic_t                    metrics[NGX_HTTP_PUSH_APPROVAL_M_MAX];
+    ngx_atomic_t                    metrics[NGX_HTTP_PUSH_APPROVAL_SLOTS]
+                                           [NGX_HTTP_PUSH_APPROVAL_M_SLOT];
 } ngx_http_push_approval_shctx_t;
 
 
@@ -453,6 +458,8 @@ void ngx_http_push_approval_touch(ngx_http_push_approval_zone_ctx_t *zone,
 void ngx_http_push_approval_changed(ngx_http_push_approval_zone_ctx_t *zone);
 void ngx_http_push_approval_metric(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_uint_t metric, ngx_atomic_int_t delta);
+ngx_atomic_int_t ngx_http_push_approval_metric_sum(
+    ngx_http_push_approval_zone_ctx_t *zone, ngx_uint_t metric);
 ngx_int_t ngx_http_push_approval_decide(
     ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *id,
     ngx_uint_t state, ngx_log_t *log);
@@ -468,6 +475,8 @@ void ngx_http_push_approval_log_decision(ngx_log_t *log,
     ngx_http_push_approval_approval_t *ap);
 
 /* ngx_http_push_approval_crypto.c: pure, no nginx run time */
+ngx_int_t ngx_http_push_approval_sha256(u_char *digest, ngx_str_t *parts,
+    ngx_uint_t n);
 void ngx_http_push_approval_hmac_sha256(ngx_str_t *key, ngx_str_t *data,
     u_char *mac);
 ngx_int_t ngx_http_push_approval_mac_equal(u_char *a, u_char *b,

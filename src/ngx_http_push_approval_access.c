@@ -769,7 +769,7 @@ ngx_http_push_approval_created(ngx_http_request_t *r,
             ngx_memcpy(ap->v.approval.identity, ctx->identity.data,
                        ctx->identity.len);
 
-            ctx->zone->sh->metrics[NGX_HTTP_PUSH_APPROVAL_M_PENDING]++;
+            ngx_http_push_approval_metric(ctx->zone, NGX_HTTP_PUSH_APPROVAL_M_PENDING, 1);
 
             ngx_memcpy(ctx->approval_key, key, sizeof(key));
         }
@@ -919,7 +919,7 @@ ngx_http_push_approval_fetch_done(ngx_http_request_t *r,
 
             ap->v.approval.state = ans.state;
             ap->v.approval.decided = ngx_time();
-            zone->sh->metrics[NGX_HTTP_PUSH_APPROVAL_M_PENDING]--;
+            ngx_http_push_approval_metric(zone, NGX_HTTP_PUSH_APPROVAL_M_PENDING, -1);
             copy = ap->v.approval;
             decided = 1;
         }
@@ -1189,7 +1189,7 @@ ngx_http_push_approval_check_approval(ngx_http_request_t *r,
 
         ap->v.approval.state = NGX_HTTP_PUSH_APPROVAL_EXPIRED;
         ap->v.approval.decided = ngx_time();
-        ctx->zone->sh->metrics[NGX_HTTP_PUSH_APPROVAL_M_PENDING]--;
+        ngx_http_push_approval_metric(ctx->zone, NGX_HTTP_PUSH_APPROVAL_M_PENDING, -1);
         copy = ap->v.approval;
         decided = 1;
     }

@@ -14,9 +14,9 @@
 
 #include "ngx_http_push_approval.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 
 #define NGX_HTTP_PUSH_APPROVAL_MAC_LEN  32
@@ -27,29 +27,140 @@ static size_t ngx_http_push_approval_cookie_mac(u_char *mac,
     u_char *expires, size_t expires_len);
 
 
+/*
+ * OpenSSL 3 looks an algorithm up on each implicit use, with locks and
+ * allocations; fetch SHA-256 and HMAC once per process and reuse one
+ * context of each (workers are single-threaded)
+ */
+
+static EVP_MD       *ngx_http_push_approval_md;
+static EVP_MD_CTX   *ngx_http_push_approval_md_ctx;
+static EVP_MAC_CTX  *ngx_http_push_approval_mac_ctx;
+
+
+ngx_int_t
+ngx_http_push_approval_sha256(u_char *digest, ngx_str_t *parts, ngx_uint_t n)
+{
+    ngx_uint_t  i;
+
+    if (ngx_http_push_approval_md_ctx == NULL) {
+        ngx_http_push_approval_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+        ngx_http_push_approval_md_ctx = EVP_MD_CTX_new();
+
+        if (ngx_http_push_approval_md == NULL
+            || ngx_http_push_approval_md_ctx == NULL)
+        {
+            EVP_MD_free(ngx_http_push_approval_md);
+            EVP_MD_CTX_free(ngx_http_push_approval_md_ctx);
+            ngx_http_push_approval_md = NULL;
+            ngx_http_push_approval_md_ctx = NULL;
+            return NGX_ERROR;
+        }
+    }
+
+    if (EVP_DigestInit_ex2(ngx_http_push_approval_md_ctx,
+                           ngx_http_push_approval_md, NULL)
+        != 1)
+    {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (EVP_DigestUpdate(ngx_http_push_approval_md_ctx, parts[i].data,
+                             parts[i].len)
+            != 1)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (EVP_DigestFinal_ex(ngx_http_push_approval_md_ctx, digest, NULL)
+        != 1)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
 void
 ngx_http_push_approval_hmac_sha256(ngx_str_t *key, ngx_str_t *data,
     u_char *mac)
 {
-    unsigned int  len;
+    size_t      len;
+    EVP_MAC    *hmac;
+    OSSL_PARAM  params[2];
 
-    len = NGX_HTTP_PUSH_APPROVAL_MAC_LEN;
+    if (ngx_http_push_approval_mac_ctx == NULL) {
+        hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+        if (hmac == NULL) {
+            goto failed;
+        }
 
-    if (HMAC(EVP_sha256(), key->data, (int) key->len, data->data, data->len,
-             mac, &len)
-        == NULL)
-    {
-        /* a MAC that matches nothing: fail closed */
-        ngx_memset(mac, 0, NGX_HTTP_PUSH_APPROVAL_MAC_LEN);
-        mac[0] = 1;
+        ngx_http_push_approval_mac_ctx = EVP_MAC_CTX_new(hmac);
+        EVP_MAC_free(hmac);
+
+        if (ngx_http_push_approval_mac_ctx == NULL) {
+            goto failed;
+        }
+
+        params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                     "SHA256", 0);
+        params[1] = OSSL_PARAM_construct_end();
+
+        if (EVP_MAC_CTX_set_params(ngx_http_push_approval_mac_ctx, params)
+            != 1)
+        {
+            EVP_MAC_CTX_free(ngx_http_push_approval_mac_ctx);
+            ngx_http_push_approval_mac_ctx = NULL;
+            goto failed;
+        }
     }
+
+    if (EVP_MAC_init(ngx_http_push_approval_mac_ctx, key->data, key->len,
+                     NULL)
+        == 1
+        && EVP_MAC_update(ngx_http_push_approval_mac_ctx, data->data,
+                          data->len)
+           == 1
+        && EVP_MAC_final(ngx_http_push_approval_mac_ctx, mac, &len,
+                         NGX_HTTP_PUSH_APPROVAL_MAC_LEN)
+           == 1
+        && len == NGX_HTTP_PUSH_APPROVAL_MAC_LEN)
+    {
+        return;
+    }
+
+failed:
+
+    /* a MAC that matches nothing: fail closed */
+    ngx_memset(mac, 0, NGX_HTTP_PUSH_APPROVAL_MAC_LEN);
+    mac[0] = 1;
 }
 
+
+/* constant time: every byte is looked at, whatever differs */
 
 ngx_int_t
 ngx_http_push_approval_mac_equal(u_char *a, u_char *b, size_t len)
 {
-    return CRYPTO_memcmp(a, b, len) == 0 ? NGX_OK : NGX_DECLINED;
+    size_t    i;
+    uint64_t  x, y, d;
+
+    d = 0;
+
+    for (i = 0; i + 8 <= len; i += 8) {
+        ngx_memcpy(&x, a + i, 8);
+        ngx_memcpy(&y, b + i, 8);
+        d |= x ^ y;
+    }
+
+    for ( /* void */ ; i < len; i++) {
+        d |= (uint64_t) (a[i] ^ b[i]);
+    }
+
+    return d == 0 ? NGX_OK : NGX_DECLINED;
 }
 
 
@@ -161,12 +272,9 @@ ngx_http_push_approval_base64url_decode(u_char *dst, size_t *dst_len,
 uint32_t
 ngx_http_push_approval_scope_hash(ngx_str_t *scope)
 {
-    u_char        digest[EVP_MAX_MD_SIZE];
-    unsigned int  len;
+    u_char  digest[EVP_MAX_MD_SIZE];
 
-    if (EVP_Digest(scope->data, scope->len, digest, &len, EVP_sha256(), NULL)
-        == 0)
-    {
+    if (ngx_http_push_approval_sha256(digest, scope, 1) != NGX_OK) {
         return 0;
     }
 
@@ -180,11 +288,10 @@ ngx_http_push_approval_cookie_mac(u_char *mac, ngx_str_t *secret,
     ngx_str_t *identity, ngx_str_t *scope, u_char *expires,
     size_t expires_len)
 {
-    u_char        buf[3 + NGX_HTTP_PUSH_APPROVAL_IDENT_MAX + 1
-                      + EVP_MAX_MD_SIZE + 1 + NGX_INT64_LEN];
-    u_char       *p;
-    ngx_str_t     data;
-    unsigned int  len;
+    u_char     buf[3 + NGX_HTTP_PUSH_APPROVAL_IDENT_MAX + 1
+                   + EVP_MAX_MD_SIZE + 1 + NGX_INT64_LEN];
+    u_char    *p;
+    ngx_str_t  data;
 
     if (identity->len > NGX_HTTP_PUSH_APPROVAL_IDENT_MAX
         || expires_len > NGX_INT64_LEN)
@@ -198,13 +305,11 @@ ngx_http_push_approval_cookie_mac(u_char *mac, ngx_str_t *secret,
     p = ngx_cpymem(p, identity->data, identity->len);
     *p++ = '\n';
 
-    if (EVP_Digest(scope->data, scope->len, p, &len, EVP_sha256(), NULL)
-        == 0)
-    {
+    if (ngx_http_push_approval_sha256(p, scope, 1) != NGX_OK) {
         return 0;
     }
 
-    p += len;
+    p += 32;
     *p++ = '\n';
     p = ngx_cpymem(p, expires, expires_len);
 
@@ -273,7 +378,9 @@ ngx_http_push_approval_cookie_check(ngx_str_t *value, ngx_str_t *secrets,
             break;
         }
 
-        if (*p < '0' || *p > '9') {
+        /* 18 digits at most: expires cannot overflow */
+
+        if (*p < '0' || *p > '9' || p - value->data == 18) {
             return NGX_DECLINED;
         }
 

@@ -140,9 +140,12 @@ ngx_http_push_approval_metrics_zone(u_char *p,
 {
     char               *name;
     ngx_uint_t          i, pages;
-    ngx_atomic_int_t   *m;
+    ngx_atomic_int_t    m[NGX_HTTP_PUSH_APPROVAL_M_MAX];
 
-    m = (ngx_atomic_int_t *) zone->sh->metrics;
+    for (i = 0; i < NGX_HTTP_PUSH_APPROVAL_M_MAX; i++) {
+        m[i] = ngx_http_push_approval_metric_sum(zone, i);
+    }
+
     name = ngx_http_push_approval_families[family].name;
 
     switch (family) {

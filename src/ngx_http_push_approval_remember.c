@@ -10,8 +10,6 @@
 
 #include "ngx_http_push_approval.h"
 
-#include <openssl/crypto.h>
-
 
 /*
  * Each worker remembers the cookies it has verified, so that a browser's
@@ -125,7 +123,9 @@ ngx_http_push_approval_remembered(ngx_http_request_t *r,
 
         if (v && v->expires >= ngx_time()
             && v->value_len == value.len
-            && CRYPTO_memcmp(v->value, value.data, value.len) == 0
+            && ngx_http_push_approval_mac_equal(v->value, value.data,
+                                                value.len)
+               == NGX_OK
             && v->identity_len == ctx->identity.len
             && ngx_memcmp(v->identity, ctx->identity.data,
                           ctx->identity.len) == 0
@@ -208,7 +208,10 @@ ngx_http_push_approval_verified(ngx_str_t *value, ngx_str_t *identity,
         }
     }
 
-    hash = ngx_murmur_hash2(value->data, value->len);
+    /* the MAC's last bytes spread the slots as well as the whole value */
+    hash = (value->len >= 8)
+           ? ngx_murmur_hash2(value->data + value->len - 8, 8)
+           : ngx_murmur_hash2(value->data, value->len);
 
     return &ngx_http_push_approval_cache[hash
                                          % NGX_HTTP_PUSH_APPROVAL_CACHE_SIZE];

@@ -57,6 +57,12 @@ ngx_http_push_approval_token_put(u_char *p, ngx_uint_t tag, u_char *data,
     *p++ = (u_char) (len >> 8);
     *p++ = (u_char) len;
 
+    /* an unset string may be NULL: memcpy() must not see it */
+
+    if (len == 0) {
+        return p;
+    }
+
     return ngx_cpymem(p, data, len);
 }
 

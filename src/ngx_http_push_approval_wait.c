@@ -382,12 +382,9 @@ ngx_http_push_approval_redirect(ngx_http_request_t *r,
 void
 ngx_http_push_approval_wait_hash(ngx_str_t *value, u_char *hash)
 {
-    u_char        digest[EVP_MAX_MD_SIZE];
-    unsigned int  len;
+    u_char  digest[EVP_MAX_MD_SIZE];
 
-    if (EVP_Digest(value->data, value->len, digest, &len, EVP_sha256(), NULL)
-        == 0)
-    {
+    if (ngx_http_push_approval_sha256(digest, value, 1) != NGX_OK) {
         ngx_memset(digest, 0, sizeof(digest));
     }
 
@@ -614,7 +611,7 @@ ngx_http_push_approval_wait_state(ngx_http_request_t *r,
             ap->identity_len = (u_char) t->identity.len;
             ngx_memcpy(ap->identity, t->identity.data, t->identity.len);
             ap->next_poll = ngx_current_msec;
-            ctx->zone->sh->metrics[NGX_HTTP_PUSH_APPROVAL_M_PENDING]++;
+            ngx_http_push_approval_metric(ctx->zone, NGX_HTTP_PUSH_APPROVAL_M_PENDING, 1);
         }
     }
 

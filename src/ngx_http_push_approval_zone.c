@@ -14,7 +14,7 @@
 #include <openssl/evp.h>
 
 
-#define NGX_HTTP_PUSH_APPROVAL_MAGIC       0x50415a31  /* "PAZ1" */
+#define NGX_HTTP_PUSH_APPROVAL_MAGIC       0x50415a32  /* "PAZ2" */
 #define NGX_HTTP_PUSH_APPROVAL_POLL_STALE  30000       /* ms */
 
 
@@ -104,40 +104,39 @@ void
 ngx_http_push_approval_key(u_char *key, ngx_uint_t type, ngx_str_t *a,
     ngx_str_t *b, ngx_str_t *c)
 {
-    u_char        t, digest[EVP_MAX_MD_SIZE];
-    uint32_t      len;
-    ngx_uint_t    i;
-    ngx_str_t    *parts[3];
-    EVP_MD_CTX   *md;
+    u_char      t, digest[EVP_MAX_MD_SIZE];
+    uint32_t    lens[3];
+    ngx_str_t  *in[3], parts[7];
+    ngx_uint_t  i, n;
 
-    parts[0] = a;
-    parts[1] = b;
-    parts[2] = c;
+    in[0] = a;
+    in[1] = b;
+    in[2] = c;
 
     t = (u_char) type;
 
-    md = EVP_MD_CTX_new();
-    if (md == NULL) {
-        /* cannot happen but under memory exhaustion: no key matches it */
-        ngx_memset(key, 0xff, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
-        return;
-    }
-
-    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-    EVP_DigestUpdate(md, &t, 1);
+    parts[0].data = &t;
+    parts[0].len = 1;
+    n = 1;
 
     for (i = 0; i < 3; i++) {
-        if (parts[i] == NULL) {
+        if (in[i] == NULL) {
             continue;
         }
 
-        len = (uint32_t) parts[i]->len;
-        EVP_DigestUpdate(md, &len, sizeof(uint32_t));
-        EVP_DigestUpdate(md, parts[i]->data, parts[i]->len);
+        lens[i] = (uint32_t) in[i]->len;
+
+        parts[n].data = (u_char *) &lens[i];
+        parts[n].len = sizeof(uint32_t);
+        parts[n + 1] = *in[i];
+        n += 2;
     }
 
-    EVP_DigestFinal_ex(md, digest, NULL);
-    EVP_MD_CTX_free(md);
+    if (ngx_http_push_approval_sha256(digest, parts, n) != NGX_OK) {
+        /* cannot happen but out of memory: no key matches it */
+        ngx_memset(key, 0xff, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+        return;
+    }
 
     ngx_memcpy(key, digest, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
 }
@@ -292,7 +291,7 @@ ngx_http_push_approval_delete(ngx_http_push_approval_zone_ctx_t *zone,
     if (pn->type == NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL
         && pn->v.approval.state == NGX_HTTP_PUSH_APPROVAL_PENDING)
     {
-        zone->sh->metrics[NGX_HTTP_PUSH_APPROVAL_M_PENDING]--;
+        ngx_http_push_approval_metric(zone, NGX_HTTP_PUSH_APPROVAL_M_PENDING, -1);
     }
 
     ngx_queue_remove(&pn->queue);
@@ -409,7 +408,27 @@ void
 ngx_http_push_approval_metric(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_uint_t metric, ngx_atomic_int_t delta)
 {
-    (void) ngx_atomic_fetch_add(&zone->sh->metrics[metric], delta);
+    /* each worker counts in its own slot: no cache line shared on writes */
+    (void) ngx_atomic_fetch_add(
+        &zone->sh->metrics[ngx_worker % NGX_HTTP_PUSH_APPROVAL_SLOTS][metric],
+        delta);
+}
+
+
+ngx_atomic_int_t
+ngx_http_push_approval_metric_sum(ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_uint_t metric)
+{
+    ngx_uint_t        i;
+    ngx_atomic_int_t  sum;
+
+    sum = 0;
+
+    for (i = 0; i < NGX_HTTP_PUSH_APPROVAL_SLOTS; i++) {
+        sum += (ngx_atomic_int_t) zone->sh->metrics[i][metric];
+    }
+
+    return sum;
 }
 
 
@@ -445,7 +464,7 @@ ngx_http_push_approval_decide(ngx_http_push_approval_zone_ctx_t *zone,
 
     pn->v.approval.state = state;
     pn->v.approval.decided = ngx_time();
-    zone->sh->metrics[NGX_HTTP_PUSH_APPROVAL_M_PENDING]--;
+    ngx_http_push_approval_metric(zone, NGX_HTTP_PUSH_APPROVAL_M_PENDING, -1);
 
     copy = pn->v.approval;
 
