@@ -3,7 +3,8 @@
 #   make              the module (build/ngx_http_push_approval_module.so)
 #                     and the operator tool (build/push-approval-ctl)
 #   make test         the whole test suite against Debian's nginx
-#   make test-asan    the suite with the module under AddressSanitizer
+#   make test-asan    the suite with the module under AddressSanitizer and
+#                     UndefinedBehaviorSanitizer
 #   make demo         nginx + the provider sandbox on loopback
 #   make bench        the benchmark suite
 #   make fuzz         every libFuzzer harness for FUZZ_TIME seconds each
@@ -19,7 +20,8 @@ NGINX_SRC ?= /usr/share/nginx/src
 NGINX     ?= /usr/sbin/nginx
 BUILD     ?= build
 CFLAGS_MODULE ?= -g -O2 -fPIC
-CFLAGS_ASAN ?= -g -O1 -fPIC -fno-omit-frame-pointer -fsanitize=address
+CFLAGS_ASAN ?= -g -O1 -fPIC -fno-omit-frame-pointer \
+               -fsanitize=address,undefined -fno-sanitize-recover=undefined
 PROVE     ?= prove
 TESTS     ?= t/
 

@@ -507,6 +507,8 @@ void ngx_http_push_approval_safe_return(ngx_str_t *uri);
 ngx_int_t ngx_http_push_approval_cookie_name(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *scope,
     ngx_str_t *name);
+ngx_int_t ngx_http_push_approval_cookie_find(ngx_http_request_t *r,
+    ngx_str_t *name, ngx_str_t *value);
 ngx_int_t ngx_http_push_approval_remembered(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 void ngx_http_push_approval_remember_address(ngx_http_request_t *r,

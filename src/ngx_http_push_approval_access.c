@@ -105,8 +105,11 @@ ngx_http_push_approval_access_handler(ngx_http_request_t *r)
                                          NGX_HTTP_FORBIDDEN);
     }
 
-    if (plcf->scope
-        && ngx_http_complex_value(r, plcf->scope, &ctx->scope) != NGX_OK)
+    if (plcf->scope == NULL) {
+        ngx_str_set(&ctx->scope, "");
+
+    } else if (ngx_http_complex_value(r, plcf->scope, &ctx->scope)
+               != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

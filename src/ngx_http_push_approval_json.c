@@ -160,8 +160,9 @@ ngx_http_push_approval_json_push_factor(yajl_val root, ngx_str_t *sid)
 
 
 /*
- * writes src as the inside of a JSON string, at most max bytes of dst and
- * never cutting a UTF-8 sequence or an escape; dst needs 6 * max bytes
+ * writes src as the inside of a JSON string, at most max characters and
+ * never cutting a UTF-8 sequence or an escape; dst needs 6 * src->len bytes
+ * (continuation bytes of invalid UTF-8 are not counted as characters)
  */
 
 size_t

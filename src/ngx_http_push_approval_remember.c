@@ -12,34 +12,47 @@
 
 
 /*
- * Each worker remembers the cookies it has verified, so that a browser's
- * next requests cost a hash and a compare instead of an HMAC.  Entries are
- * exact (value, identity, scope) tuples that verified, and live no longer
- * than the cookie's own expiry.
+ * Each worker keeps a small memo of what it verified: cookies whose HMAC
+ * matched, and addresses the zone remembered.  A browser's next requests
+ * then cost a hash and a compare instead of an HMAC, and a cookie-less
+ * client's a hash instead of a SHA-256 and the zone lock.  Entries are
+ * exact tuples that verified and live no longer than the grant itself; an
+ * address is looked up in the zone again after a minute, which keeps the
+ * zone's entry in use.
  */
 
-#define NGX_HTTP_PUSH_APPROVAL_CACHE_SIZE   1024
-#define NGX_HTTP_PUSH_APPROVAL_CACHE_SCOPE  64
+#define NGX_HTTP_PUSH_APPROVAL_MEMO_SIZE     1024
+#define NGX_HTTP_PUSH_APPROVAL_MEMO_TEXT     64
+#define NGX_HTTP_PUSH_APPROVAL_MEMO_RECHECK  60
+
+#define NGX_HTTP_PUSH_APPROVAL_MEMO_COOKIE   1
+#define NGX_HTTP_PUSH_APPROVAL_MEMO_ADDRESS  2
 
 
 typedef struct {
     time_t                          expires;
-    u_char                          value_len;
+    time_t                          checked;
+    u_char                          kind;
+    u_char                          what_len;
     u_char                          identity_len;
     u_char                          scope_len;
-    u_char                          value[NGX_HTTP_PUSH_APPROVAL_COOKIE_LEN];
+    u_char                          what[NGX_HTTP_PUSH_APPROVAL_MEMO_TEXT];
     u_char                          identity[NGX_HTTP_PUSH_APPROVAL_IDENT_MAX];
-    u_char                          scope[NGX_HTTP_PUSH_APPROVAL_CACHE_SCOPE];
-} ngx_http_push_approval_verified_t;
+    u_char                          scope[NGX_HTTP_PUSH_APPROVAL_MEMO_TEXT];
+} ngx_http_push_approval_memo_t;
 
 
-static ngx_int_t ngx_http_push_approval_find_cookie(ngx_http_request_t *r,
-    ngx_str_t *name, ngx_str_t *value);
-static ngx_http_push_approval_verified_t *ngx_http_push_approval_verified(
-    ngx_str_t *value, ngx_str_t *identity, ngx_str_t *scope);
+static ngx_http_push_approval_memo_t *ngx_http_push_approval_memo(
+    ngx_uint_t kind, ngx_str_t *what, ngx_str_t *identity, ngx_str_t *scope,
+    ngx_uint_t *hit);
+static void ngx_http_push_approval_memo_set(
+    ngx_http_push_approval_memo_t *m, ngx_uint_t kind, ngx_str_t *what,
+    ngx_str_t *identity, ngx_str_t *scope, time_t expires);
+static ngx_int_t ngx_http_push_approval_address_remembered(
+    ngx_http_request_t *r, ngx_http_push_approval_ctx_t *ctx);
 
 
-static ngx_http_push_approval_verified_t  *ngx_http_push_approval_cache;
+static ngx_http_push_approval_memo_t  *ngx_http_push_approval_memos;
 
 
 ngx_int_t
@@ -70,33 +83,70 @@ ngx_http_push_approval_cookie_name(ngx_http_request_t *r,
 }
 
 
-static ngx_int_t
-ngx_http_push_approval_find_cookie(ngx_http_request_t *r, ngx_str_t *name,
+/*
+ * a cookie by its exact name, from "name=value" pairs separated by ";"
+ * in the Cookie headers
+ */
+
+ngx_int_t
+ngx_http_push_approval_cookie_find(ngx_http_request_t *r, ngx_str_t *name,
     ngx_str_t *value)
 {
+    u_char           *p, *end, *v;
+    ngx_table_elt_t  *h;
+
 #if (nginx_version >= 1023000)
 
-    if (ngx_http_parse_multi_header_lines(r, r->headers_in.cookie, name,
-                                          value)
-        == NULL)
-    {
-        return NGX_DECLINED;
-    }
-
-    return NGX_OK;
+    for (h = r->headers_in.cookie; h; h = h->next) {
 
 #else
 
-    if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies, name,
-                                          value)
-        == NGX_DECLINED)
-    {
-        return NGX_DECLINED;
-    }
+    ngx_uint_t        i;
+    ngx_table_elt_t **hs;
 
-    return NGX_OK;
+    hs = r->headers_in.cookies.elts;
+
+    for (i = 0; i < r->headers_in.cookies.nelts; i++) {
+        h = hs[i];
 
 #endif
+
+        p = h->value.data;
+        end = p + h->value.len;
+
+        while (p < end) {
+
+            while (p < end && (*p == ' ' || *p == '\t' || *p == ';')) {
+                p++;
+            }
+
+            if ((size_t) (end - p) > name->len
+                && p[name->len] == '='
+                && ngx_memcmp(p, name->data, name->len) == 0)
+            {
+                v = p + name->len + 1;
+
+                for (p = v; p < end && *p != ';'; p++) { /* void */ }
+
+                while (p > v && (p[-1] == ' ' || p[-1] == '\t')) {
+                    p--;
+                }
+
+                value->data = v;
+                value->len = p - v;
+
+                return NGX_OK;
+            }
+
+            p = ngx_strlchr(p, end, ';');
+
+            if (p == NULL) {
+                break;
+            }
+        }
+    }
+
+    return NGX_DECLINED;
 }
 
 
@@ -109,66 +159,79 @@ ngx_int_t
 ngx_http_push_approval_remembered(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx)
 {
-    u_char                              key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
-    ngx_str_t                           value, *secrets;
-    ngx_uint_t                          n;
-    ngx_http_push_approval_node_t      *pn;
-    ngx_http_push_approval_verified_t  *v;
+    u_char                         *dot;
+    time_t                          now;
+    ngx_str_t                       value, *secrets;
+    ngx_uint_t                      n, hit;
+    ngx_http_push_approval_memo_t  *m;
 
-    if (ngx_http_push_approval_find_cookie(r, &ctx->cookie_name, &value)
-        == NGX_OK)
+    if (ngx_http_push_approval_cookie_find(r, &ctx->cookie_name, &value)
+        != NGX_OK)
     {
-        v = ngx_http_push_approval_verified(&value, &ctx->identity,
-                                            &ctx->scope);
+        return ngx_http_push_approval_address_remembered(r, ctx);
+    }
 
-        if (v && v->expires >= ngx_time()
-            && v->value_len == value.len
-            && ngx_http_push_approval_mac_equal(v->value, value.data,
-                                                value.len)
-               == NGX_OK
-            && v->identity_len == ctx->identity.len
-            && ngx_memcmp(v->identity, ctx->identity.data,
-                          ctx->identity.len) == 0
-            && v->scope_len == ctx->scope.len
-            && ngx_memcmp(v->scope, ctx->scope.data, ctx->scope.len) == 0)
-        {
-            return NGX_OK;
-        }
+    now = ngx_time();
 
-        secrets = ngx_http_push_approval_secrets(r, &n);
+    m = ngx_http_push_approval_memo(NGX_HTTP_PUSH_APPROVAL_MEMO_COOKIE,
+                                    &value, &ctx->identity, &ctx->scope,
+                                    &hit);
 
-        if (ngx_http_push_approval_cookie_check(&value, secrets, n,
-                                                &ctx->identity, &ctx->scope,
-                                                ngx_time())
-            == NGX_OK)
-        {
-            if (v) {
-                v->expires = ngx_atotm(value.data,
-                                       ngx_strlchr(value.data,
-                                                   value.data + value.len,
-                                                   '.')
-                                       - value.data);
-                v->value_len = (u_char) value.len;
-                ngx_memcpy(v->value, value.data, value.len);
-                v->identity_len = (u_char) ctx->identity.len;
-                ngx_memcpy(v->identity, ctx->identity.data,
-                           ctx->identity.len);
-                v->scope_len = (u_char) ctx->scope.len;
-                ngx_memcpy(v->scope, ctx->scope.data, ctx->scope.len);
-            }
+    if (hit && m->expires >= now) {
+        return NGX_OK;
+    }
 
-            return NGX_OK;
-        }
+    secrets = ngx_http_push_approval_secrets(r, &n);
 
+    if (ngx_http_push_approval_cookie_check(&value, secrets, n,
+                                            &ctx->identity, &ctx->scope, now)
+        != NGX_OK)
+    {
         ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "push approval: remember cookie is not valid");
 
         return NGX_DECLINED;
     }
 
+    if (m) {
+        /* a valid cookie is "EXPIRES.MAC" */
+        dot = ngx_strlchr(value.data, value.data + value.len, '.');
+
+        ngx_http_push_approval_memo_set(m, NGX_HTTP_PUSH_APPROVAL_MEMO_COOKIE,
+                                        &value, &ctx->identity, &ctx->scope,
+                                        ngx_atotm(value.data,
+                                                  dot - value.data));
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_address_remembered(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    time_t                          now, expires;
+    ngx_str_t                      *addr;
+    ngx_uint_t                      hit;
+    ngx_http_push_approval_key_t    key;
+    ngx_http_push_approval_memo_t  *m;
+    ngx_http_push_approval_node_t  *pn;
+
+    now = ngx_time();
+    addr = &r->connection->addr_text;
+
+    m = ngx_http_push_approval_memo(NGX_HTTP_PUSH_APPROVAL_MEMO_ADDRESS,
+                                    addr, &ctx->identity, &ctx->scope, &hit);
+
+    if (hit && m->expires >= now
+        && now - m->checked < NGX_HTTP_PUSH_APPROVAL_MEMO_RECHECK)
+    {
+        return NGX_OK;
+    }
+
     ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_REMEMBER,
-                               &ctx->identity, &ctx->scope,
-                               &r->connection->addr_text);
+                               &ctx->identity, &ctx->scope, addr);
 
     ngx_shmtx_lock(&ctx->zone->shpool->mutex);
 
@@ -176,45 +239,98 @@ ngx_http_push_approval_remembered(ngx_http_request_t *r,
                                        NGX_HTTP_PUSH_APPROVAL_NODE_REMEMBER);
     if (pn) {
         ngx_http_push_approval_touch(ctx->zone, pn);
+        expires = pn->expires;
     }
 
     ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
 
-    return pn ? NGX_OK : NGX_DECLINED;
+    if (pn == NULL) {
+        return NGX_DECLINED;
+    }
+
+    if (m) {
+        ngx_http_push_approval_memo_set(m, NGX_HTTP_PUSH_APPROVAL_MEMO_ADDRESS,
+                                        addr, &ctx->identity, &ctx->scope,
+                                        expires);
+    }
+
+    return NGX_OK;
 }
 
 
-/* the cache slot of a cookie, or NULL when it cannot be cached */
+/*
+ * the memo slot for a tuple, *hit when it holds exactly that tuple;
+ * NULL when the tuple is too long to keep
+ */
 
-static ngx_http_push_approval_verified_t *
-ngx_http_push_approval_verified(ngx_str_t *value, ngx_str_t *identity,
-    ngx_str_t *scope)
+static ngx_http_push_approval_memo_t *
+ngx_http_push_approval_memo(ngx_uint_t kind, ngx_str_t *what,
+    ngx_str_t *identity, ngx_str_t *scope, ngx_uint_t *hit)
 {
-    uint32_t  hash;
+    uint32_t                        hash;
+    ngx_http_push_approval_memo_t  *m;
 
-    if (value->len > NGX_HTTP_PUSH_APPROVAL_COOKIE_LEN
+    *hit = 0;
+
+    if (what->len > NGX_HTTP_PUSH_APPROVAL_MEMO_TEXT
         || identity->len > NGX_HTTP_PUSH_APPROVAL_IDENT_MAX
-        || scope->len > NGX_HTTP_PUSH_APPROVAL_CACHE_SCOPE)
+        || scope->len > NGX_HTTP_PUSH_APPROVAL_MEMO_TEXT)
     {
         return NULL;
     }
 
-    if (ngx_http_push_approval_cache == NULL) {
-        ngx_http_push_approval_cache = ngx_pcalloc(ngx_cycle->pool,
-                                 NGX_HTTP_PUSH_APPROVAL_CACHE_SIZE
-                                 * sizeof(ngx_http_push_approval_verified_t));
-        if (ngx_http_push_approval_cache == NULL) {
+    if (ngx_http_push_approval_memos == NULL) {
+        ngx_http_push_approval_memos = ngx_pcalloc(ngx_cycle->pool,
+                                     NGX_HTTP_PUSH_APPROVAL_MEMO_SIZE
+                                     * sizeof(ngx_http_push_approval_memo_t));
+        if (ngx_http_push_approval_memos == NULL) {
             return NULL;
         }
     }
 
-    /* the MAC's last bytes spread the slots as well as the whole value */
-    hash = (value->len >= 8)
-           ? ngx_murmur_hash2(value->data + value->len - 8, 8)
-           : ngx_murmur_hash2(value->data, value->len);
+    /* a cookie's last bytes are its MAC: they spread the slots well */
 
-    return &ngx_http_push_approval_cache[hash
-                                         % NGX_HTTP_PUSH_APPROVAL_CACHE_SIZE];
+    hash = (what->len >= 8)
+           ? ngx_murmur_hash2(what->data + what->len - 8, 8)
+           : ngx_murmur_hash2(what->data, what->len);
+
+    hash ^= ngx_murmur_hash2(identity->data, identity->len) + kind;
+
+    m = &ngx_http_push_approval_memos[hash % NGX_HTTP_PUSH_APPROVAL_MEMO_SIZE];
+
+    /* a cookie is compared in constant time, whatever it shares */
+
+    *hit = m->kind == kind
+           && m->what_len == what->len
+           && ngx_http_push_approval_mac_equal(m->what, what->data, what->len)
+              == NGX_OK
+           && m->identity_len == identity->len
+           && ngx_memcmp(m->identity, identity->data, identity->len) == 0
+           && m->scope_len == scope->len
+           && (scope->len == 0
+               || ngx_memcmp(m->scope, scope->data, scope->len) == 0);
+
+    return m;
+}
+
+
+static void
+ngx_http_push_approval_memo_set(ngx_http_push_approval_memo_t *m,
+    ngx_uint_t kind, ngx_str_t *what, ngx_str_t *identity, ngx_str_t *scope,
+    time_t expires)
+{
+    m->kind = (u_char) kind;
+    m->expires = expires;
+    m->checked = ngx_time();
+    m->what_len = (u_char) what->len;
+    ngx_memcpy(m->what, what->data, what->len);
+    m->identity_len = (u_char) identity->len;
+    ngx_memcpy(m->identity, identity->data, identity->len);
+    m->scope_len = (u_char) scope->len;
+
+    if (scope->len) {
+        ngx_memcpy(m->scope, scope->data, scope->len);
+    }
 }
 
 

@@ -49,6 +49,23 @@ ngx_http_push_approval_verify_identity(ngx_str_t *identity)
 {
     u_char  *p, *last;
 
+    /* letters, digits and "-", a bit per character as in ngx_escape_uri() */
+
+    static uint32_t  allowed[] = {
+        0x00000000, /* control characters */
+
+                    /* ?>=< ;:98 7654 3210  /.-, +*)( '&%$ #"!  */
+        0x03ff2000, /* 0000 0011 1111 1111  0010 0000 0000 0000 */
+
+                    /* _^]\ [ZYX WVUT SRQP  ONML KJIH GFED CBA@ */
+        0x07fffffe, /* 0000 0111 1111 1111  1111 1111 1111 1110 */
+
+                    /*  ~}| {zyx wvut srqp  onml kjih gfed cba` */
+        0x07fffffe, /* 0000 0111 1111 1111  1111 1111 1111 1110 */
+
+        0x00000000, 0x00000000, 0x00000000, 0x00000000
+    };
+
     if (identity->len < 8 || identity->len > 64) {
         return NGX_DECLINED;
     }
@@ -56,9 +73,7 @@ ngx_http_push_approval_verify_identity(ngx_str_t *identity)
     last = identity->data + identity->len;
 
     for (p = identity->data; p < last; p++) {
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
-              || (*p >= '0' && *p <= '9') || *p == '-'))
-        {
+        if (!(allowed[*p >> 5] & (1U << (*p & 0x1f)))) {
             return NGX_DECLINED;
         }
     }

@@ -421,21 +421,11 @@ ngx_http_push_approval_wait_cookie(ngx_http_request_t *r, ngx_str_t *name,
     wait_name.data = buf;
     wait_name.len = ngx_sprintf(buf, "%V_wait", name) - buf;
 
-#if (nginx_version >= 1023000)
-    if (ngx_http_parse_multi_header_lines(r, r->headers_in.cookie,
-                                          &wait_name, &value)
-        == NULL)
+    if (ngx_http_push_approval_cookie_find(r, &wait_name, &value)
+        != NGX_OK)
     {
         return NGX_DECLINED;
     }
-#else
-    if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies, &wait_name,
-                                          &value)
-        == NGX_DECLINED)
-    {
-        return NGX_DECLINED;
-    }
-#endif
 
     ngx_http_push_approval_wait_hash(&value, mine);
 

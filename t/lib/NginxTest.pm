@@ -98,6 +98,16 @@ sub read_file {
     return $s // '';
 }
 
+# the module built with -fsanitize=address,undefined needs both run times
+# in Debian's nginx, which was built without them
+sub sanitizer_env {
+    my @libs = map { my $l = `gcc -print-file-name=$_`; chomp $l; $l }
+        qw(libasan.so libubsan.so);
+    $ENV{LD_PRELOAD} = join ' ', grep { m{^/} } @libs;
+    $ENV{ASAN_OPTIONS} = 'detect_leaks=0:abort_on_error=0';
+    $ENV{UBSAN_OPTIONS} = 'print_stacktrace=1';
+}
+
 # the whole nginx.conf around the inside of http { }
 sub full_config {
     my ($self, $http, %opt) = @_;
@@ -150,6 +160,8 @@ sub test_config {
     my ($self, $http, %opt) = @_;
     my $file = $self->write_file('conf/test.conf',
                                  $self->full_config($http, %opt));
+    local %ENV = %ENV;
+    sanitizer_env() if $ENV{TEST_NGINX_ASAN};
     my $out = `$self->{binary} -t -p $self->{prefix}/ -c $file 2>&1`;
     return ($? >> 8, $out);
 }
@@ -166,12 +178,7 @@ sub start {
     if ($pid == 0) {
         open STDOUT, '>>', "$self->{prefix}/logs/stderr.log";
         open STDERR, '>>', "$self->{prefix}/logs/stderr.log";
-        if ($ENV{TEST_NGINX_ASAN}) {
-            my $asan = `gcc -print-file-name=libasan.so`;
-            chomp $asan;
-            $ENV{LD_PRELOAD} = $asan;
-            $ENV{ASAN_OPTIONS} = 'detect_leaks=0:abort_on_error=0';
-        }
+        sanitizer_env() if $ENV{TEST_NGINX_ASAN};
         exec $self->{binary}, '-p', "$self->{prefix}/",
              '-c', "$self->{prefix}/conf/nginx.conf";
         exit 127;

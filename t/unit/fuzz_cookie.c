@@ -18,6 +18,10 @@
 
 #define NGX_HTTP_PUSH_APPROVAL_FUZZ_NOW  1764000000
 
+/* the module's limits on identities and approval ids */
+#define NGX_HTTP_PUSH_APPROVAL_FUZZ_IDENTITY  64
+#define NGX_HTTP_PUSH_APPROVAL_FUZZ_ID        40
+
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -104,7 +108,7 @@ ngx_http_push_approval_fuzz_round_trip(u_char *in, size_t size)
     len = ngx_http_push_approval_cookie_value(buf, secret, &identity, &scope,
                                               expires);
 
-    if (identity.len > NGX_HTTP_PUSH_APPROVAL_IDENTITY_LEN) {
+    if (identity.len > NGX_HTTP_PUSH_APPROVAL_FUZZ_IDENTITY) {
         if (len != 0) {
             abort();
         }

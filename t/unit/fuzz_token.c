@@ -22,6 +22,11 @@
 #include "ngx_http_push_approval.h"
 
 
+/* the module's limits on identities and approval ids */
+#define NGX_HTTP_PUSH_APPROVAL_FUZZ_IDENTITY  64
+#define NGX_HTTP_PUSH_APPROVAL_FUZZ_ID        40
+
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void ngx_http_push_approval_fuzz_decode(u_char *text, size_t len);
@@ -130,8 +135,8 @@ ngx_http_push_approval_fuzz_decode(u_char *text, size_t len)
 
     if (ret.data != t.return_uri.data || ret.len != t.return_uri.len
         || t.identity.len == 0
-        || t.identity.len > NGX_HTTP_PUSH_APPROVAL_IDENTITY_LEN
-        || t.id.len == 0 || t.id.len > NGX_HTTP_PUSH_APPROVAL_ID_LEN)
+        || t.identity.len > NGX_HTTP_PUSH_APPROVAL_FUZZ_IDENTITY
+        || t.id.len == 0 || t.id.len > NGX_HTTP_PUSH_APPROVAL_FUZZ_ID)
     {
         abort();
     }
