@@ -46,10 +46,12 @@ system("openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=gate.example.org"
        . " -out $p/etc/tls/gate.example.org.crt >/dev/null 2>&1") == 0
     or BAIL_OUT('openssl cannot make a test certificate');
 
+# the sanitizer run times, as the harness preloads them
 my $asan = '';
 if ($ENV{TEST_NGINX_ASAN}) {
-    $asan = `gcc -print-file-name=libasan.so`;
-    chomp $asan;
+    local %ENV = %ENV;
+    NginxTest::sanitizer_env();
+    $asan = $ENV{LD_PRELOAD};
 }
 
 sub nginx_t ($name, $conf) {

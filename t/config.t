@@ -87,15 +87,8 @@ sub no_secrets ($out, $name) {
     ok(!@leak, "$name: no secret in the output") or diag("leaked: @leak");
 }
 
-# "nginx -t" with a module built with AddressSanitizer needs libasan too
+# the harness preloads the sanitizer run times for an ASan build
 sub test_config ($http) {
-    local $ENV{LD_PRELOAD} = $ENV{LD_PRELOAD};
-    local $ENV{ASAN_OPTIONS} = 'detect_leaks=0';
-    if ($ENV{TEST_NGINX_ASAN}) {
-        my $asan = `gcc -print-file-name=libasan.so`;
-        chomp $asan;
-        $ENV{LD_PRELOAD} = $asan;
-    }
     return $t->test_config($http);
 }
 
