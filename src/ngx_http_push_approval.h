@@ -579,9 +579,17 @@ ngx_int_t ngx_http_push_approval_authy_check(ngx_str_t *key,
 
 /* ngx_http_push_approval_wait.c */
 void ngx_http_push_approval_wait_hash(ngx_str_t *value, u_char *hash);
+
+/* ngx_http_push_approval_response.c */
+ngx_table_elt_t *ngx_http_push_approval_add_header(ngx_http_request_t *r,
+    char *name, ngx_str_t *value);
+ngx_int_t ngx_http_push_approval_no_store(ngx_http_request_t *r);
+ngx_chain_t *ngx_http_push_approval_body(ngx_http_request_t *r,
+    ngx_uint_t status, char *type, u_char *start, u_char *end);
+ngx_int_t ngx_http_push_approval_send(ngx_http_request_t *r,
+    ngx_uint_t status, char *type, u_char *start, u_char *end);
 ngx_int_t ngx_http_push_approval_output(ngx_http_request_t *r,
     ngx_chain_t *out);
-ngx_int_t ngx_http_push_approval_no_store(ngx_http_request_t *r);
 ngx_uint_t ngx_http_push_approval_wants_redirect(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 ngx_int_t ngx_http_push_approval_redirect(ngx_http_request_t *r,

@@ -11,6 +11,8 @@
 #include "ngx_http_push_approval.h"
 
 
+static ngx_int_t ngx_http_push_approval_no_identity(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
 static ngx_int_t ngx_http_push_approval_start(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 static ngx_int_t ngx_http_push_approval_limit(ngx_http_request_t *r,
@@ -91,18 +93,8 @@ ngx_http_push_approval_access_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    provider = ngx_http_push_approval_providers[plcf->provider];
-
-    if (ctx->identity.len == 0
-        || provider->valid_identity(&ctx->identity) != NGX_OK)
-    {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "push approval: no valid identity for the %V provider",
-                      &provider->name);
-
-        return ngx_http_push_approval_finish(r, ctx,
-                                         NGX_HTTP_PUSH_APPROVAL_ST_NO_IDENTITY,
-                                         NGX_HTTP_FORBIDDEN);
+    if (ctx->identity.len == 0) {
+        return ngx_http_push_approval_no_identity(r, ctx);
     }
 
     if (plcf->scope == NULL) {
@@ -129,8 +121,34 @@ ngx_http_push_approval_access_handler(ngx_http_request_t *r)
         }
     }
 
+    /*
+     * only an approved, hence valid, identity is ever remembered: what the
+     * provider accepts is checked when a push is needed
+     */
+
+    provider = ngx_http_push_approval_providers[plcf->provider];
+
+    if (provider->valid_identity(&ctx->identity) != NGX_OK) {
+        return ngx_http_push_approval_no_identity(r, ctx);
+    }
+
     return ngx_http_push_approval_result(r, ctx,
                                          ngx_http_push_approval_start(r, ctx));
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_no_identity(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "push approval: no valid identity for the %V provider",
+                  &ngx_http_push_approval_providers[ctx->conf->provider]
+                       ->name);
+
+    return ngx_http_push_approval_finish(r, ctx,
+                                         NGX_HTTP_PUSH_APPROVAL_ST_NO_IDENTITY,
+                                         NGX_HTTP_FORBIDDEN);
 }
 
 
@@ -772,7 +790,9 @@ ngx_http_push_approval_created(ngx_http_request_t *r,
             ngx_memcpy(ap->v.approval.identity, ctx->identity.data,
                        ctx->identity.len);
 
-            ngx_http_push_approval_metric(ctx->zone, NGX_HTTP_PUSH_APPROVAL_M_PENDING, 1);
+            ngx_http_push_approval_metric(ctx->zone,
+
+                                          NGX_HTTP_PUSH_APPROVAL_M_PENDING, 1);
 
             ngx_memcpy(ctx->approval_key, key, sizeof(key));
         }
@@ -922,7 +942,8 @@ ngx_http_push_approval_fetch_done(ngx_http_request_t *r,
 
             ap->v.approval.state = ans.state;
             ap->v.approval.decided = ngx_time();
-            ngx_http_push_approval_metric(zone, NGX_HTTP_PUSH_APPROVAL_M_PENDING, -1);
+            ngx_http_push_approval_metric(zone,
+                                          NGX_HTTP_PUSH_APPROVAL_M_PENDING, -1);
             copy = ap->v.approval;
             decided = 1;
         }
@@ -1192,7 +1213,8 @@ ngx_http_push_approval_check_approval(ngx_http_request_t *r,
 
         ap->v.approval.state = NGX_HTTP_PUSH_APPROVAL_EXPIRED;
         ap->v.approval.decided = ngx_time();
-        ngx_http_push_approval_metric(ctx->zone, NGX_HTTP_PUSH_APPROVAL_M_PENDING, -1);
+        ngx_http_push_approval_metric(ctx->zone,
+                                      NGX_HTTP_PUSH_APPROVAL_M_PENDING, -1);
         copy = ap->v.approval;
         decided = 1;
     }
@@ -1364,26 +1386,16 @@ ngx_http_push_approval_release(ngx_http_push_approval_ctx_t *ctx)
 static ngx_int_t
 ngx_http_push_approval_retry_after(ngx_http_request_t *r, time_t seconds)
 {
-    ngx_table_elt_t  *h;
+    ngx_str_t  value;
 
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
+    value.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
+    if (value.data == NULL) {
         return NGX_ERROR;
     }
 
-    h->value.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
-    if (h->value.data == NULL) {
-        h->hash = 0;
-        return NGX_ERROR;
-    }
+    value.len = ngx_sprintf(value.data, "%T", ngx_max(seconds, 1))
+                - value.data;
 
-    h->hash = 1;
-    ngx_str_set(&h->key, "Retry-After");
-    h->value.len = ngx_sprintf(h->value.data, "%T", ngx_max(seconds, 1))
-                   - h->value.data;
-#if (nginx_version >= 1023000)
-    h->next = NULL;
-#endif
-
-    return NGX_OK;
+    return ngx_http_push_approval_add_header(r, "Retry-After", &value)
+           ? NGX_OK : NGX_ERROR;
 }

@@ -17,7 +17,7 @@
 
 static ngx_int_t ngx_http_push_approval_call_done(ngx_http_request_t *r,
     void *data, ngx_int_t rc);
-static ngx_int_t ngx_http_push_approval_add_header(ngx_http_request_t *sr,
+static ngx_int_t ngx_http_push_approval_request_header(ngx_http_request_t *sr,
     char *name, ngx_str_t *value);
 static ngx_int_t ngx_http_push_approval_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_push_approval_body_filter(ngx_http_request_t *r,
@@ -88,14 +88,14 @@ ngx_http_push_approval_call(ngx_http_request_t *r,
     sr->headers_in.keep_alive_n = -1;
 
     if (plcf->provider == NGX_HTTP_PUSH_APPROVAL_AUTHY) {
-        if (ngx_http_push_approval_add_header(sr, "X-Authy-API-Key",
+        if (ngx_http_push_approval_request_header(sr, "X-Authy-API-Key",
                                               &plcf->api_key)
             != NGX_OK)
         {
             return NGX_ERROR;
         }
 
-    } else if (ngx_http_push_approval_add_header(sr, "Authorization",
+    } else if (ngx_http_push_approval_request_header(sr, "Authorization",
                                                  &plcf->basic_auth)
                != NGX_OK)
     {
@@ -104,7 +104,7 @@ ngx_http_push_approval_call(ngx_http_request_t *r,
 
     ngx_str_set(&value, "application/json");
 
-    if (ngx_http_push_approval_add_header(sr, "Accept", &value) != NGX_OK) {
+    if (ngx_http_push_approval_request_header(sr, "Accept", &value) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -120,7 +120,7 @@ ngx_http_push_approval_call(ngx_http_request_t *r,
 
     ngx_str_set(&value, "application/x-www-form-urlencoded");
 
-    if (ngx_http_push_approval_add_header(sr, "Content-Type", &value)
+    if (ngx_http_push_approval_request_header(sr, "Content-Type", &value)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -164,7 +164,7 @@ ngx_http_push_approval_call(ngx_http_request_t *r,
 
 
 static ngx_int_t
-ngx_http_push_approval_add_header(ngx_http_request_t *sr, char *name,
+ngx_http_push_approval_request_header(ngx_http_request_t *sr, char *name,
     ngx_str_t *value)
 {
     ngx_table_elt_t  *h;

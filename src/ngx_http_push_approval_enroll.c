@@ -116,8 +116,6 @@ ngx_http_push_approval_enroll_send(ngx_http_request_t *r)
 {
     u_char                             *p, *json;
     size_t                              len;
-    ngx_buf_t                          *b;
-    ngx_chain_t                         out;
     ngx_http_push_approval_ctx_t       *ctx;
     ngx_http_push_approval_enroll_t    *en;
     ngx_http_push_approval_loc_conf_t  *plcf;
@@ -166,30 +164,12 @@ ngx_http_push_approval_enroll_send(ngx_http_request_t *r)
                                             en->ans.token.len);
     p = ngx_cpymem(p, "\"}\n", 3);
 
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    b->pos = json;
-    b->last = p;
-    b->memory = 1;
-    b->last_buf = 1;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_length_n = p - json;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-
     if (ngx_http_push_approval_no_store(r) != NGX_OK) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
     }
 
-    ngx_http_finalize_request(r, ngx_http_push_approval_output(r, &out));
+    ngx_http_finalize_request(r, ngx_http_push_approval_send(r, NGX_HTTP_OK,
+                                                    "application/json",
+                                                    json, p));
 }

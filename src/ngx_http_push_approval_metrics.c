@@ -55,8 +55,6 @@ ngx_http_push_approval_metrics_handler(ngx_http_request_t *r)
     size_t                               len;
     ngx_int_t                            rc;
     ngx_uint_t                           i, k, nzones;
-    ngx_buf_t                           *b;
-    ngx_chain_t                          out;
     ngx_shm_zone_t                     **zones;
     ngx_http_push_approval_loc_conf_t   *plcf;
     ngx_http_push_approval_main_conf_t  *pmcf;
@@ -111,26 +109,8 @@ ngx_http_push_approval_metrics_handler(ngx_http_request_t *r)
         }
     }
 
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->pos = start;
-    b->last = p;
-    b->memory = 1;
-    b->last_buf = 1;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_length_n = p - start;
-    ngx_str_set(&r->headers_out.content_type, "text/plain; version=0.0.4");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-
-    return ngx_http_push_approval_output(r, &out);
+    return ngx_http_push_approval_send(r, NGX_HTTP_OK,
+                                       "text/plain; version=0.0.4", start, p);
 }
 
 

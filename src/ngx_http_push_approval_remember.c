@@ -126,7 +126,10 @@ ngx_http_push_approval_cookie_find(ngx_http_request_t *r, ngx_str_t *name,
             {
                 v = p + name->len + 1;
 
-                for (p = v; p < end && *p != ';'; p++) { /* void */ }
+                p = memchr(v, ';', end - v);
+                if (p == NULL) {
+                    p = end;
+                }
 
                 while (p > v && (p[-1] == ' ' || p[-1] == '\t')) {
                     p--;
@@ -138,7 +141,7 @@ ngx_http_push_approval_cookie_find(ngx_http_request_t *r, ngx_str_t *name,
                 return NGX_OK;
             }
 
-            p = ngx_strlchr(p, end, ';');
+            p = memchr(p, ';', end - p);
 
             if (p == NULL) {
                 break;
@@ -294,7 +297,7 @@ ngx_http_push_approval_memo(ngx_uint_t kind, ngx_str_t *what,
            ? ngx_murmur_hash2(what->data + what->len - 8, 8)
            : ngx_murmur_hash2(what->data, what->len);
 
-    hash ^= ngx_murmur_hash2(identity->data, identity->len) + kind;
+    hash ^= (identity->len << 8) + kind;
 
     m = &ngx_http_push_approval_memos[hash % NGX_HTTP_PUSH_APPROVAL_MEMO_SIZE];
 
@@ -371,11 +374,10 @@ ngx_http_push_approval_set_cookie(ngx_http_request_t *r, ngx_str_t *name,
     ngx_str_t *identity, ngx_str_t *scope, time_t remember,
     ngx_flag_t secure, ngx_uint_t samesite, ngx_str_t *domain)
 {
-    u_char           *p;
-    size_t            len;
-    ngx_str_t        *secrets;
-    ngx_uint_t        n;
-    ngx_table_elt_t  *h;
+    u_char      *p;
+    size_t       len;
+    ngx_str_t   *secrets, value;
+    ngx_uint_t   n;
 
     static ngx_str_t  samesites[] = {
         ngx_string("Lax"), ngx_string("Strict"), ngx_string("None")
@@ -395,25 +397,17 @@ ngx_http_push_approval_set_cookie(ngx_http_request_t *r, ngx_str_t *name,
           + sizeof("; HttpOnly; SameSite=Strict; Secure") - 1
           + sizeof("; Domain=") - 1 + domain->len;
 
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
+    value.data = ngx_pnalloc(r->pool, len);
+    if (value.data == NULL) {
         return NGX_ERROR;
     }
 
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->value.data = p;
-
-    p = ngx_cpymem(p, name->data, name->len);
+    p = ngx_cpymem(value.data, name->data, name->len);
     *p++ = '=';
 
     n = ngx_http_push_approval_cookie_value(p, &secrets[0], identity, scope,
                                             ngx_time() + remember);
     if (n == 0) {
-        h->hash = 0;
         return NGX_ERROR;
     }
 
@@ -430,12 +424,8 @@ ngx_http_push_approval_set_cookie(ngx_http_request_t *r, ngx_str_t *name,
         p = ngx_sprintf(p, "; Domain=%V", domain);
     }
 
-    h->value.len = p - h->value.data;
-    h->hash = 1;
-    ngx_str_set(&h->key, "Set-Cookie");
-#if (nginx_version >= 1023000)
-    h->next = NULL;
-#endif
+    value.len = p - value.data;
 
-    return NGX_OK;
+    return ngx_http_push_approval_add_header(r, "Set-Cookie", &value)
+           ? NGX_OK : NGX_ERROR;
 }

@@ -191,9 +191,8 @@ ngx_http_push_approval_redirect(ngx_http_request_t *r,
     u_char                              random[16], *value;
     size_t                              size, len;
     ngx_str_t                          *secrets, wait_name, uri, hash_src;
+    ngx_str_t                           cookie;
     ngx_uint_t                          n, page, code;
-    ngx_buf_t                          *b;
-    ngx_chain_t                        *cl;
     ngx_table_elt_t                    *h;
     ngx_http_push_approval_token_t      t;
     ngx_http_push_approval_loc_conf_t  *plcf;
@@ -286,29 +285,22 @@ ngx_http_push_approval_redirect(ngx_http_request_t *r,
 
     wait_name.len = t.cookie_name.len + sizeof("_wait") - 1;
 
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
+    cookie.data = ngx_pnalloc(r->pool, wait_name.len + 1 + hash_src.len
+                                       + plcf->wait_uri.len + 128);
+    if (cookie.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    h->value.data = ngx_pnalloc(r->pool, wait_name.len + 1 + hash_src.len
-                                         + plcf->wait_uri.len + 128);
-    if (h->value.data == NULL) {
-        h->hash = 0;
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    p = ngx_sprintf(h->value.data, "%V_wait=%V; Path=%V; Max-Age=%T; "
+    p = ngx_sprintf(cookie.data, "%V_wait=%V; Path=%V; Max-Age=%T; "
                     "HttpOnly; SameSite=Lax%s", &t.cookie_name, &hash_src,
                     &plcf->wait_uri, t.expires - t.created,
                     t.secure ? "; Secure" : "");
 
-    h->value.len = p - h->value.data;
-    h->hash = 1;
-    ngx_str_set(&h->key, "Set-Cookie");
-#if (nginx_version >= 1023000)
-    h->next = NULL;
-#endif
+    cookie.len = p - cookie.data;
+
+    if (ngx_http_push_approval_add_header(r, "Set-Cookie", &cookie) == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_PENDING;
     ngx_http_push_approval_metric(ctx->zone,
@@ -316,17 +308,10 @@ ngx_http_push_approval_redirect(ngx_http_request_t *r,
                                   + NGX_HTTP_PUSH_APPROVAL_ST_PENDING, 1);
 
     if (page) {
-        h = ngx_list_push(&r->headers_out.headers);
+        h = ngx_http_push_approval_add_header(r, "Location", &uri);
         if (h == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        h->hash = 1;
-        ngx_str_set(&h->key, "Location");
-        h->value = uri;
-#if (nginx_version >= 1023000)
-        h->next = NULL;
-#endif
 
         r->headers_out.location = h;
 
@@ -348,32 +333,13 @@ ngx_http_push_approval_redirect(ngx_http_request_t *r,
 
     p = ngx_cpymem(p, "}\n", 2);
 
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->pos = json;
-    b->last = p;
-    b->memory = 1;
-    b->last_buf = 1;
-    b->last_in_chain = 1;
-
-    r->headers_out.status = NGX_HTTP_UNAUTHORIZED;
-    r->headers_out.content_length_n = p - json;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-
-    cl = ngx_alloc_chain_link(r->pool);
-    if (cl == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    cl->buf = b;
-    cl->next = NULL;
-
     /* the access handler sends it, as the request's final answer */
-    ctx->out = cl;
+
+    ctx->out = ngx_http_push_approval_body(r, NGX_HTTP_UNAUTHORIZED,
+                                           "application/json", json, p);
+    if (ctx->out == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     return NGX_HTTP_UNAUTHORIZED;
 }
@@ -389,21 +355,6 @@ ngx_http_push_approval_wait_hash(ngx_str_t *value, u_char *hash)
     }
 
     ngx_memcpy(hash, digest, NGX_HTTP_PUSH_APPROVAL_WAIT_HASH);
-}
-
-
-ngx_int_t
-ngx_http_push_approval_output(ngx_http_request_t *r, ngx_chain_t *out)
-{
-    ngx_int_t  rc;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    return ngx_http_output_filter(r, out);
 }
 
 
@@ -601,7 +552,8 @@ ngx_http_push_approval_wait_state(ngx_http_request_t *r,
             ap->identity_len = (u_char) t->identity.len;
             ngx_memcpy(ap->identity, t->identity.data, t->identity.len);
             ap->next_poll = ngx_current_msec;
-            ngx_http_push_approval_metric(ctx->zone, NGX_HTTP_PUSH_APPROVAL_M_PENDING, 1);
+            ngx_http_push_approval_metric(ctx->zone,
+                                          NGX_HTTP_PUSH_APPROVAL_M_PENDING, 1);
         }
     }
 
@@ -721,8 +673,6 @@ ngx_http_push_approval_answer(ngx_http_request_t *r,
 {
     u_char                          *p, *json;
     size_t                           len;
-    ngx_buf_t                       *b;
-    ngx_chain_t                      out;
     ngx_table_elt_t                 *h;
     ngx_http_push_approval_token_t  *t;
 
@@ -747,17 +697,12 @@ ngx_http_push_approval_answer(ngx_http_request_t *r,
         if (state == NGX_HTTP_PUSH_APPROVAL_W_APPROVED) {
             /* on to the return URI, with JavaScript or without */
 
-            h = ngx_list_push(&r->headers_out.headers);
+            h = ngx_http_push_approval_add_header(r, "Location",
+                                                  &t->return_uri);
             if (h == NULL) {
                 return NGX_HTTP_INTERNAL_SERVER_ERROR;
             }
 
-            h->hash = 1;
-            ngx_str_set(&h->key, "Location");
-            h->value = t->return_uri;
-#if (nginx_version >= 1023000)
-            h->next = NULL;
-#endif
             r->headers_out.location = h;
 
             return NGX_HTTP_SEE_OTHER;
@@ -789,52 +734,14 @@ ngx_http_push_approval_answer(ngx_http_request_t *r,
 
     p = ngx_cpymem(p, "}\n", 2);
 
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->pos = json;
-    b->last = p;
-    b->memory = 1;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    r->headers_out.status = (state == NGX_HTTP_PUSH_APPROVAL_W_INVALID)
-                            ? NGX_HTTP_BAD_REQUEST : NGX_HTTP_OK;
-    r->headers_out.content_length_n = p - json;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-
     if (ngx_http_push_approval_no_store(r) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_push_approval_output(r, &out);
-}
-
-
-ngx_int_t
-ngx_http_push_approval_no_store(ngx_http_request_t *r)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->hash = 1;
-    ngx_str_set(&h->key, "Cache-Control");
-    ngx_str_set(&h->value, "no-store");
-#if (nginx_version >= 1023000)
-    h->next = NULL;
-#endif
-
-    return NGX_OK;
+    return ngx_http_push_approval_send(r,
+                                   (state == NGX_HTTP_PUSH_APPROVAL_W_INVALID)
+                                   ? NGX_HTTP_BAD_REQUEST : NGX_HTTP_OK,
+                                   "application/json", json, p);
 }
 
 
@@ -852,10 +759,7 @@ ngx_http_push_approval_page(ngx_http_request_t *r,
     u_char                          *p, *html, nonce_raw[16], nonce[24];
     size_t                           len, nonce_len;
     time_t                           left;
-    ngx_str_t                        title, text, link;
-    ngx_buf_t                       *b;
-    ngx_chain_t                      out;
-    ngx_table_elt_t                 *h;
+    ngx_str_t                        title, text, link, csp;
     ngx_http_push_approval_token_t  *t;
 
     t = &page->token;
@@ -984,55 +888,30 @@ ngx_http_push_approval_page(ngx_http_request_t *r,
 
     p = ngx_cpymem(p, "</body></html>\n", sizeof("</body></html>\n") - 1);
 
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->pos = html;
-    b->last = p;
-    b->memory = 1;
-    b->last_buf = 1;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
     /* a strict policy: only this page's own style and script run */
 
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
+    csp.data = ngx_pnalloc(r->pool, 256 + 2 * nonce_len);
+    if (csp.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    h->value.data = ngx_pnalloc(r->pool, 256 + 2 * nonce_len);
-    if (h->value.data == NULL) {
-        h->hash = 0;
+    csp.len = ngx_sprintf(csp.data,
+                          "default-src 'none'; style-src 'nonce-%*s'; "
+                          "script-src 'nonce-%*s'; connect-src 'self'; "
+                          "base-uri 'none'; form-action 'none'; "
+                          "frame-ancestors 'none'",
+                          nonce_len, nonce, nonce_len, nonce)
+              - csp.data;
+
+    if (ngx_http_push_approval_add_header(r, "Content-Security-Policy", &csp)
+        == NULL
+        || ngx_http_push_approval_no_store(r) != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    h->value.len = ngx_sprintf(h->value.data,
-                               "default-src 'none'; style-src 'nonce-%*s'; "
-                               "script-src 'nonce-%*s'; connect-src 'self'; "
-                               "base-uri 'none'; form-action 'none'; "
-                               "frame-ancestors 'none'",
-                               nonce_len, nonce, nonce_len, nonce)
-                   - h->value.data;
-    h->hash = 1;
-    ngx_str_set(&h->key, "Content-Security-Policy");
-#if (nginx_version >= 1023000)
-    h->next = NULL;
-#endif
-
-    if (ngx_http_push_approval_no_store(r) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    r->headers_out.status = (state == NGX_HTTP_PUSH_APPROVAL_W_INVALID)
-                            ? NGX_HTTP_BAD_REQUEST : NGX_HTTP_OK;
-    r->headers_out.content_length_n = p - html;
-    ngx_str_set(&r->headers_out.content_type, "text/html; charset=utf-8");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-
-    return ngx_http_push_approval_output(r, &out);
+    return ngx_http_push_approval_send(r,
+                                   (state == NGX_HTTP_PUSH_APPROVAL_W_INVALID)
+                                   ? NGX_HTTP_BAD_REQUEST : NGX_HTTP_OK,
+                                   "text/html; charset=utf-8", html, p);
 }

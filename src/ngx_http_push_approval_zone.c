@@ -291,7 +291,8 @@ ngx_http_push_approval_delete(ngx_http_push_approval_zone_ctx_t *zone,
     if (pn->type == NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL
         && pn->v.approval.state == NGX_HTTP_PUSH_APPROVAL_PENDING)
     {
-        ngx_http_push_approval_metric(zone, NGX_HTTP_PUSH_APPROVAL_M_PENDING, -1);
+        ngx_http_push_approval_metric(zone,
+                                      NGX_HTTP_PUSH_APPROVAL_M_PENDING, -1);
     }
 
     ngx_queue_remove(&pn->queue);
