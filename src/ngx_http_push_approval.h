@@ -398,7 +398,6 @@ typedef struct {
     ngx_uint_t                          polls;
     ngx_msec_t                          poll;    /* interval while waiting */
     ngx_msec_t                          polled;  /* its last poll */
-    time_t                              started;
 
     ngx_event_t                         timer;   /* hold timeout and wake */
     ngx_queue_t                         wait_link;
@@ -410,7 +409,6 @@ typedef struct {
     void                               *handler_data;
 
     unsigned                            done:1;
-    unsigned                            creator:1;
     unsigned                            held:1;
     unsigned                            poll_failed:1;
     unsigned                            timed_out:1;

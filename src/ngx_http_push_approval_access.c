@@ -398,8 +398,6 @@ ngx_http_push_approval_create(ngx_http_request_t *r,
     ngx_http_push_approval_call_t      *call;
     ngx_http_push_approval_provider_t  *provider;
 
-    ctx->creator = 1;
-
     if (ngx_http_push_approval_build(r, ctx) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

@@ -416,7 +416,6 @@ ngx_http_push_approval_create_ctx(ngx_http_request_t *r)
     ngx_memzero(ctx, sizeof(ngx_http_push_approval_ctx_t));
 
     ctx->request = r;
-    ctx->started = ngx_time();
 
     cln->handler = ngx_http_push_approval_cleanup;
 

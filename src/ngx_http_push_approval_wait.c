@@ -19,10 +19,11 @@
 #define NGX_HTTP_PUSH_APPROVAL_TOKEN_GRACE   300    /* s */
 #define NGX_HTTP_PUSH_APPROVAL_WAIT_VALUE    22     /* base64url chars */
 
-#define NGX_HTTP_PUSH_APPROVAL_W_PENDING     0
-#define NGX_HTTP_PUSH_APPROVAL_W_APPROVED    1
-#define NGX_HTTP_PUSH_APPROVAL_W_DENIED      2
-#define NGX_HTTP_PUSH_APPROVAL_W_EXPIRED     3
+/* what the page shows: the decision states, then two of its own */
+#define NGX_HTTP_PUSH_APPROVAL_W_PENDING     NGX_HTTP_PUSH_APPROVAL_PENDING
+#define NGX_HTTP_PUSH_APPROVAL_W_APPROVED    NGX_HTTP_PUSH_APPROVAL_APPROVED
+#define NGX_HTTP_PUSH_APPROVAL_W_DENIED      NGX_HTTP_PUSH_APPROVAL_DENIED
+#define NGX_HTTP_PUSH_APPROVAL_W_EXPIRED     NGX_HTTP_PUSH_APPROVAL_EXPIRED
 #define NGX_HTTP_PUSH_APPROVAL_W_ERROR       4
 #define NGX_HTTP_PUSH_APPROVAL_W_INVALID     5
 
@@ -558,24 +559,23 @@ ngx_http_push_approval_wait_state(ngx_http_request_t *r,
     }
 
     if (pn == NULL) {
-        state = NGX_HTTP_PUSH_APPROVAL_W_ERROR;
-        failed = 1;
+        ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+        return NGX_HTTP_PUSH_APPROVAL_W_ERROR;
+    }
 
-    } else {
-        ap = &pn->v.approval;
-        state = ap->state;
-        failed = ap->poll_failed;
+    ap = &pn->v.approval;
+    state = ap->state;
+    failed = ap->poll_failed;
 
-        if (state == NGX_HTTP_PUSH_APPROVAL_PENDING
-            && now >= t->created + t->timeout)
-        {
-            /* the protected location gave up on it: so does the page */
-            state = NGX_HTTP_PUSH_APPROVAL_EXPIRED;
-        }
+    if (state == NGX_HTTP_PUSH_APPROVAL_PENDING
+        && now >= t->created + t->timeout)
+    {
+        /* the protected location gave up on it: so does the page */
+        state = NGX_HTTP_PUSH_APPROVAL_EXPIRED;
+    }
 
-        if (state == NGX_HTTP_PUSH_APPROVAL_PENDING && !page->json) {
-            poll = 1;
-        }
+    if (state == NGX_HTTP_PUSH_APPROVAL_PENDING && !page->json) {
+        poll = 1;
     }
 
     ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
@@ -590,24 +590,12 @@ ngx_http_push_approval_wait_state(ngx_http_request_t *r,
         ngx_http_push_approval_fetch(r, ctx);
     }
 
-    switch (state) {
-
-    case NGX_HTTP_PUSH_APPROVAL_APPROVED:
-        return NGX_HTTP_PUSH_APPROVAL_W_APPROVED;
-
-    case NGX_HTTP_PUSH_APPROVAL_DENIED:
-        return NGX_HTTP_PUSH_APPROVAL_W_DENIED;
-
-    case NGX_HTTP_PUSH_APPROVAL_EXPIRED:
-        return NGX_HTTP_PUSH_APPROVAL_W_EXPIRED;
-
-    case NGX_HTTP_PUSH_APPROVAL_W_ERROR:
+    if (state == NGX_HTTP_PUSH_APPROVAL_PENDING && failed) {
         return NGX_HTTP_PUSH_APPROVAL_W_ERROR;
-
-    default:
-        return failed ? NGX_HTTP_PUSH_APPROVAL_W_ERROR
-                      : NGX_HTTP_PUSH_APPROVAL_W_PENDING;
     }
+
+    /* the page's first four states are the decision states */
+    return state;
 }
 
 
