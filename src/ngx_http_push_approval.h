@@ -531,6 +531,8 @@ ngx_int_t ngx_http_push_approval_path(ngx_pool_t *pool,
 ngx_int_t ngx_http_push_approval_answer_id(ngx_pool_t *pool,
     ngx_http_push_approval_answer_t *ans, ngx_str_t *id);
 size_t ngx_http_push_approval_utf8_prefix(ngx_str_t *s, size_t max);
+void ngx_http_push_approval_answer_token(ngx_pool_t *pool,
+    ngx_http_push_approval_answer_t *ans, yajl_val root, const char **path);
 ngx_int_t ngx_http_push_approval_answer_state(
     ngx_http_push_approval_answer_t *ans, ngx_str_t *status);
 void ngx_http_push_approval_answer_error(ngx_pool_t *pool,

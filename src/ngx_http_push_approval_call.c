@@ -497,6 +497,31 @@ ngx_http_push_approval_answer_id(ngx_pool_t *pool,
 }
 
 
+/* an enrolment token, copied out of the parsed answer */
+
+void
+ngx_http_push_approval_answer_token(ngx_pool_t *pool,
+    ngx_http_push_approval_answer_t *ans, yajl_val root, const char **path)
+{
+    ngx_str_t  s;
+
+    if (ngx_http_push_approval_json_string(root, path, &s) != NGX_OK
+        || s.len == 0)
+    {
+        ngx_str_set(&ans->error, "no enrolment token in the answer");
+        return;
+    }
+
+    ans->token.data = ngx_pstrdup(pool, &s);
+    if (ans->token.data == NULL) {
+        return;
+    }
+
+    ans->token.len = s.len;
+    ans->result = NGX_HTTP_PUSH_APPROVAL_R_OK;
+}
+
+
 /* the length in bytes of the first max characters of UTF-8 text */
 
 size_t

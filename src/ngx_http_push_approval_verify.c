@@ -423,20 +423,7 @@ ngx_http_push_approval_verify_parse(ngx_pool_t *pool, ngx_uint_t op,
         break;
 
     case NGX_HTTP_PUSH_APPROVAL_OP_ENROLL:
-        if (ngx_http_push_approval_json_string(root, token_path, &s)
-            != NGX_OK)
-        {
-            ngx_str_set(&ans->error, "no token in the answer");
-            goto done;
-        }
-
-        ans->token.data = ngx_pstrdup(pool, &s);
-        if (ans->token.data == NULL) {
-            goto done;
-        }
-
-        ans->token.len = s.len;
-        ans->result = NGX_HTTP_PUSH_APPROVAL_R_OK;
+        ngx_http_push_approval_answer_token(pool, ans, root, token_path);
         goto done;
 
     default: /* create, status */
