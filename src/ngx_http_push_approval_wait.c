@@ -38,6 +38,7 @@ typedef struct {
 static ngx_uint_t ngx_http_push_approval_accepts_html(ngx_http_request_t *r);
 static ngx_int_t ngx_http_push_approval_wait_cookie(ngx_http_request_t *r,
     ngx_str_t *name, u_char *hash);
+static uint32_t ngx_http_push_approval_wait_id(u_char *hash);
 static ngx_uint_t ngx_http_push_approval_wait_state(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_page_t *page);
 static void ngx_http_push_approval_long_poll_handler(ngx_event_t *ev);
@@ -191,7 +192,7 @@ ngx_http_push_approval_redirect(ngx_http_request_t *r,
     u_char                             *p, *work, *text, *json;
     u_char                              random[16], *value;
     size_t                              size, len;
-    ngx_str_t                          *secrets, wait_name, uri, hash_src;
+    ngx_str_t                          *secrets, uri, hash_src;
     ngx_str_t                           cookie;
     ngx_uint_t                          n, page, code;
     ngx_table_elt_t                    *h;
@@ -284,16 +285,20 @@ ngx_http_push_approval_redirect(ngx_http_request_t *r,
 
     /* Set-Cookie: NAME_wait=VALUE; Path=WAIT; Max-Age=...; HttpOnly */
 
-    wait_name.len = t.cookie_name.len + sizeof("_wait") - 1;
+    /*
+     * NAME_wait_ID: a cookie of its own for each redirect, named after its
+     * hash, so that several tabs waiting at once each keep theirs
+     */
 
-    cookie.data = ngx_pnalloc(r->pool, wait_name.len + 1 + hash_src.len
+    cookie.data = ngx_pnalloc(r->pool, t.cookie_name.len + hash_src.len
                                        + plcf->wait_uri.len + 128);
     if (cookie.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    p = ngx_sprintf(cookie.data, "%V_wait=%V; Path=%V; Max-Age=%T; "
-                    "HttpOnly; SameSite=Lax%s", &t.cookie_name, &hash_src,
+    p = ngx_sprintf(cookie.data, "%V_wait_%08xD=%V; Path=%V; Max-Age=%T; "
+                    "HttpOnly; SameSite=Lax%s", &t.cookie_name,
+                    ngx_http_push_approval_wait_id(t.wait_hash), &hash_src,
                     &plcf->wait_uri, t.expires - t.created,
                     t.secure ? "; Secure" : "");
 
@@ -366,12 +371,14 @@ ngx_http_push_approval_wait_cookie(ngx_http_request_t *r, ngx_str_t *name,
     u_char     buf[128], mine[NGX_HTTP_PUSH_APPROVAL_WAIT_HASH];
     ngx_str_t  wait_name, value;
 
-    if (name->len + sizeof("_wait") > sizeof(buf)) {
+    if (name->len + sizeof("_wait_00000000") > sizeof(buf)) {
         return NGX_DECLINED;
     }
 
     wait_name.data = buf;
-    wait_name.len = ngx_sprintf(buf, "%V_wait", name) - buf;
+    wait_name.len = ngx_sprintf(buf, "%V_wait_%08xD", name,
+                                ngx_http_push_approval_wait_id(hash))
+                    - buf;
 
     if (ngx_http_push_approval_cookie_find(r, &wait_name, &value)
         != NGX_OK)
@@ -382,6 +389,16 @@ ngx_http_push_approval_wait_cookie(ngx_http_request_t *r, ngx_str_t *name,
     ngx_http_push_approval_wait_hash(&value, mine);
 
     return ngx_http_push_approval_mac_equal(mine, hash, sizeof(mine));
+}
+
+
+/* the wait cookie's name suffix: the start of its hash */
+
+static uint32_t
+ngx_http_push_approval_wait_id(u_char *hash)
+{
+    return ((uint32_t) hash[0] << 24) | ((uint32_t) hash[1] << 16)
+           | ((uint32_t) hash[2] << 8) | hash[3];
 }
 
 

@@ -58,7 +58,7 @@ EOF
          "$provider: wait URI");
     like($j->{code}, qr/^[1-9][0-9]$/, "$provider: two-digit code");
     ok($j->{code} >= 10 && $j->{code} <= 99, "$provider: code 10-99");
-    my ($wait) = grep { /_wait=/ } @{ $r->{cookies} };
+    my ($wait) = grep { /_wait_[0-9a-f]{8}=/ } @{ $r->{cookies} };
     like($wait // '', qr{; Path=/_push/wait; .*HttpOnly},
          "$provider: wait cookie");
     $wait =~ s/;.*// if $wait;

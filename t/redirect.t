@@ -87,9 +87,9 @@ my $id = user();
 my $r = $t->get('/p/index.html?x=1', headers => {
     'X-User' => $id, Accept => $HTML });
 is($r->{status}, 302, 'GET html: redirected');
-my @wait = grep { /^push_approval_wait=/ } @{ $r->{cookies} };
+my @wait = grep { /^push_approval_wait_[0-9a-f]{8}=/ } @{ $r->{cookies} };
 is(scalar @wait, 1, 'one wait cookie');
-like($wait[0], qr{^push_approval_wait=[A-Za-z0-9_-]{16,}(?:;|$)},
+like($wait[0], qr{^push_approval_wait_[0-9a-f]{8}=[A-Za-z0-9_-]{16,}(?:;|$)},
      'wait cookie value');
 like($wait[0], qr{; Path=/_push/wait(?:;|$)}, 'Path = wait URI');
 like($wait[0], qr{; HttpOnly(?:;|$)}, 'HttpOnly');
@@ -155,6 +155,31 @@ for my $raw ('///evil', '/\\/evil', '/./\\evil', '/..//evil') {
     my $ret = return_of($raw);
     ok($ret =~ m{^/(?![/\\])} || $ret =~ /^status 400/,
        "$raw -> $ret is same-site");
+}
+
+# two tabs waiting for the same approval: each gets a wait cookie of its
+# own, and each gets the remember cookie once approved
+
+{
+    my $id = user();
+    my (@loc, @wait);
+    for my $tab (1, 2) {
+        my $r = $t->get("/r/tab$tab", headers => { 'X-User' => $id,
+                                                   Accept => $HTML });
+        push @loc, $r->{headers}{location};
+        push @wait, map { /^([^;]+)/ } grep { /_wait_/ } @{ $r->{cookies} };
+    }
+    is(scalar(@wait), 2, 'two tabs: a wait cookie each');
+    isnt($wait[0], $wait[1], 'two tabs: of different names');
+    my $a = $sb->wait_approval(identity => $id);
+    $sb->decide($a->{id}, 'approved');
+    for my $tab (0, 1) {
+        (my $path = $loc[$tab]) =~ s{^https?://[^/]+}{};
+        my $r = $t->get("$path&format=json",
+                        headers => { Cookie => join('; ', @wait) });
+        ok(grep({ /^push_approval=/ } @{ $r->{cookies} }),
+           'tab ' . ($tab + 1) . ': gets the remember cookie');
+    }
 }
 
 $t->done_testing;

@@ -61,7 +61,7 @@ sub browse ($id, $path, %o) {
     return ($r) unless $r && $r->{status} == 302;
     my $loc = $r->{headers}{location} // '';
     $loc =~ s{^https?://[^/]+}{};
-    my ($wait) = grep { /_wait=/ } @{ $r->{cookies} };
+    my ($wait) = grep { /_wait_[0-9a-f]{8}=/ } @{ $r->{cookies} };
     $wait =~ s/;.*// if defined $wait;
     return ($r, $loc, $wait);
 }
@@ -152,7 +152,8 @@ my ($lp, $lp_start);
     ($j, $s) = status($loc);
     is($s->{status}, 'approved', 'approved without the wait cookie');
     is_deeply($j->{cookies}, [], 'but no remember cookie');
-    ($j, $s) = status($loc, cookie => 'push_approval_wait=AAAAAAAAAAAAAAAAAAAAAA');
+    my ($wait_name) = $wait =~ /^([^=]+)=/;
+    ($j, $s) = status($loc, cookie => "$wait_name=AAAAAAAAAAAAAAAAAAAAAA");
     is_deeply($j->{cookies}, [], 'nor with a wrong wait cookie');
 
     # the HTML page goes on to the return URI, with the cookie
@@ -266,7 +267,7 @@ my ($lp, $lp_start);
     my %name;
     for my $scope (qw(one two)) {
         my (undef, $loc, $wait) = browse($id, "/s/index.html?scope=$scope");
-        like($wait // '', qr/^pa_[0-9a-f]{8}_wait=/, "$scope: wait cookie");
+        like($wait // '', qr/^pa_[0-9a-f]{8}_wait_[0-9a-f]{8}=/, "$scope: wait cookie");
         my $a = $sb->wait_approval(identity => $id,
                                    exclude => [ values %name ]);
         $sb->decide($a->{id}, 'approved');
