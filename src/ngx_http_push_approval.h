@@ -121,8 +121,6 @@ typedef struct {
     ngx_array_t                     zones;     /* ngx_shm_zone_t * */
     ngx_array_t                    *secrets;   /* ngx_str_t, line 1 signs */
     ngx_str_t                       secret_file;
-    ngx_uint_t                      secret_line;
-    ngx_str_t                       secret_conf_file;
     unsigned                        used:1;
 } ngx_http_push_approval_main_conf_t;
 
@@ -139,7 +137,6 @@ typedef struct {
     ngx_str_t                       credentials_file;
     ngx_str_t                       basic_auth; /* "Basic ..." (Verify) */
     ngx_str_t                       auth_token; /* Verify webhook key */
-    ngx_str_t                       verify_user; /* AC... or SK... */
 
     ngx_http_complex_value_t       *identity;
     ngx_http_complex_value_t       *factor;
@@ -270,8 +267,7 @@ struct ngx_http_push_approval_call_s {
     ngx_http_push_approval_call_done_pt  handler;
     void                           *data;
     u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
-    ngx_uint_t                      seq;
-    ngx_msec_t                      started;
+    ngx_uint_t                      provider;
 };
 
 /* provider operations */
@@ -304,7 +300,6 @@ typedef struct {
     ngx_str_t                       message;
     ngx_array_t                     details;        /* _param_t */
     ngx_array_t                     hidden_details; /* _param_t */
-    ngx_uint_t                      code;
     time_t                          expires;
 } ngx_http_push_approval_request_t;
 

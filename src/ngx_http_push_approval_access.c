@@ -632,7 +632,6 @@ ngx_http_push_approval_send_create(ngx_http_request_t *r,
 
     call->handler = ngx_http_push_approval_create_done;
     call->data = ctx;
-    call->started = ngx_current_msec;
 
     ctx->call = call;
 
@@ -869,7 +868,6 @@ ngx_http_push_approval_fetch(ngx_http_request_t *r,
     call->handler = ngx_http_push_approval_fetch_done;
     call->data = ctx->zone;
     ngx_memcpy(call->key, ctx->approval_key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
-    call->seq = ctx->conf->provider;
 
     if (provider->status(r, ctx->conf, &ctx->identity, &ctx->approval_id,
                          &uri)
@@ -902,7 +900,7 @@ ngx_http_push_approval_fetch_done(ngx_http_request_t *r,
 
     zone = call->data;
 
-    provider = ngx_http_push_approval_providers[call->seq];
+    provider = ngx_http_push_approval_providers[call->provider];
     provider->parse(r->pool, NGX_HTTP_PUSH_APPROVAL_OP_STATUS, call, &ans);
 
     if (ans.result != NGX_HTTP_PUSH_APPROVAL_R_OK) {

@@ -49,6 +49,7 @@ ngx_http_push_approval_call(ngx_http_request_t *r,
     ps->data = call;
 
     call->op = op;
+    call->provider = plcf->provider;
     call->status = 0;
     call->done = 0;
     call->truncated = 0;

@@ -604,7 +604,6 @@ ngx_http_push_approval_merge_loc_conf(ngx_conf_t *cf, void *parent,
     if (conf->basic_auth.data == NULL) {
         conf->basic_auth = prev->basic_auth;
         conf->auth_token = prev->auth_token;
-        conf->verify_user = prev->verify_user;
         conf->credentials_file = prev->credentials_file;
     }
 
@@ -1305,9 +1304,6 @@ ngx_http_push_approval_credentials_file(ngx_conf_t *cf, ngx_command_t *cmd,
                            &plcf->credentials_file);
         return NGX_CONF_ERROR;
     }
-
-    plcf->verify_user.data = line[0].data;
-    plcf->verify_user.len = colon - line[0].data;
 
     if (line[0].data[0] == 'A') {
         /* the account's auth token signs webhooks */

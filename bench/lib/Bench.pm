@@ -104,12 +104,7 @@ sub setup (%o) {
     my $t = Bench::Nginx->new(workers => $o{workers} // 1);
     $t->{worker_connections} = $o{worker_connections} // 4096;
 
-    $t->write_file('secret', NginxTest::secret_line() . "\n");
-    $t->write_file('verify.cred',
-                   $sb->account_sid . ':' . $sb->auth_token . "\n");
-    $t->write_file('authy.key', $sb->authy_api_key . "\n");
-    $t->write_file('html/p/index.html', "SECRET CONTENT\n");
-    $t->write_file('html/index.html', "HOME\n");
+    PushTest::prepare($t, $sb);
     for my $f (sort keys %{ $o{html} // {} }) {
         $t->write_file("html/$f", $o{html}{$f});
     }

@@ -90,16 +90,23 @@ sub setup {
     my $sb = $o{sb} // Sandbox->start(seed => 1, %{ $o{sandbox} // {} });
     my $t = NginxTest->new(workers => $o{workers} // 2);
 
+    prepare($t, $sb);
+
+    $t->start(config(%o, sb => $sb), %{ $o{start} // {} });
+
+    return ($t, $sb);
+}
+
+# the files config() names: the secret, the sandbox's credentials, content
+sub prepare {
+    my ($t, $sb) = @_;
+
     $t->write_file('secret', NginxTest::secret_line() . "\n");
     $t->write_file('verify.cred',
                    $sb->account_sid . ':' . $sb->auth_token . "\n");
     $t->write_file('authy.key', $sb->authy_api_key . "\n");
     $t->write_file('html/p/index.html', "SECRET CONTENT\n");
     $t->write_file('html/index.html', "HOME\n");
-
-    $t->start(config(%o, sb => $sb), %{ $o{start} // {} });
-
-    return ($t, $sb);
 }
 
 # the user header for a provider's test identity
