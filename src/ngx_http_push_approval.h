@@ -97,6 +97,7 @@
 #define NGX_HTTP_PUSH_APPROVAL_PAIR_FAILED   3
 #define NGX_HTTP_PUSH_APPROVAL_PAIR_NO_USER  4
 #define NGX_HTTP_PUSH_APPROVAL_PAIR_ABANDONED 5
+#define NGX_HTTP_PUSH_APPROVAL_PAIR_REFUSED  6
 
 
 typedef struct {
@@ -279,7 +280,8 @@ struct ngx_http_push_approval_call_s {
 /* what a provider answer means */
 #define NGX_HTTP_PUSH_APPROVAL_R_OK          0
 #define NGX_HTTP_PUSH_APPROVAL_R_NOT_FOUND   1   /* unknown user/entity */
-#define NGX_HTTP_PUSH_APPROVAL_R_ERROR       2
+#define NGX_HTTP_PUSH_APPROVAL_R_ERROR       2   /* fail mode decides */
+#define NGX_HTTP_PUSH_APPROVAL_R_REFUSED     3   /* 503 in both modes */
 
 
 typedef struct {
@@ -408,6 +410,7 @@ typedef struct {
     unsigned                            poll_failed:1;
     unsigned                            timed_out:1;
     unsigned                            poll_now:1;
+    unsigned                            poll_refused:1;
 } ngx_http_push_approval_ctx_t;
 
 
@@ -526,6 +529,11 @@ ngx_int_t ngx_http_push_approval_path(ngx_pool_t *pool,
 ngx_int_t ngx_http_push_approval_answer_id(ngx_pool_t *pool,
     ngx_http_push_approval_answer_t *ans, ngx_str_t *id);
 size_t ngx_http_push_approval_utf8_prefix(ngx_str_t *s, size_t max);
+size_t ngx_http_push_approval_utf8_clean(u_char *dst, ngx_str_t *src,
+    size_t max);
+ngx_int_t ngx_http_push_approval_utf8_text(ngx_pool_t *pool, ngx_str_t *s);
+void ngx_http_push_approval_answer_refused(
+    ngx_http_push_approval_answer_t *ans, ngx_uint_t status);
 void ngx_http_push_approval_answer_token(ngx_pool_t *pool,
     ngx_http_push_approval_answer_t *ans, yajl_val root, const char **path);
 ngx_int_t ngx_http_push_approval_answer_state(

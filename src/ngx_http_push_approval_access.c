@@ -21,6 +21,7 @@ static ngx_int_t ngx_http_push_approval_create(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 static ngx_int_t ngx_http_push_approval_send_create(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
+static ngx_str_t *ngx_http_push_approval_host(ngx_http_request_t *r);
 static void ngx_http_push_approval_factors_done(ngx_http_request_t *r,
     ngx_http_push_approval_call_t *call);
 static void ngx_http_push_approval_create_done(ngx_http_request_t *r,
@@ -40,6 +41,8 @@ static ngx_int_t ngx_http_push_approval_finish(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_uint_t status, ngx_int_t rc);
 static ngx_int_t ngx_http_push_approval_fail(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, const char *why);
+static ngx_int_t ngx_http_push_approval_refused(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
 static ngx_int_t ngx_http_push_approval_approved(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 static void ngx_http_push_approval_resume(ngx_http_request_t *r,
@@ -174,8 +177,8 @@ ngx_http_push_approval_result(ngx_http_request_t *r,
 
 
 /*
- * joins the pending approval for (identity, scope), or the push being
- * created for it, or starts a new one
+ * joins the pending approval for (identity, scope, client address), or the
+ * push being created for it, or starts a new one
  */
 
 static ngx_int_t
@@ -201,8 +204,14 @@ ngx_http_push_approval_start(ngx_http_request_t *r,
         return ngx_http_push_approval_create(r, ctx);
     }
 
+    /*
+     * shared by the requests of one client address only: someone who holds
+     * the password elsewhere cannot ride on the owner's tap
+     */
+
     ngx_http_push_approval_key(ctx->pair_key, NGX_HTTP_PUSH_APPROVAL_NODE_PAIR,
-                               &ctx->identity, &ctx->scope, NULL);
+                               &ctx->identity, &ctx->scope,
+                               &r->connection->addr_text);
 
     ngx_shmtx_lock(&ctx->zone->shpool->mutex);
 
@@ -475,7 +484,6 @@ ngx_http_push_approval_build(ngx_http_request_t *r,
     ngx_http_push_approval_param_t     *param;
     ngx_http_push_approval_detail_t    *d;
     ngx_http_push_approval_request_t   *pr;
-    ngx_http_core_srv_conf_t           *cscf;
     ngx_http_push_approval_loc_conf_t  *plcf;
 
     plcf = ctx->conf;
@@ -506,10 +514,7 @@ ngx_http_push_approval_build(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
-
-    host = r->headers_in.server.len ? &r->headers_in.server
-                                    : &cscf->server_name;
+    host = ngx_http_push_approval_host(r);
 
     if (plcf->message) {
         if (ngx_http_complex_value(r, plcf->message, &pr->message)
@@ -607,7 +612,90 @@ ngx_http_push_approval_build(ngx_http_request_t *r,
         param->value = code;
     }
 
+    /* the provider gets valid UTF-8 only, whatever the client sent */
+
+    if (ngx_http_push_approval_utf8_text(r->pool, &pr->message) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    for (k = 0; k < 2; k++) {
+        param = lists[k]->elts;
+
+        for (i = 0; i < lists[k]->nelts; i++) {
+            if (ngx_http_push_approval_utf8_text(r->pool, &param[i].name)
+                != NGX_OK
+                || ngx_http_push_approval_utf8_text(r->pool, &param[i].value)
+                   != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
     return NGX_OK;
+}
+
+
+/*
+ * the host a push names: the request's Host only when the matched server
+ * lists it in server_name, otherwise the server's first name, so that a
+ * forged Host never reaches the phone
+ */
+
+static ngx_str_t *
+ngx_http_push_approval_host(ngx_http_request_t *r)
+{
+    void                      *found;
+    ngx_str_t                 *host;
+    ngx_uint_t                 key;
+    ngx_http_connection_t     *hc;
+    ngx_http_virtual_names_t  *vn;
+    ngx_http_core_srv_conf_t  *cscf;
+#if (NGX_PCRE)
+    ngx_uint_t                 i;
+#endif
+
+    cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
+
+    host = &r->headers_in.server;
+
+    if (host->len == 0) {
+        return &cscf->server_name;
+    }
+
+    if (host->len == cscf->server_name.len
+        && ngx_strncasecmp(host->data, cscf->server_name.data, host->len)
+           == 0)
+    {
+        return host;
+    }
+
+    /* the names of this address, as nginx itself finds the server */
+
+    hc = r->http_connection;
+    vn = hc->addr_conf ? hc->addr_conf->virtual_names : NULL;
+
+    if (vn == NULL) {
+        return &cscf->server_name;
+    }
+
+    key = ngx_hash_key(host->data, host->len);
+
+    found = ngx_hash_find_combined(&vn->names, key, host->data, host->len);
+
+    if (found) {
+        return (found == cscf) ? host : &cscf->server_name;
+    }
+
+#if (NGX_PCRE)
+    for (i = 0; i < vn->nregex; i++) {
+        if (ngx_regex_exec(vn->regex[i].regex->regex, host, NULL, 0) >= 0) {
+            return (vn->regex[i].server == cscf) ? host : &cscf->server_name;
+        }
+    }
+#endif
+
+    return &cscf->server_name;
 }
 
 
@@ -743,7 +831,9 @@ ngx_http_push_approval_created(ngx_http_request_t *r,
         pair_state = NGX_HTTP_PUSH_APPROVAL_PAIR_NO_USER;
 
     } else {
-        pair_state = NGX_HTTP_PUSH_APPROVAL_PAIR_FAILED;
+        pair_state = (ans->result == NGX_HTTP_PUSH_APPROVAL_R_REFUSED)
+                     ? NGX_HTTP_PUSH_APPROVAL_PAIR_REFUSED
+                     : NGX_HTTP_PUSH_APPROVAL_PAIR_FAILED;
 
         ngx_http_push_approval_metric(ctx->zone,
                                       NGX_HTTP_PUSH_APPROVAL_M_PROVIDER_ERRORS,
@@ -835,6 +925,10 @@ ngx_http_push_approval_created(ngx_http_request_t *r,
                                          NGX_HTTP_FORBIDDEN);
         break;
 
+    case NGX_HTTP_PUSH_APPROVAL_PAIR_REFUSED:
+        ctx->rc = ngx_http_push_approval_refused(r, ctx);
+        break;
+
     default:
         ctx->rc = ngx_http_push_approval_fail(r, ctx,
                                               "the provider call failed");
@@ -922,7 +1016,9 @@ ngx_http_push_approval_fetch_done(ngx_http_request_t *r,
                                        NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL);
 
     if (ap) {
-        failed = (ans.result != NGX_HTTP_PUSH_APPROVAL_R_OK);
+        /* 2: the provider refused the poll, no fail mode applies */
+        failed = (ans.result == NGX_HTTP_PUSH_APPROVAL_R_OK) ? 0
+                 : (ans.result == NGX_HTTP_PUSH_APPROVAL_R_REFUSED) ? 2 : 1;
 
         /* waiting pages show "error" while the provider cannot be asked */
         flipped = (ap->v.approval.poll_failed != failed);
@@ -1067,7 +1163,9 @@ ngx_http_push_approval_hold_handler(ngx_event_t *ev)
         rc = ngx_http_push_approval_check_approval(r, ctx);
 
         if (rc == NGX_AGAIN && ctx->timed_out) {
-            rc = ctx->poll_failed
+            rc = ctx->poll_refused
+                 ? ngx_http_push_approval_refused(r, ctx)
+                 : ctx->poll_failed
                  ? ngx_http_push_approval_fail(r, ctx,
                                                "the status poll failed")
                  : ngx_http_push_approval_finish(r, ctx,
@@ -1171,6 +1269,9 @@ ngx_http_push_approval_check_pair(ngx_http_request_t *r,
                                          NGX_HTTP_PUSH_APPROVAL_ST_NO_IDENTITY,
                                          NGX_HTTP_FORBIDDEN);
 
+    case NGX_HTTP_PUSH_APPROVAL_PAIR_REFUSED:
+        return ngx_http_push_approval_refused(r, ctx);
+
     default:
         /* a failed create is not retried for the requests waiting on it */
         return ngx_http_push_approval_fail(r, ctx,
@@ -1216,7 +1317,8 @@ ngx_http_push_approval_check_approval(ngx_http_request_t *r,
     }
 
     state = ap->v.approval.state;
-    ctx->poll_failed = ap->v.approval.poll_failed;
+    ctx->poll_failed = (ap->v.approval.poll_failed != 0);
+    ctx->poll_refused = (ap->v.approval.poll_failed == 2);
     ctx->code = ap->v.approval.code;
 
     ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
@@ -1311,6 +1413,22 @@ ngx_http_push_approval_fail(ngx_http_request_t *r,
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                   "push approval: %s, failing closed for \"%V\"", why,
                   &ctx->identity);
+
+    return ngx_http_push_approval_finish(r, ctx,
+                                         NGX_HTTP_PUSH_APPROVAL_ST_ERROR,
+                                         NGX_HTTP_SERVICE_UNAVAILABLE);
+}
+
+
+/* the provider refused what was sent: 503 whatever push_approval_fail says */
+
+static ngx_int_t
+ngx_http_push_approval_refused(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "push approval: the provider refused the request, "
+                  "failing closed for \"%V\"", &ctx->identity);
 
     return ngx_http_push_approval_finish(r, ctx,
                                          NGX_HTTP_PUSH_APPROVAL_ST_ERROR,

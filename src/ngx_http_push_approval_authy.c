@@ -66,7 +66,7 @@ ngx_http_push_approval_authy_create(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf,
     ngx_http_push_approval_request_t *pr, ngx_str_t *uri, ngx_str_t *body)
 {
-    ngx_str_t                        message, seconds, name;
+    ngx_str_t                        message, seconds, name, label;
     ngx_uint_t                       i, k;
     ngx_array_t                      params, *lists[2];
     ngx_http_push_approval_param_t  *d, *param;
@@ -106,13 +106,17 @@ ngx_http_push_approval_authy_create(ngx_http_request_t *r,
         d = lists[k]->elts;
 
         for (i = 0; i < lists[k]->nelts; i++) {
-            name.len = ngx_strlen(prefixes[k]) + d[i].name.len + 1;
+            /* labels of at most 20 characters */
+            label = d[i].name;
+            label.len = ngx_http_push_approval_utf8_prefix(&label, 20);
+
+            name.len = ngx_strlen(prefixes[k]) + label.len + 1;
             name.data = ngx_pnalloc(r->pool, name.len + 1);
             if (name.data == NULL) {
                 return NGX_ERROR;
             }
 
-            (void) ngx_sprintf(name.data, "%s%V]%Z", prefixes[k], &d[i].name);
+            (void) ngx_sprintf(name.data, "%s%V]%Z", prefixes[k], &label);
 
             param = ngx_array_push(&params);
             if (param == NULL) {
@@ -254,6 +258,15 @@ ngx_http_push_approval_authy_parse(ngx_pool_t *pool, ngx_uint_t op,
 
         ngx_http_push_approval_answer_error(pool, ans, call->status, &code,
                                             &message);
+
+        ngx_http_push_approval_answer_refused(ans, call->status);
+
+        if (ans->result == NGX_HTTP_PUSH_APPROVAL_R_ERROR
+            && call->status >= 200 && call->status <= 299 && root)
+        {
+            /* a parsable answer without "success": true refuses */
+            ans->result = NGX_HTTP_PUSH_APPROVAL_R_REFUSED;
+        }
 
         goto done;
     }

@@ -542,6 +542,118 @@ ngx_http_push_approval_utf8_prefix(ngx_str_t *s, size_t max)
 }
 
 
+/*
+ * copies src as valid UTF-8 of at most max characters: a byte that does not
+ * start a well-formed sequence (RFC 3629: no overlong forms, surrogates or
+ * code points above U+10FFFF) becomes U+FFFD; dst needs 3 * src->len bytes
+ */
+
+size_t
+ngx_http_push_approval_utf8_clean(u_char *dst, ngx_str_t *src, size_t max)
+{
+    u_char  *p, *last, *d, c, lo, hi;
+    size_t   n, k, chars;
+
+    d = dst;
+    p = src->data;
+    last = p + src->len;
+
+    for (chars = 0; p < last && chars < max; chars++) {
+        c = *p;
+        lo = 0x80;
+        hi = 0xbf;
+
+        if (c < 0x80) {
+            *d++ = *p++;
+            continue;
+        }
+
+        if (c >= 0xc2 && c <= 0xdf) {
+            n = 1;
+
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2;
+            lo = (c == 0xe0) ? 0xa0 : 0x80;
+            hi = (c == 0xed) ? 0x9f : 0xbf;
+
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3;
+            lo = (c == 0xf0) ? 0x90 : 0x80;
+            hi = (c == 0xf4) ? 0x8f : 0xbf;
+
+        } else {
+            n = 0;
+        }
+
+        for (k = 1; n && k <= n; k++) {
+            if (p + k >= last || p[k] < lo || p[k] > hi) {
+                n = 0;
+                break;
+            }
+
+            lo = 0x80;
+            hi = 0xbf;
+        }
+
+        if (n == 0) {
+            /* U+FFFD REPLACEMENT CHARACTER for the one bad byte */
+            *d++ = 0xef;
+            *d++ = 0xbf;
+            *d++ = 0xbd;
+            p++;
+            continue;
+        }
+
+        d = ngx_cpymem(d, p, n + 1);
+        p += n + 1;
+    }
+
+    return d - dst;
+}
+
+
+/* text for the provider: valid UTF-8 whatever the client sent */
+
+ngx_int_t
+ngx_http_push_approval_utf8_text(ngx_pool_t *pool, ngx_str_t *s)
+{
+    u_char  *p;
+
+    if (s->len == 0) {
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(pool, 3 * s->len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    s->len = ngx_http_push_approval_utf8_clean(p, s, s->len);
+    s->data = p;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Only trouble at the provider lets push_approval_fail decide: transport
+ * failures, 5xx, 429 and unparsable answers.  Any other 4xx refuses what
+ * was sent: nothing a client sends may open a "fail open" location.
+ */
+
+void
+ngx_http_push_approval_answer_refused(ngx_http_push_approval_answer_t *ans,
+    ngx_uint_t status)
+{
+    if (ans->result == NGX_HTTP_PUSH_APPROVAL_R_ERROR
+        && status >= 400 && status <= 499
+        && status != NGX_HTTP_TOO_MANY_REQUESTS)
+    {
+        ans->result = NGX_HTTP_PUSH_APPROVAL_R_REFUSED;
+    }
+}
+
+
 ngx_int_t
 ngx_http_push_approval_answer_state(ngx_http_push_approval_answer_t *ans,
     ngx_str_t *status)

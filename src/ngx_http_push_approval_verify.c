@@ -408,6 +408,8 @@ ngx_http_push_approval_verify_parse(ngx_pool_t *pool, ngx_uint_t op,
         ngx_http_push_approval_answer_error(pool, ans, call->status, &code,
                                             &message);
 
+        ngx_http_push_approval_answer_refused(ans, call->status);
+
         goto done;
     }
 

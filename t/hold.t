@@ -56,7 +56,7 @@ for my $provider (qw(verify authy)) {
              'verify: basic auth');
         unlike($create->{headers}{authorization} // '', qr/dXNlcjpwYXNz/,
                "verify: not the client's Authorization");
-        like($create->{params}{'Details.Message'}[0], qr{localhost/p/},
+        like($create->{params}{'Details.Message'}[0], qr{gate\.test/p/},
              'verify: message names host and path');
         is_deeply([ map { $_ =~ /"label":"Path"/ ? 1 : () }
                     @{ $create->{params}{'Details.Fields'} } ], [1],
@@ -70,7 +70,7 @@ for my $provider (qw(verify authy)) {
         like($create->{path}, qr{^/onetouch/json/users/$identity/approval_requests$},
              'authy: create path');
         ok($create->{headers}{'x-authy-api-key'}, 'authy: api key header');
-        like($create->{params}{message}[0], qr{localhost/p/},
+        like($create->{params}{message}[0], qr{gate\.test/p/},
              'authy: message names host and path');
         is($create->{params}{'details[Path]'}[0], '/p/',
            'authy: detail');

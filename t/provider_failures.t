@@ -3,7 +3,8 @@
 # Provider failures through push_approval_fail: each failure of the create
 # call (500, 401, malformed JSON, dropped connection, slower than the
 # timeout, 429, "success": false) with fail closed and fail open, for both
-# providers; a failing status poll when the timeout comes.
+# providers (a 401 refuses the request: 503 in both modes); a failing
+# status poll when the timeout comes.
 
 use strict;
 use warnings;
@@ -18,7 +19,7 @@ my %create = (verify => 'Challenges', authy => 'approval_requests');
 
 my @modes = (
     [ '500',       { mode => 'status', status => 500 } ],
-    [ '401',       { mode => 'status', status => 401 } ],
+    [ '401',       { mode => 'status', status => 401 }, 'refused' ],
     [ '429',       { mode => 'status', status => 429 } ],
     [ 'malformed', { mode => 'malformed' } ],
     [ 'dropped',   { mode => 'drop' } ],
@@ -50,7 +51,7 @@ for my $provider (qw(verify authy)) {
     my $n = 0;
 
     for my $m (@modes) {
-        my ($name, $rule) = @$m;
+        my ($name, $rule, $refused) = @$m;
 
         for my $where ('/p/', '/open/') {
             $n++;
@@ -61,6 +62,10 @@ for my $provider (qw(verify authy)) {
 
             if ($where eq '/p/') {
                 is($r->{status}, 503, "$provider: $name, fail closed -> 503");
+            } elsif ($refused) {
+                # a refusal of the request itself never opens the door
+                is($r->{status}, 503, "$provider: $name, fail open -> 503");
+                unlike($r->{body}, qr/SECRET/, "$provider: $name, no content");
             } else {
                 is($r->{status}, 200, "$provider: $name, fail open -> 200");
                 like($r->{body}, qr/SECRET/, "$provider: $name, fail open -> content");

@@ -161,7 +161,7 @@ my ($id1, $cookieA);
     # the balancer sends the next requests to B
     my $p = $B->get($loc, headers => { Cookie => $wait // '' });
     is($p->{status}, 200, 'B renders the page');
-    like($p->{body}, qr{Approve access to localhost/p/index\.html},
+    like($p->{body}, qr{Approve access to gate\.test/p/index\.html},
          'with the message the token carries');
 
     my $a = $sb->wait_approval(identity => $id);

@@ -97,7 +97,7 @@ my ($lp, $lp_start);
     my $p = $t->get($loc, headers => { Cookie => $wait });
     is($p->{status}, 200, 'page 200');
     like($p->{headers}{'content-type'}, qr{^text/html}, 'html');
-    like($p->{body}, qr{Approve access to localhost/p/index\.html},
+    like($p->{body}, qr{Approve access to gate\.test/p/index\.html},
          'the message');
     like($p->{body}, qr{id="left" data-left="(\d+)">\d+</span>},
          'a countdown');
@@ -397,7 +397,7 @@ sub forge (%o) {
 
     my $p = $t2->get($loc, headers => { Cookie => $wait });
     is($p->{status}, 200, 'second host renders the page (rotated secret)');
-    like($p->{body}, qr{Approve access to localhost/p/index\.html},
+    like($p->{body}, qr{Approve access to gate\.test/p/index\.html},
          'with the message from the token');
 
     # no callback reaches the second host: it asks the provider
