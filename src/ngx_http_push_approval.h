@@ -82,6 +82,7 @@
 #define NGX_HTTP_PUSH_APPROVAL_SECRET_MIN    32
 #define NGX_HTTP_PUSH_APPROVAL_MAX_SECRETS   8
 #define NGX_HTTP_PUSH_APPROVAL_MAX_RATE      100
+#define NGX_HTTP_PUSH_APPROVAL_ACCOUNT       8
 
 /* zone node types */
 #define NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL 1  /* by approval id */
@@ -189,6 +190,8 @@ typedef struct {
     u_char                          identity_len;
     u_char                          id[NGX_HTTP_PUSH_APPROVAL_ID_LEN];
     u_char                          identity[NGX_HTTP_PUSH_APPROVAL_IDENT_MAX];
+    /* who may decide it by callback: provider credentials, hashed */
+    u_char                          account[NGX_HTTP_PUSH_APPROVAL_ACCOUNT];
 } ngx_http_push_approval_approval_t;
 
 
@@ -459,6 +462,11 @@ ngx_atomic_int_t ngx_http_push_approval_metric_sum(
 ngx_int_t ngx_http_push_approval_decide(
     ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *id,
     ngx_uint_t state, ngx_log_t *log);
+ngx_int_t ngx_http_push_approval_decide_account(
+    ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *id,
+    ngx_uint_t state, ngx_uint_t provider, u_char *account, ngx_log_t *log);
+void ngx_http_push_approval_account(ngx_http_push_approval_loc_conf_t *plcf,
+    u_char *account);
 ngx_int_t ngx_http_push_approval_replay_add(
     ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *nonce,
     ngx_str_t *signature, time_t expires);

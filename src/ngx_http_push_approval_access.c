@@ -866,6 +866,8 @@ ngx_http_push_approval_created(ngx_http_request_t *r,
         } else {
             ap->v.approval.state = NGX_HTTP_PUSH_APPROVAL_PENDING;
             ap->v.approval.provider = ctx->conf->provider;
+            ngx_http_push_approval_account(ctx->conf,
+                                           ap->v.approval.account);
             ap->v.approval.created = ngx_time();
             ap->v.approval.provider_expires = ans->expires ? ans->expires
                                                            : ctx->pr->expires;

@@ -598,9 +598,19 @@ static ngx_int_t
 ngx_http_push_approval_callback_decide(ngx_http_request_t *r,
     ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *id, ngx_uint_t state)
 {
-    ngx_int_t  rc;
+    u_char                              account[NGX_HTTP_PUSH_APPROVAL_ACCOUNT];
+    ngx_int_t                           rc;
+    ngx_http_push_approval_loc_conf_t  *plcf;
 
-    rc = ngx_http_push_approval_decide(zone, id, state, r->connection->log);
+    /* only an approval made with the credentials that signed this */
+
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
+
+    ngx_http_push_approval_account(plcf, account);
+
+    rc = ngx_http_push_approval_decide_account(zone, id, state,
+                                               plcf->provider, account,
+                                               r->connection->log);
 
     if (rc == NGX_OK) {
         ngx_http_push_approval_metric(zone,
@@ -609,8 +619,8 @@ ngx_http_push_approval_callback_decide(ngx_http_request_t *r,
 
     } else {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "push approval: callback for unknown or decided "
-                       "approval \"%V\"", id);
+                       "push approval: callback for an unknown or decided "
+                       "approval, or one of another account: \"%V\"", id);
 
         ngx_http_push_approval_metric(zone,
                                       NGX_HTTP_PUSH_APPROVAL_M_CB_IGNORED, 1);

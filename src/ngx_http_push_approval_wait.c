@@ -563,6 +563,8 @@ ngx_http_push_approval_wait_state(ngx_http_request_t *r,
             ap = &pn->v.approval;
             ap->state = NGX_HTTP_PUSH_APPROVAL_PENDING;
             ap->provider = t->provider;
+            /* the credentials this page asks the provider with */
+            ngx_http_push_approval_account(ctx->conf, ap->account);
             ap->created = t->created;
             ap->code = (u_char) t->code;
             ap->id_len = (u_char) t->id.len;

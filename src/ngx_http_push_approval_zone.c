@@ -14,7 +14,7 @@
 #include <openssl/evp.h>
 
 
-#define NGX_HTTP_PUSH_APPROVAL_MAGIC       0x50415a32  /* "PAZ2" */
+#define NGX_HTTP_PUSH_APPROVAL_MAGIC       0x50415a33  /* "PAZ3" */
 #define NGX_HTTP_PUSH_APPROVAL_POLL_STALE  30000       /* ms */
 
 
@@ -442,6 +442,22 @@ ngx_int_t
 ngx_http_push_approval_decide(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_str_t *id, ngx_uint_t state, ngx_log_t *log)
 {
+    return ngx_http_push_approval_decide_account(zone, id, state, 0, NULL,
+                                                 log);
+}
+
+
+/*
+ * the same, for an approval made with the given provider and credentials
+ * only (account: NULL for any): a callback decides nothing of another
+ * provider or account
+ */
+
+ngx_int_t
+ngx_http_push_approval_decide_account(ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_str_t *id, ngx_uint_t state, ngx_uint_t provider, u_char *account,
+    ngx_log_t *log)
+{
     u_char                              key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
     ngx_http_push_approval_node_t      *pn;
     ngx_http_push_approval_approval_t   copy;
@@ -458,7 +474,13 @@ ngx_http_push_approval_decide(ngx_http_push_approval_zone_ctx_t *zone,
     pn = ngx_http_push_approval_lookup(zone, key,
                                        NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL);
 
-    if (pn == NULL || pn->v.approval.state != NGX_HTTP_PUSH_APPROVAL_PENDING) {
+    if (pn == NULL || pn->v.approval.state != NGX_HTTP_PUSH_APPROVAL_PENDING
+        || (account
+            && (pn->v.approval.provider != provider
+                || ngx_memcmp(pn->v.approval.account, account,
+                              NGX_HTTP_PUSH_APPROVAL_ACCOUNT)
+                   != 0)))
+    {
         ngx_shmtx_unlock(&zone->shpool->mutex);
         return NGX_DECLINED;
     }
@@ -479,6 +501,33 @@ ngx_http_push_approval_decide(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_http_push_approval_changed(zone);
 
     return NGX_OK;
+}
+
+
+/*
+ * a short digest of the provider account an approval is made with:
+ * Verify, the auth token that signs its webhooks and the service; Authy,
+ * the API key that signs its callbacks
+ */
+
+void
+ngx_http_push_approval_account(ngx_http_push_approval_loc_conf_t *plcf,
+    u_char *account)
+{
+    u_char     key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
+    ngx_str_t  name;
+
+    name = ngx_http_push_approval_providers[plcf->provider]->name;
+
+    if (plcf->provider == NGX_HTTP_PUSH_APPROVAL_AUTHY) {
+        ngx_http_push_approval_key(key, 0, &name, &plcf->api_key, NULL);
+
+    } else {
+        ngx_http_push_approval_key(key, 0, &name, &plcf->auth_token,
+                                   &plcf->verify_service);
+    }
+
+    ngx_memcpy(account, key, NGX_HTTP_PUSH_APPROVAL_ACCOUNT);
 }
 
 
