@@ -23,9 +23,11 @@ static void ngx_http_push_approval_rbtree_insert(ngx_rbtree_node_t *temp,
 static void ngx_http_push_approval_expire(
     ngx_http_push_approval_zone_ctx_t *zone, ngx_uint_t n);
 static ngx_int_t ngx_http_push_approval_evict(
-    ngx_http_push_approval_zone_ctx_t *zone);
+    ngx_http_push_approval_zone_ctx_t *zone, ngx_uint_t type);
 static ngx_uint_t ngx_http_push_approval_live(
     ngx_http_push_approval_node_t *node);
+static ngx_uint_t ngx_http_push_approval_gives_way(
+    ngx_http_push_approval_node_t *node, ngx_uint_t type);
 
 
 ngx_int_t
@@ -260,7 +262,16 @@ ngx_http_push_approval_insert(ngx_http_push_approval_zone_ctx_t *zone,
             break;
         }
 
-        if (tries == 64 || ngx_http_push_approval_evict(zone) != NGX_OK) {
+        if (tries == 64 || ngx_http_push_approval_evict(zone, type) != NGX_OK)
+        {
+            if (type == NGX_HTTP_PUSH_APPROVAL_NODE_REMEMBER) {
+                /* an address entry gives way: the cookie still works */
+                ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
+                               "push_approval zone \"%V\" has no room for "
+                               "an address entry", &zone->name);
+                return NULL;
+            }
+
             ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
                           "push_approval zone \"%V\" is full",
                           &zone->name);
@@ -366,14 +377,77 @@ ngx_http_push_approval_live(ngx_http_push_approval_node_t *pn)
 }
 
 
-/* frees the least recently used entry, sparing live ones while it can */
+/*
+ * what an entry of the given type may push out of a full zone: expired
+ * entries, address entries and what can be had again (decided approvals,
+ * pairs not being created, Verify factors).  Pending approvals, limits,
+ * cooldowns and callback replay records never give way to an address
+ * entry, so that remembered addresses cannot be used to flush them.
+ */
+
+static ngx_uint_t
+ngx_http_push_approval_gives_way(ngx_http_push_approval_node_t *pn,
+    ngx_uint_t type)
+{
+    if (pn->expires < ngx_time()
+        || pn->type == NGX_HTTP_PUSH_APPROVAL_NODE_REMEMBER)
+    {
+        return 1;
+    }
+
+    if (type == NGX_HTTP_PUSH_APPROVAL_NODE_REMEMBER) {
+        return 0;
+    }
+
+    switch (pn->type) {
+
+    case NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL:
+    case NGX_HTTP_PUSH_APPROVAL_NODE_PAIR:
+        return !ngx_http_push_approval_live(pn);
+
+    case NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR:
+        return 1;
+
+    default:
+        return 0;
+    }
+}
+
+
+/*
+ * frees one entry: the least recently used one that gives way to the new
+ * entry's type; failing that, for anything but an address entry, the least
+ * recently used one, sparing live ones while it can
+ */
 
 static ngx_int_t
-ngx_http_push_approval_evict(ngx_http_push_approval_zone_ctx_t *zone)
+ngx_http_push_approval_evict(ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_uint_t type)
 {
     ngx_uint_t                      spared;
     ngx_queue_t                    *q;
     ngx_http_push_approval_node_t  *pn;
+
+    for (spared = 0; spared < 256; spared++) {
+
+        if (ngx_queue_empty(&zone->sh->queue)) {
+            return NGX_DECLINED;
+        }
+
+        q = ngx_queue_last(&zone->sh->queue);
+        pn = ngx_queue_data(q, ngx_http_push_approval_node_t, queue);
+
+        if (ngx_http_push_approval_gives_way(pn, type)) {
+            ngx_http_push_approval_delete(zone, pn);
+            return NGX_OK;
+        }
+
+        ngx_http_push_approval_touch(zone, pn);
+    }
+
+    if (type == NGX_HTTP_PUSH_APPROVAL_NODE_REMEMBER) {
+        return NGX_DECLINED;
+    }
 
     for (spared = 0; /* void */; spared++) {
 
