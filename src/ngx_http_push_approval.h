@@ -407,6 +407,7 @@ typedef struct {
     ngx_http_push_approval_call_t      *call;    /* its create call */
     ngx_chain_t                        *out;     /* a body of our own */
     void                               *handler_data;
+    ngx_uint_t                          uri_changes;  /* when checked */
 
     unsigned                            done:1;
     unsigned                            held:1;

@@ -11,6 +11,9 @@
 #include "ngx_http_push_approval.h"
 
 
+static ngx_int_t ngx_http_push_approval_carried(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx,
+    ngx_http_push_approval_loc_conf_t *plcf);
 static ngx_int_t ngx_http_push_approval_no_identity(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 static ngx_int_t ngx_http_push_approval_start(ngx_http_request_t *r,
@@ -75,7 +78,9 @@ ngx_http_push_approval_access_handler(ngx_http_request_t *r)
 
     ctx = ngx_http_push_approval_get_ctx(r);
 
-    if (ctx) {
+    if (ctx && ctx->uri_changes == r->uri_changes) {
+        /* the same location again: the request was held, or passes */
+
         if (ctx->done) {
             return ngx_http_push_approval_result(r, ctx, ctx->rc);
         }
@@ -83,11 +88,18 @@ ngx_http_push_approval_access_handler(ngx_http_request_t *r)
         return NGX_AGAIN;
     }
 
+    if (ctx && ngx_http_push_approval_carried(r, ctx, plcf) == NGX_OK) {
+        return ctx->rc;
+    }
+
+    /* a new check: after an internal redirect, with a context of its own */
+
     ctx = ngx_http_push_approval_create_ctx(r);
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    ctx->uri_changes = r->uri_changes;
     ctx->conf = plcf;
     ctx->zone = plcf->shm_zone->data;
     ctx->poll = plcf->poll;
@@ -137,6 +149,65 @@ ngx_http_push_approval_access_handler(ngx_http_request_t *r)
 
     return ngx_http_push_approval_result(r, ctx,
                                          ngx_http_push_approval_start(r, ctx));
+}
+
+
+/*
+ * After an internal redirect (try_files, error_page, rewrite ... last) the
+ * check runs again in the new location: an approval or a remembered
+ * approval counts there only for the same zone, identity and scope, and
+ * never where push_approval_remember is 0.  NGX_OK: ctx->rc stands.
+ */
+
+static ngx_int_t
+ngx_http_push_approval_carried(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_loc_conf_t *plcf)
+{
+    ngx_str_t  identity, scope;
+
+    if (!ctx->done) {
+        return NGX_DECLINED;
+    }
+
+    if (ctx->rc != NGX_OK) {
+        /* a refused request stays refused: its error page starts no push */
+        ctx->uri_changes = r->uri_changes;
+        return NGX_OK;
+    }
+
+    if ((ctx->status != NGX_HTTP_PUSH_APPROVAL_ST_APPROVED
+         && ctx->status != NGX_HTTP_PUSH_APPROVAL_ST_REMEMBERED)
+        || plcf->remember == 0
+        || plcf->shm_zone->data != ctx->zone)
+    {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_complex_value(r, plcf->identity, &identity) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (plcf->scope == NULL) {
+        ngx_str_set(&scope, "");
+
+    } else if (ngx_http_complex_value(r, plcf->scope, &scope) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (identity.len != ctx->identity.len
+        || ngx_strncmp(identity.data, ctx->identity.data, identity.len) != 0
+        || scope.len != ctx->scope.len
+        || ngx_strncmp(scope.data, ctx->scope.data, scope.len) != 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "push approval: approval carried over a redirect");
+
+    ctx->uri_changes = r->uri_changes;
+
+    return NGX_OK;
 }
 
 
