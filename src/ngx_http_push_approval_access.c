@@ -156,7 +156,8 @@ ngx_http_push_approval_access_handler(ngx_http_request_t *r)
  * After an internal redirect (try_files, error_page, rewrite ... last) the
  * check runs again in the new location: an approval or a remembered
  * approval counts there only for the same zone, identity and scope, and
- * never where push_approval_remember is 0.  NGX_OK: ctx->rc stands.
+ * never in another location with push_approval_remember 0.  NGX_OK:
+ * ctx->rc stands.
  */
 
 static ngx_int_t
@@ -175,10 +176,13 @@ ngx_http_push_approval_carried(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    if ((ctx->status != NGX_HTTP_PUSH_APPROVAL_ST_APPROVED
-         && ctx->status != NGX_HTTP_PUSH_APPROVAL_ST_REMEMBERED)
-        || plcf->remember == 0
-        || plcf->shm_zone->data != ctx->zone)
+    /* the same location (an index file, say): its own outcome stands */
+
+    if (plcf != ctx->conf
+        && ((ctx->status != NGX_HTTP_PUSH_APPROVAL_ST_APPROVED
+             && ctx->status != NGX_HTTP_PUSH_APPROVAL_ST_REMEMBERED)
+            || plcf->remember == 0
+            || plcf->shm_zone->data != ctx->zone))
     {
         return NGX_DECLINED;
     }
