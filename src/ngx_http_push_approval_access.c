@@ -649,6 +649,18 @@ ngx_http_push_approval_build(ngx_http_request_t *r,
         }
     }
 
+    if (plcf->details == NULL) {
+        /* the owner sees where the request comes from */
+
+        param = ngx_array_push(&pr->details);
+        if (param == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_str_set(&param->name, "From");
+        param->value = r->connection->addr_text;
+    }
+
     if (plcf->remember == 0) {
         param = ngx_array_push_n(&pr->details, 3);
         if (param == NULL) {

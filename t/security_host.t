@@ -66,6 +66,10 @@ ok(grep({ $_ eq '{"label":"Host","value":"gate.test"}' }
         @{ $p->{'Details.Fields'} // [] }),
    'request-bound Host detail: the server name');
 
+ok(grep({ $_ eq '{"label":"From","value":"127.0.0.1"}' }
+        @{ $p->{'Details.Fields'} // [] }),
+   'without details of its own a push names the client address (From)');
+
 $p = pushed('/p/', 'staging.example.org:8080');
 is($p->{'Details.Message'}[0], 'Approve access to gate.test/p/',
    'with a port too');
