@@ -538,8 +538,6 @@ ngx_int_t ngx_http_push_approval_path(ngx_pool_t *pool,
 ngx_int_t ngx_http_push_approval_answer_id(ngx_pool_t *pool,
     ngx_http_push_approval_answer_t *ans, ngx_str_t *id);
 size_t ngx_http_push_approval_utf8_prefix(ngx_str_t *s, size_t max);
-size_t ngx_http_push_approval_utf8_clean(u_char *dst, ngx_str_t *src,
-    size_t max);
 ngx_int_t ngx_http_push_approval_utf8_text(ngx_pool_t *pool, ngx_str_t *s);
 void ngx_http_push_approval_answer_refused(
     ngx_http_push_approval_answer_t *ans, ngx_uint_t status);
@@ -559,6 +557,8 @@ ngx_int_t ngx_http_push_approval_json_true(yajl_val root, const char **path);
 ngx_int_t ngx_http_push_approval_json_push_factor(yajl_val root,
     ngx_str_t *sid);
 size_t ngx_http_push_approval_json_escape(u_char *dst, ngx_str_t *src,
+    size_t max);
+size_t ngx_http_push_approval_utf8_clean(u_char *dst, ngx_str_t *src,
     size_t max);
 
 /* ngx_http_push_approval_watch.c: waiting on the zone, per worker */

@@ -4,7 +4,8 @@
  *
  * JSON helpers over yajl's tree: parsing provider answers with a depth
  * limit, reading fields by path, and escaping strings for the JSON that
- * the module writes.  Pure functions over plain buffers.
+ * the module writes, and making text valid UTF-8.  Pure functions over
+ * plain buffers.
  */
 
 
@@ -213,6 +214,76 @@ ngx_http_push_approval_json_escape(u_char *dst, ngx_str_t *src, size_t max)
 
             *d++ = c;
         }
+    }
+
+    return d - dst;
+}
+
+
+/*
+ * copies src as valid UTF-8 of at most max characters: a byte that does not
+ * start a well-formed sequence (RFC 3629: no overlong forms, surrogates or
+ * code points above U+10FFFF) becomes U+FFFD; dst needs 3 * src->len bytes
+ */
+
+size_t
+ngx_http_push_approval_utf8_clean(u_char *dst, ngx_str_t *src, size_t max)
+{
+    u_char  *p, *last, *d, c, lo, hi;
+    size_t   n, k, chars;
+
+    d = dst;
+    p = src->data;
+    last = p + src->len;
+
+    for (chars = 0; p < last && chars < max; chars++) {
+        c = *p;
+        lo = 0x80;
+        hi = 0xbf;
+
+        if (c < 0x80) {
+            *d++ = *p++;
+            continue;
+        }
+
+        if (c >= 0xc2 && c <= 0xdf) {
+            n = 1;
+
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2;
+            lo = (c == 0xe0) ? 0xa0 : 0x80;
+            hi = (c == 0xed) ? 0x9f : 0xbf;
+
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3;
+            lo = (c == 0xf0) ? 0x90 : 0x80;
+            hi = (c == 0xf4) ? 0x8f : 0xbf;
+
+        } else {
+            n = 0;
+        }
+
+        for (k = 1; n && k <= n; k++) {
+            if (p + k >= last || p[k] < lo || p[k] > hi) {
+                n = 0;
+                break;
+            }
+
+            lo = 0x80;
+            hi = 0xbf;
+        }
+
+        if (n == 0) {
+            /* U+FFFD REPLACEMENT CHARACTER for the one bad byte */
+            *d++ = 0xef;
+            *d++ = 0xbf;
+            *d++ = 0xbd;
+            p++;
+            continue;
+        }
+
+        d = ngx_cpymem(d, p, n + 1);
+        p += n + 1;
     }
 
     return d - dst;

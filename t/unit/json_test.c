@@ -21,6 +21,9 @@ static void ngx_http_push_approval_test_answers(void);
 static void ngx_http_push_approval_test_depth(void);
 static void ngx_http_push_approval_test_factors(void);
 static void ngx_http_push_approval_test_escape(void);
+static void ngx_http_push_approval_test_utf8(void);
+static size_t ngx_http_push_approval_unit_clean(u_char *dst, char *src,
+    size_t len, size_t max);
 static yajl_val ngx_http_push_approval_unit_parse(char *s);
 
 
@@ -31,6 +34,7 @@ main(void)
     ngx_http_push_approval_test_depth();
     ngx_http_push_approval_test_factors();
     ngx_http_push_approval_test_escape();
+    ngx_http_push_approval_test_utf8();
 
     return UNIT_DONE();
 }
@@ -253,4 +257,83 @@ ngx_http_push_approval_test_escape(void)
 
     s.len = 0;
     UNIT_IS(ngx_http_push_approval_json_escape(dst, &s, 10), 0, "empty");
+}
+
+
+static size_t
+ngx_http_push_approval_unit_clean(u_char *dst, char *src, size_t len,
+    size_t max)
+{
+    ngx_str_t  s;
+
+    s.data = (u_char *) src;
+    s.len = len;
+
+    return ngx_http_push_approval_utf8_clean(dst, &s, max);
+}
+
+
+/* every byte that starts no well-formed sequence becomes U+FFFD */
+
+static void
+ngx_http_push_approval_test_utf8(void)
+{
+    u_char  dst[1024];
+    char    src[201];
+    size_t  len, i;
+
+#define FFFD  "\xef\xbf\xbd"
+
+    len = ngx_http_push_approval_unit_clean(dst, "caf\xc3\xa9 \xe2\x82\xac"
+                                            " \xf0\x9f\x98\x80", 14, 100);
+    UNIT_OK(len == 14 && memcmp(dst, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f"
+                                "\x98\x80", 14) == 0,
+            "valid UTF-8 is kept");
+
+    /* the attack: "A" and 200 bytes 0x80, at most 128 characters */
+
+    src[0] = 'A';
+    memset(src + 1, 0x80, 200);
+    len = ngx_http_push_approval_unit_clean(dst, src, 201, 128);
+    UNIT_IS(len, 1 + 127 * 3, "A + 127 replacement characters");
+
+    for (i = 1; i < len; i += 3) {
+        if (memcmp(dst + i, FFFD, 3) != 0) {
+            break;
+        }
+    }
+
+    UNIT_IS(i, len, "each 0x80 replaced");
+
+    len = ngx_http_push_approval_unit_clean(dst, "\xc0\xaf", 2, 100);
+    UNIT_OK(len == 6 && memcmp(dst, FFFD FFFD, 6) == 0, "overlong '/'");
+
+    len = ngx_http_push_approval_unit_clean(dst, "\xed\xa0\x80", 3, 100);
+    UNIT_OK(len == 9 && memcmp(dst, FFFD FFFD FFFD, 9) == 0, "surrogate");
+
+    len = ngx_http_push_approval_unit_clean(dst, "\xf4\x90\x80\x80", 4,
+                                            100);
+    UNIT_IS(len, 12, "above U+10FFFF");
+
+    len = ngx_http_push_approval_unit_clean(dst, "\xe2\x82", 2, 100);
+    UNIT_OK(len == 6 && memcmp(dst, FFFD FFFD, 6) == 0,
+            "a sequence cut short");
+
+    len = ngx_http_push_approval_unit_clean(dst, "\xe2\x82x", 3, 100);
+    UNIT_OK(len == 7 && memcmp(dst, FFFD FFFD "x", 7) == 0,
+            "a sequence broken by ASCII");
+
+    len = ngx_http_push_approval_unit_clean(dst, "\xf8\xff\xfe", 3, 100);
+    UNIT_IS(len, 9, "bytes that never start a character");
+
+    /* cut at character boundaries */
+
+    len = ngx_http_push_approval_unit_clean(dst, "\xe2\x82\xac\xe2\x82\xac",
+                                            6, 1);
+    UNIT_IS(len, 3, "cut after one character");
+
+    len = ngx_http_push_approval_unit_clean(dst, "ab", 2, 0);
+    UNIT_IS(len, 0, "no character at all");
+
+#undef FFFD
 }
