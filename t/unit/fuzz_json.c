@@ -5,7 +5,8 @@
  * libFuzzer harness over ngx_http_push_approval_json.c: provider answers
  * through json_parse and the field getters the providers use, and
  * json_escape, whose output must read back through yajl as the same
- * characters whenever the input is valid UTF-8.
+ * characters whenever the input is valid UTF-8, and utf8_clean, whose
+ * output must always be valid UTF-8 (the input itself when it was).
  */
 
 
@@ -20,6 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void ngx_http_push_approval_fuzz_answer(u_char *in, size_t size);
 static void ngx_http_push_approval_fuzz_escape(u_char *in, size_t size);
+static void ngx_http_push_approval_fuzz_clean(u_char *in, size_t size);
 static ngx_int_t ngx_http_push_approval_fuzz_utf8(u_char *p, size_t len);
 
 
@@ -40,6 +42,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     ngx_http_push_approval_fuzz_answer(in, size);
     ngx_http_push_approval_fuzz_escape(in, size);
+    ngx_http_push_approval_fuzz_clean(in, size);
 
     free(in);
 
@@ -167,6 +170,60 @@ done:
 
     free(dst);
     free(q);
+}
+
+
+static void
+ngx_http_push_approval_fuzz_clean(u_char *in, size_t size)
+{
+    u_char     *dst;
+    size_t      max, len, i, chars;
+    ngx_str_t   src;
+
+    if (size == 0) {
+        return;
+    }
+
+    /* the first byte is the limit in characters, the rest the text */
+
+    max = in[0] ? in[0] : 4096;
+    src.data = in + 1;
+    src.len = size - 1;
+
+    dst = malloc(3 * src.len + 1);
+    if (dst == NULL) {
+        return;
+    }
+
+    len = ngx_http_push_approval_utf8_clean(dst, &src, max);
+
+    if (len > 3 * src.len
+        || ngx_http_push_approval_fuzz_utf8(dst, len) != NGX_OK)
+    {
+        abort();
+    }
+
+    chars = 0;
+
+    for (i = 0; i < len; i++) {
+        if ((dst[i] & 0xc0) != 0x80) {
+            chars++;
+        }
+    }
+
+    if (chars > max) {
+        abort();
+    }
+
+    /* valid text comes out unchanged, cut at max characters */
+
+    if (ngx_http_push_approval_fuzz_utf8(src.data, src.len) == NGX_OK
+        && memcmp(dst, src.data, len) != 0)
+    {
+        abort();
+    }
+
+    free(dst);
 }
 
 
