@@ -14,7 +14,7 @@
 #include <openssl/evp.h>
 
 
-#define NGX_HTTP_PUSH_APPROVAL_MAGIC       0x50415a32  /* "PAZ2" */
+#define NGX_HTTP_PUSH_APPROVAL_MAGIC       0x50415a33  /* "PAZ3" */
 #define NGX_HTTP_PUSH_APPROVAL_POLL_STALE  30000       /* ms */
 
 
@@ -359,6 +359,11 @@ ngx_http_push_approval_live(ngx_http_push_approval_node_t *pn)
     case NGX_HTTP_PUSH_APPROVAL_NODE_PAIR:
         /* an active pair only points at its approval, which is spared */
         return pn->v.pair.state == NGX_HTTP_PUSH_APPROVAL_PAIR_CREATING;
+
+    case NGX_HTTP_PUSH_APPROVAL_NODE_REVOKED:
+    case NGX_HTTP_PUSH_APPROVAL_NODE_INVITE:
+        /* forgetting them would undo a revocation, or reopen an invite */
+        return 1;
 
     default:
         return 0;
