@@ -19,9 +19,11 @@ system('make', '-s', '-C', Sandbox::root() . '/tools/ctl') == 0
     unless -x $CTL;
 
 my ($t, $sb) = PushTest::setup(server => <<'EOF');
+    push_approval_limit rate=50/m cooldown=1s;
+
     location = /enroll {
         push_approval_timeout 4s;
-        push_approval_poll 0;
+        push_approval_poll 200ms;
         push_approval_enroll;
     }
 
@@ -132,10 +134,21 @@ is_deeply([map { $_->{label} } @{ $a->{details} }], ['From'],
 is($a->{details}[0]{value}, '127.0.0.1', 'second device: From the client');
 ok($t->quiet($h, 0.3), 'second device: the POST is held');
 is(tokens(), 0, 'second device: no token while pending');
+my $t0 = time;
 $sb->decide($a->{id}, 'denied');
 $r = $t->read($h, 5);
 is($r && $r->{status}, 403, 'second device, denied on the phone: 403');
+ok(time - $t0 < 2, 'second device, denied: at once, not at the timeout');
 is(tokens(), 0, 'second device, denied: no token');
+
+# a denial holds further pushes back (push_approval_limit cooldown)
+$sb->clear_calls;
+$r = enrol('/enroll', 'alice-0001');
+is($r && $r->{status}, 403, 'right after a denial: 403');
+ok($r && $r->{headers}{'retry-after'}, 'right after a denial: Retry-After');
+is(scalar @{ $sb->calls(path => 'Challenges') }, 0,
+   'right after a denial: no push');
+sleep 1.2;
 
 $h = post('/enroll-open', 'alice-0001');
 $a = $sb->wait_approval(identity => 'alice-0001', exclude => [$a->{id}]);
@@ -156,7 +169,7 @@ $r = $t->read($h, 8);
 is($r && $r->{status}, 403, 'second device, expired: 403');
 
 # the owner does not answer: the POST times out
-my $t0 = time;
+$t0 = time;
 $r = enrol('/enroll', 'alice-0001', timeout => 10);
 is($r && $r->{status}, 403, 'second device, no answer: 403');
 ok(time - $t0 >= 3.5, 'second device, no answer: after the timeout');
