@@ -179,7 +179,8 @@ typedef struct {
 
     ngx_uint_t                      enroll_first;   /* _FIRST_INVITE/OPEN */
     ngx_flag_t                      revoke_self;
-    u_char                          cookie_bind[NGX_HTTP_PUSH_APPROVAL_BIND_LEN];
+    u_char                          cookie_bind[
+                                        NGX_HTTP_PUSH_APPROVAL_BIND_LEN];
 } ngx_http_push_approval_loc_conf_t;
 
 

@@ -407,8 +407,8 @@ ngx_http_push_approval_cookie_time(u_char *p, u_char *last, time_t *t)
 
 
 /*
- * NGX_OK, *issued and *expiry for a cookie of these identity, scope and binding,
- * not expired and issued no longer than max_age ago
+ * NGX_OK, *issued and *expiry for a cookie of these identity, scope and
+ * binding, not expired and issued no longer than max_age ago
  */
 
 ngx_int_t

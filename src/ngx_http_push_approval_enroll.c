@@ -184,8 +184,8 @@ ngx_http_push_approval_enroll_devices(ngx_http_request_t *r,
     }
 
     return ngx_http_push_approval_enroll_call(r, en,
-                                              NGX_HTTP_PUSH_APPROVAL_STEP_DEVICES,
-                                              NGX_HTTP_GET, &uri, NULL);
+                                        NGX_HTTP_PUSH_APPROVAL_STEP_DEVICES,
+                                        NGX_HTTP_GET, &uri, NULL);
 }
 
 
@@ -378,8 +378,8 @@ ngx_http_push_approval_enroll_push(ngx_http_request_t *r,
     ngx_http_push_approval_metric(ctx->zone, provider->push_metric, 1);
 
     return ngx_http_push_approval_enroll_call(r, en,
-                                              NGX_HTTP_PUSH_APPROVAL_STEP_CREATE,
-                                              NGX_HTTP_POST, &uri, &body);
+                                        NGX_HTTP_PUSH_APPROVAL_STEP_CREATE,
+                                        NGX_HTTP_POST, &uri, &body);
 }
 
 
@@ -589,8 +589,8 @@ ngx_http_push_approval_enroll_token(ngx_http_request_t *r,
     }
 
     return ngx_http_push_approval_enroll_call(r, en,
-                                              NGX_HTTP_PUSH_APPROVAL_STEP_TOKEN,
-                                              NGX_HTTP_POST, &uri, &body);
+                                        NGX_HTTP_PUSH_APPROVAL_STEP_TOKEN,
+                                        NGX_HTTP_POST, &uri, &body);
 }
 
 

@@ -41,8 +41,10 @@ static ngx_str_t  ngx_http_push_approval_unit_secrets[] = {
 };
 
 /* a cookie's binding (zone, provider, service digest), fixed here */
-static u_char  ngx_http_push_approval_unit_bind[32] = "zone pa, verify, VA0123456789ab";
-static u_char  ngx_http_push_approval_unit_bind2[32] = "zone pb, verify, VA0123456789ab";
+static u_char  ngx_http_push_approval_unit_bind[32] =
+    "zone pa, verify, VA0123456789ab";
+static u_char  ngx_http_push_approval_unit_bind2[32] =
+    "zone pb, verify, VA0123456789ab";
 
 #define ngx_http_push_approval_unit_value(dst, secret, id, scope, expires)   \
     ngx_http_push_approval_cookie_value(dst, secret, id, scope,              \
@@ -318,30 +320,36 @@ ngx_http_push_approval_test_cookie_malformed(void)
                 ".AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", id, scope),
             NGX_DECLINED, "no expiry");
     UNIT_IS(ngx_http_push_approval_unit_check(
-                "2.1764000000.17640036x0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                "2.1764000000."
+                "17640036x0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
                 id, scope),
             NGX_DECLINED, "letter in expiry");
     UNIT_IS(ngx_http_push_approval_unit_check(
-                "2.1764000000.1764003600.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                "2.1764000000."
+                "1764003600.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
                 id, scope),
             NGX_DECLINED, "short MAC");
     UNIT_IS(ngx_http_push_approval_unit_check(
-                "2.1764000000.1764003600.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                "2.1764000000."
+                "1764003600.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
                 id, scope),
             NGX_DECLINED, "long MAC");
     UNIT_IS(ngx_http_push_approval_unit_check(
-                "2.1764000000.1764003600.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+                "2.1764000000."
+                "1764003600.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
                 id, scope),
             NGX_DECLINED, "padded MAC");
 
     /* expiry digits that overflow time_t are refused, not wrapped */
 
     UNIT_IS(ngx_http_push_approval_unit_check(
-                "2.1764000000.9999999999999999999.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                "2.1764000000."
+                "9999999999999999999.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
                 id, scope),
             NGX_DECLINED, "19 digits");
     UNIT_IS(ngx_http_push_approval_unit_check(
-                "2.1764000000.99999999999999999999999.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                "2.1764000000."
+                "99999999999999999999999.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
                 id, scope),
             NGX_DECLINED, "23 digits");
 }

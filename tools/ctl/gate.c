@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <curl/curl.h>
 #include <openssl/crypto.h>
@@ -27,6 +28,41 @@
 
 static size_t pactl_gate_write(char *ptr, size_t size, size_t nmemb,
     void *data);
+
+
+/* https anywhere; plain http only for a loopback host: 0 or -1 */
+
+int
+pactl_gate_url(const char *url)
+{
+    size_t       n;
+    const char  *host;
+
+    if (strncasecmp(url, "https://", 8) == 0) {
+        return 0;
+    }
+
+    if (strncasecmp(url, "http://", 7) != 0) {
+        return -1;
+    }
+
+    host = url + 7;
+
+    if (strncasecmp(host, "localhost", 9) == 0) {
+        n = 9;
+
+    } else if (strncmp(host, "[::1]", 5) == 0) {
+        n = 5;
+
+    } else if (strncmp(host, "127.", 4) == 0) {
+        n = strspn(host, "0123456789.");
+
+    } else {
+        return -1;
+    }
+
+    return (host[n] == ':' || host[n] == '/' || host[n] == '\0') ? 0 : -1;
+}
 
 
 /* "90", "90s", "30m", "24h", "7d": seconds, or -1 */

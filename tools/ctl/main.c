@@ -1235,8 +1235,9 @@ pactl_cmd_revoke(pactl_args_t *a)
         return pactl_usage(a, "--url is required");
     }
 
-    if (pactl_http_check_url(url) != 0) {
-        return PACTL_EXIT_USAGE;
+    if (pactl_gate_url(url) != 0) {
+        return pactl_usage(a, "--url must be https (plain http only for a "
+                           "loopback host)");
     }
 
     return pactl_revoke(url, a->pos[1], a->conf.max_time);
