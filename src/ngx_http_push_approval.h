@@ -382,6 +382,7 @@ typedef struct {
     ngx_uint_t                      secure;
     ngx_uint_t                      samesite;
     u_char                          wait_hash[NGX_HTTP_PUSH_APPROVAL_WAIT_HASH];
+    u_char                          bind[NGX_HTTP_PUSH_APPROVAL_BIND_LEN];
 } ngx_http_push_approval_token_t;
 
 
@@ -544,6 +545,10 @@ ngx_int_t ngx_http_push_approval_set_cookie(ngx_http_request_t *r,
     ngx_str_t *name, ngx_str_t *identity, ngx_str_t *scope,
     time_t remember, ngx_flag_t secure, ngx_uint_t samesite,
     ngx_str_t *domain);
+ngx_int_t ngx_http_push_approval_set_cookie_bound(ngx_http_request_t *r,
+    ngx_str_t *name, ngx_str_t *identity, ngx_str_t *scope,
+    time_t remember, ngx_flag_t secure, ngx_uint_t samesite,
+    ngx_str_t *domain, u_char *bind);
 ngx_int_t ngx_http_push_approval_revoked(
     ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *identity,
     time_t issued);

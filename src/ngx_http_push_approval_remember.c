@@ -463,18 +463,35 @@ ngx_http_push_approval_remember_address(ngx_http_request_t *r,
 }
 
 
+/* the cookie of this location: bound to its zone and provider */
+
 ngx_int_t
 ngx_http_push_approval_set_cookie(ngx_http_request_t *r, ngx_str_t *name,
     ngx_str_t *identity, ngx_str_t *scope, time_t remember,
     ngx_flag_t secure, ngx_uint_t samesite, ngx_str_t *domain)
+{
+    ngx_http_push_approval_loc_conf_t  *plcf;
+
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
+
+    return ngx_http_push_approval_set_cookie_bound(r, name, identity, scope,
+                                                   remember, secure, samesite,
+                                                   domain, plcf->cookie_bind);
+}
+
+
+/* the waiting page issues the cookie of the location the token names */
+
+ngx_int_t
+ngx_http_push_approval_set_cookie_bound(ngx_http_request_t *r,
+    ngx_str_t *name, ngx_str_t *identity, ngx_str_t *scope, time_t remember,
+    ngx_flag_t secure, ngx_uint_t samesite, ngx_str_t *domain, u_char *bind)
 {
     u_char      *p;
     size_t       len;
     time_t       now;
     ngx_str_t   *secrets, value;
     ngx_uint_t   n;
-
-    ngx_http_push_approval_loc_conf_t  *plcf;
 
     static ngx_str_t  samesites[] = {
         ngx_string("Lax"), ngx_string("Strict"), ngx_string("None")
@@ -502,14 +519,10 @@ ngx_http_push_approval_set_cookie(ngx_http_request_t *r, ngx_str_t *name,
     p = ngx_cpymem(value.data, name->data, name->len);
     *p++ = '=';
 
-    /* bound to this location's zone and provider */
-
-    plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
     now = ngx_time();
 
     n = ngx_http_push_approval_cookie_value(p, &secrets[0], identity, scope,
-                                            plcf->cookie_bind, now,
-                                            now + remember);
+                                            bind, now, now + remember);
     if (n == 0) {
         return NGX_ERROR;
     }

@@ -124,4 +124,26 @@ ok(!passes($r), 'a format 1 cookie: refused');
 (my $younger = $cookie) =~ s/=2\.(\d+)\./'=2.' . ($1 + 10) . '.'/e;
 ok(!passes(with('/short/', $younger)), 'a changed issue time: refused');
 
+# the waiting page issues the cookie of the location that redirected to
+# it: one of zone pb here, though the page's own zone is pa
+$sb->clear_calls;
+$r = $t->get('/zoneb/', headers => { %ALICE, Accept => 'text/html' });
+is($r && $r->{status}, 302, 'zone pb: redirect to the waiting page');
+my ($wait) = ($r->{headers}{location} // '') =~ m{(/_push/wait\?t=\S+)};
+my $wc = join '; ', map { /^([^;]+)/ } @{ $r->{cookies} };
+$a = $sb->wait_approval(identity => 'alice-0001',
+                        exclude => [$a->{id}]);
+$sb->decide($a->{id}, 'approved');
+my $b;
+for (1 .. 50) {
+    $b = $t->get("$wait&format=json", headers => { Cookie => $wc });
+    last if $b && $b->{body} =~ /"approved"/;
+    sleep 0.1;
+}
+like($b && $b->{body}, qr/"approved"/, 'the waiting page: approved');
+my $pb = NginxTest::cookie($b, 'push_approval');
+ok($pb, 'the waiting page: a remember cookie');
+ok(passes(with('/zoneb/', $pb)), "the page's cookie passes in zone pb");
+ok(!passes(with('/same/', $pb)), 'and is refused in zone pa');
+
 $t->done_testing;
