@@ -301,28 +301,28 @@ ngx_http_push_approval_cross_site(ngx_http_request_t *r)
 
     host = &r->headers_in.host->value;
 
-#if (NGX_HTTP_SSL)
-    if (r->connection->ssl) {
-        len = sizeof("https://") - 1;
+    /*
+     * the scheme: https over TLS; either over plain http, as behind a
+     * balancer that terminates TLS the browser's origin is https
+     */
 
-        if (h->value.len < len
-            || ngx_strncasecmp(h->value.data, (u_char *) "https://", len)
-               != 0)
-        {
-            return 1;
-        }
-
-    } else
-#endif
+    if (h->value.len > 8
+        && ngx_strncasecmp(h->value.data, (u_char *) "https://", 8) == 0)
     {
-        len = sizeof("http://") - 1;
+        len = 8;
 
-        if (h->value.len < len
-            || ngx_strncasecmp(h->value.data, (u_char *) "http://", len)
-               != 0)
-        {
-            return 1;
-        }
+    } else if (h->value.len > 7
+               && ngx_strncasecmp(h->value.data, (u_char *) "http://", 7)
+                  == 0
+#if (NGX_HTTP_SSL)
+               && r->connection->ssl == NULL
+#endif
+              )
+    {
+        len = 7;
+
+    } else {
+        return 1;
     }
 
     return !(h->value.len - len == host->len

@@ -222,6 +222,10 @@ $r = enrol('/enroll-open', 'newbie-0009',
            headers => { 'Sec-Fetch-Site' => 'same-origin',
                         Origin => 'http://localhost' });
 is($r && $r->{status}, 200, 'same-origin with its own Origin: 200');
+$r = enrol('/enroll-open', 'newbie-0011',
+           headers => { Origin => 'https://localhost' });
+is($r && $r->{status}, 200,
+   'plain http with an https Origin of its own host (TLS ended before): 200');
 $r = enrol('/enroll-open', 'newbie-0010',
            headers => { 'Sec-Fetch-Site' => 'none' });
 is($r && $r->{status}, 200, 'Sec-Fetch-Site none (typed by the user): 200');
