@@ -174,6 +174,26 @@ $r = enrol('/enroll', 'alice-0001', timeout => 10);
 is($r && $r->{status}, 403, 'second device, no answer: 403');
 ok(time - $t0 >= 3.5, 'second device, no answer: after the timeout');
 
+# a client that goes away while held frees what it held
+sleep 1.2;      # the denial cooldown of the timeout above
+$h = post('/enroll', 'alice-0001');
+$a = $sb->wait_approval(identity => 'alice-0001');
+my $held;
+for (1 .. 50) {
+    $held = PushTest::metric($t, 'nginx_push_approval_held_requests');
+    last if $held;
+    sleep 0.05;
+}
+is($held, 1, 'held enrolment: counted as held');
+$t->abort($h);
+for (1 .. 50) {
+    $held = PushTest::metric($t, 'nginx_push_approval_held_requests');
+    last if !$held;
+    sleep 0.05;
+}
+is($held, 0, 'held enrolment, client gone: nothing held');
+$sb->decide($a->{id}, 'approved');
+
 # an operator's invite is also the way back for someone who lost the phone
 # the identity has: it enrols without a push
 $code = PushTest::invite($secret, 'alice-0001');
