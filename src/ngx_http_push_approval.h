@@ -34,6 +34,13 @@
 #define NGX_HTTP_PUSH_APPROVAL_HANDLER_CALLBACK 2
 #define NGX_HTTP_PUSH_APPROVAL_HANDLER_METRICS  3
 #define NGX_HTTP_PUSH_APPROVAL_HANDLER_ENROLL   4
+#define NGX_HTTP_PUSH_APPROVAL_HANDLER_REVOKE   5
+
+#define NGX_HTTP_PUSH_APPROVAL_FIRST_INVITE     0
+#define NGX_HTTP_PUSH_APPROVAL_FIRST_OPEN       1
+
+/* a cookie's binding: sha256 of zone, provider and Verify service */
+#define NGX_HTTP_PUSH_APPROVAL_BIND_LEN         32
 
 /* decision states, kept in the zone and in request contexts */
 #define NGX_HTTP_PUSH_APPROVAL_PENDING       0
@@ -91,6 +98,8 @@
 #define NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT    4  /* identity */
 #define NGX_HTTP_PUSH_APPROVAL_NODE_REPLAY   5  /* callback signature */
 #define NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR   6  /* Verify factor sid */
+#define NGX_HTTP_PUSH_APPROVAL_NODE_REVOKED  7  /* identity: revoked at */
+#define NGX_HTTP_PUSH_APPROVAL_NODE_INVITE   8  /* an invite's MAC: used */
 
 /* pair (identity + scope) creation states */
 #define NGX_HTTP_PUSH_APPROVAL_PAIR_CREATING 1
@@ -169,6 +178,11 @@ typedef struct {
     ngx_uint_t                      handler;
     ngx_str_t                       handler_zone_name;
     ngx_shm_zone_t                 *handler_zone;
+
+    ngx_uint_t                      enroll_first;   /* _FIRST_INVITE/OPEN */
+    ngx_flag_t                      revoke_self;
+    u_char                          cookie_bind[
+                                        NGX_HTTP_PUSH_APPROVAL_BIND_LEN];
 } ngx_http_push_approval_loc_conf_t;
 
 
@@ -219,6 +233,15 @@ typedef struct {
 } ngx_http_push_approval_factor_t;
 
 
+/* an address entry, and a revocation, name their identity */
+
+typedef struct {
+    time_t                          at;    /* created, or revoked at */
+    u_char                          identity_len;
+    u_char                          identity[NGX_HTTP_PUSH_APPROVAL_IDENT_MAX];
+} ngx_http_push_approval_ident_t;
+
+
 typedef struct {
     ngx_rbtree_node_t               node;
     ngx_queue_t                     queue;
@@ -230,6 +253,7 @@ typedef struct {
         ngx_http_push_approval_pair_t      pair;
         ngx_http_push_approval_limit_t     limit;
         ngx_http_push_approval_factor_t    factor;
+        ngx_http_push_approval_ident_t     ident;
     } v;
 } ngx_http_push_approval_node_t;
 
@@ -242,6 +266,7 @@ typedef struct {
     ngx_atomic_t                    generation;
     ngx_atomic_t                    seq;
     ngx_atomic_t                    entries;
+    ngx_atomic_t                    revocations;  /* memos check again */
     ngx_atomic_t                    metrics[NGX_HTTP_PUSH_APPROVAL_SLOTS]
                                            [NGX_HTTP_PUSH_APPROVAL_M_SLOT];
 } ngx_http_push_approval_shctx_t;
@@ -251,6 +276,7 @@ typedef struct {
     ngx_http_push_approval_shctx_t *sh;
     ngx_slab_pool_t                *shpool;
     ngx_str_t                       name;
+    time_t                          remember_max;  /* of its locations */
 } ngx_http_push_approval_zone_ctx_t;
 
 
@@ -333,6 +359,10 @@ typedef struct {
     void                          (*parse)(ngx_pool_t *pool, ngx_uint_t op,
                                        ngx_http_push_approval_call_t *call,
                                        ngx_http_push_approval_answer_t *ans);
+    /* whether the identity has a device: parsed as OP_FACTORS */
+    ngx_int_t                     (*devices)(ngx_http_request_t *r,
+                                       ngx_http_push_approval_loc_conf_t *plcf,
+                                       ngx_str_t *identity, ngx_str_t *uri);
 } ngx_http_push_approval_provider_t;
 
 
@@ -357,6 +387,7 @@ typedef struct {
     ngx_uint_t                      secure;
     ngx_uint_t                      samesite;
     u_char                          wait_hash[NGX_HTTP_PUSH_APPROVAL_WAIT_HASH];
+    u_char                          bind[NGX_HTTP_PUSH_APPROVAL_BIND_LEN];
 } ngx_http_push_approval_token_t;
 
 
@@ -440,6 +471,8 @@ void ngx_http_push_approval_fetch(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 ngx_int_t ngx_http_push_approval_build(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
+ngx_int_t ngx_http_push_approval_count_push(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
 
 /* ngx_http_push_approval_zone.c */
 ngx_int_t ngx_http_push_approval_init_zone(ngx_shm_zone_t *shm_zone,
@@ -491,13 +524,15 @@ size_t ngx_http_push_approval_base64url_encode(u_char *dst, u_char *src,
 ngx_int_t ngx_http_push_approval_base64url_decode(u_char *dst,
     size_t *dst_len, u_char *src, size_t len);
 size_t ngx_http_push_approval_cookie_value(u_char *dst, ngx_str_t *secret,
-    ngx_str_t *identity, ngx_str_t *scope, time_t expires);
+    ngx_str_t *identity, ngx_str_t *scope, u_char *bind, time_t issued,
+    time_t expires);
 ngx_int_t ngx_http_push_approval_cookie_check(ngx_str_t *value,
     ngx_str_t *secrets, ngx_uint_t nsecrets, ngx_str_t *identity,
-    ngx_str_t *scope, time_t now);
+    ngx_str_t *scope, u_char *bind, time_t now, time_t max_age,
+    time_t *issued, time_t *expiry);
 uint32_t ngx_http_push_approval_scope_hash(ngx_str_t *scope);
 
-#define NGX_HTTP_PUSH_APPROVAL_COOKIE_LEN  64
+#define NGX_HTTP_PUSH_APPROVAL_COOKIE_LEN  (2 + 2 * NGX_INT64_LEN + 2 + 43)
 
 /* ngx_http_push_approval_token.c: pure, on plain buffers */
 size_t ngx_http_push_approval_token_size(ngx_http_push_approval_token_t *t);
@@ -522,6 +557,24 @@ ngx_int_t ngx_http_push_approval_set_cookie(ngx_http_request_t *r,
     ngx_str_t *name, ngx_str_t *identity, ngx_str_t *scope,
     time_t remember, ngx_flag_t secure, ngx_uint_t samesite,
     ngx_str_t *domain);
+ngx_int_t ngx_http_push_approval_set_cookie_bound(ngx_http_request_t *r,
+    ngx_str_t *name, ngx_str_t *identity, ngx_str_t *scope,
+    time_t remember, ngx_flag_t secure, ngx_uint_t samesite,
+    ngx_str_t *domain, u_char *bind);
+ngx_int_t ngx_http_push_approval_revoked(
+    ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *identity,
+    time_t issued);
+
+/* ngx_http_push_approval_revoke.c */
+ngx_int_t ngx_http_push_approval_revoke(
+    ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *identity,
+    ngx_log_t *log);
+ngx_int_t ngx_http_push_approval_invite_check(ngx_http_request_t *r,
+    ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *code,
+    ngx_str_t *identity);
+ngx_uint_t ngx_http_push_approval_cross_site(ngx_http_request_t *r);
+ngx_int_t ngx_http_push_approval_form_value(ngx_http_request_t *r,
+    char *name, ngx_str_t *value);
 
 /* ngx_http_push_approval_call.c: provider calls as subrequests */
 ngx_int_t ngx_http_push_approval_call(ngx_http_request_t *r,
@@ -612,6 +665,7 @@ ngx_int_t ngx_http_push_approval_callback_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_push_approval_wait_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_push_approval_metrics_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_push_approval_enroll_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_push_approval_revoke_handler(ngx_http_request_t *r);
 
 
 #endif /* _NGX_HTTP_PUSH_APPROVAL_H_INCLUDED_ */

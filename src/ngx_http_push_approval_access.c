@@ -1602,3 +1602,13 @@ ngx_http_push_approval_retry_after(ngx_http_request_t *r, time_t seconds)
     return ngx_http_push_approval_add_header(r, "Retry-After", &value)
            ? NGX_OK : NGX_ERROR;
 }
+
+
+/* push_approval_limit for a push made elsewhere (enrolment), locked */
+
+ngx_int_t
+ngx_http_push_approval_count_push(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    return ngx_http_push_approval_limit(r, ctx);
+}

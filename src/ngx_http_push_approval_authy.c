@@ -20,6 +20,9 @@ static ngx_int_t ngx_http_push_approval_authy_status(ngx_http_request_t *r,
 static ngx_int_t ngx_http_push_approval_authy_enroll(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *identity,
     ngx_str_t *uri, ngx_str_t *body);
+static ngx_int_t ngx_http_push_approval_authy_devices(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *identity,
+    ngx_str_t *uri);
 static void ngx_http_push_approval_authy_parse(ngx_pool_t *pool,
     ngx_uint_t op, ngx_http_push_approval_call_t *call,
     ngx_http_push_approval_answer_t *ans);
@@ -33,7 +36,8 @@ ngx_http_push_approval_provider_t  ngx_http_push_approval_authy = {
     ngx_http_push_approval_authy_status,
     NULL,
     ngx_http_push_approval_authy_enroll,
-    ngx_http_push_approval_authy_parse
+    ngx_http_push_approval_authy_parse,
+    ngx_http_push_approval_authy_devices
 };
 
 
@@ -208,6 +212,17 @@ ngx_http_push_approval_authy_enroll(ngx_http_request_t *r,
 }
 
 
+static ngx_int_t
+ngx_http_push_approval_authy_devices(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *identity,
+    ngx_str_t *uri)
+{
+    return ngx_http_push_approval_path(r->pool, plcf, uri,
+                                       "protected/json/users/%V/status",
+                                       identity);
+}
+
+
 static void
 ngx_http_push_approval_authy_parse(ngx_pool_t *pool, ngx_uint_t op,
     ngx_http_push_approval_call_t *call, ngx_http_push_approval_answer_t *ans)
@@ -220,6 +235,7 @@ ngx_http_push_approval_authy_parse(ngx_pool_t *pool, ngx_uint_t op,
     static const char  *status_path[] = { "approval_request", "status",
                                           NULL };
     static const char  *token_path[] = { "registration_token", NULL };
+    static const char  *registered_path[] = { "status", "registered", NULL };
     static const char  *code_path[] = { "error_code", NULL };
     static const char  *message_path[] = { "message", NULL };
 
@@ -249,7 +265,8 @@ ngx_http_push_approval_authy_parse(ngx_pool_t *pool, ngx_uint_t op,
 
         /* "user not found" means the identity cannot be asked */
 
-        if (op == NGX_HTTP_PUSH_APPROVAL_OP_CREATE
+        if ((op == NGX_HTTP_PUSH_APPROVAL_OP_CREATE
+             || op == NGX_HTTP_PUSH_APPROVAL_OP_FACTORS)
             && ((code.len == 5 && ngx_strncmp(code.data, "60026", 5) == 0)
                 || (call->status == NGX_HTTP_NOT_FOUND && root == NULL)))
         {
@@ -280,6 +297,14 @@ ngx_http_push_approval_authy_parse(ngx_pool_t *pool, ngx_uint_t op,
     case NGX_HTTP_PUSH_APPROVAL_OP_CREATE:
         ans->state = NGX_HTTP_PUSH_APPROVAL_PENDING;
         break;
+
+    case NGX_HTTP_PUSH_APPROVAL_OP_FACTORS:
+        /* the user status: a device registered, or none yet */
+        ans->result = (ngx_http_push_approval_json_true(root, registered_path)
+                       == NGX_OK)
+                      ? NGX_HTTP_PUSH_APPROVAL_R_OK
+                      : NGX_HTTP_PUSH_APPROVAL_R_NOT_FOUND;
+        goto done;
 
     default: /* status */
         if (ngx_http_push_approval_json_string(root, status_path, &message)

@@ -6,9 +6,11 @@
  * buffers: they need no running nginx, so unit tests and fuzzers call them
  * directly.
  *
- * A cookie value is "EXPIRES.MAC": EXPIRES in decimal unix time, MAC the
- * base64url HMAC-SHA256, under a secret, of the identity, a digest of the
- * scope and EXPIRES.
+ * A cookie value is "2.ISSUED.EXPIRES.MAC" (format 2): ISSUED and EXPIRES
+ * in decimal unix time, MAC the base64url HMAC-SHA256, under a secret, of
+ * the identity, a digest of the scope, the binding (a digest of the zone,
+ * the provider and the Verify service), ISSUED and EXPIRES.  Format 1
+ * cookies ("EXPIRES.MAC") are refused.
  */
 
 
@@ -23,8 +25,11 @@
 
 
 static size_t ngx_http_push_approval_cookie_mac(u_char *mac,
-    ngx_str_t *secret, ngx_str_t *identity, ngx_str_t *scope,
-    u_char *expires, size_t expires_len);
+    ngx_str_t *secret, ngx_str_t *identity, ngx_str_t *scope, u_char *bind,
+    u_char *times, size_t times_len);
+static u_char *ngx_http_push_approval_cookie_decimal(u_char *p, time_t t);
+static u_char *ngx_http_push_approval_cookie_time(u_char *p, u_char *last,
+    time_t *t);
 
 
 /*
@@ -285,23 +290,23 @@ ngx_http_push_approval_scope_hash(ngx_str_t *scope)
 
 static size_t
 ngx_http_push_approval_cookie_mac(u_char *mac, ngx_str_t *secret,
-    ngx_str_t *identity, ngx_str_t *scope, u_char *expires,
-    size_t expires_len)
+    ngx_str_t *identity, ngx_str_t *scope, u_char *bind, u_char *times,
+    size_t times_len)
 {
     u_char     buf[3 + NGX_HTTP_PUSH_APPROVAL_IDENT_MAX + 1
-                   + EVP_MAX_MD_SIZE + 1 + NGX_INT64_LEN];
+                   + 2 * (EVP_MAX_MD_SIZE + 1) + 2 * NGX_INT64_LEN + 1];
     u_char    *p;
     ngx_str_t  data;
 
     if (identity->len > NGX_HTTP_PUSH_APPROVAL_IDENT_MAX
-        || expires_len > NGX_INT64_LEN)
+        || times_len > 2 * NGX_INT64_LEN + 1)
     {
         return 0;
     }
 
-    /* "c1" NL identity NL sha256(scope) NL expires: unambiguous */
+    /* "c2" NL identity NL sha256(scope) NL bind NL issued.expires */
 
-    p = ngx_cpymem(buf, "c1\n", 3);
+    p = ngx_cpymem(buf, "c2\n", 3);
     p = ngx_cpymem(p, identity->data, identity->len);
     *p++ = '\n';
 
@@ -311,7 +316,9 @@ ngx_http_push_approval_cookie_mac(u_char *mac, ngx_str_t *secret,
 
     p += 32;
     *p++ = '\n';
-    p = ngx_cpymem(p, expires, expires_len);
+    p = ngx_cpymem(p, bind, NGX_HTTP_PUSH_APPROVAL_BIND_LEN);
+    *p++ = '\n';
+    p = ngx_cpymem(p, times, times_len);
 
     data.data = buf;
     data.len = p - buf;
@@ -322,27 +329,45 @@ ngx_http_push_approval_cookie_mac(u_char *mac, ngx_str_t *secret,
 }
 
 
-size_t
-ngx_http_push_approval_cookie_value(u_char *dst, ngx_str_t *secret,
-    ngx_str_t *identity, ngx_str_t *scope, time_t expires)
-{
-    u_char  *p, mac[NGX_HTTP_PUSH_APPROVAL_MAC_LEN];
-    u_char   num[NGX_INT64_LEN];
-    size_t   n;
+/* decimal, written without nginx's run time */
 
-    /* decimal expiry, written without nginx's run time */
+static u_char *
+ngx_http_push_approval_cookie_decimal(u_char *p, time_t t)
+{
+    u_char  num[NGX_INT64_LEN];
+    size_t  n;
 
     n = 0;
 
     do {
-        num[NGX_INT64_LEN - 1 - n++] = (u_char) ('0' + expires % 10);
-        expires /= 10;
-    } while (expires && n < NGX_INT64_LEN);
+        num[NGX_INT64_LEN - 1 - n++] = (u_char) ('0' + t % 10);
+        t /= 10;
+    } while (t && n < NGX_INT64_LEN);
 
-    p = ngx_cpymem(dst, num + NGX_INT64_LEN - n, n);
+    return ngx_cpymem(p, num + NGX_INT64_LEN - n, n);
+}
 
-    if (ngx_http_push_approval_cookie_mac(mac, secret, identity, scope, dst,
-                                          n)
+
+size_t
+ngx_http_push_approval_cookie_value(u_char *dst, ngx_str_t *secret,
+    ngx_str_t *identity, ngx_str_t *scope, u_char *bind, time_t issued,
+    time_t expires)
+{
+    u_char  *p, *times, mac[NGX_HTTP_PUSH_APPROVAL_MAC_LEN];
+
+    if (issued < 0 || expires < 0) {
+        return 0;
+    }
+
+    p = ngx_cpymem(dst, "2.", 2);
+
+    times = p;
+    p = ngx_http_push_approval_cookie_decimal(p, issued);
+    *p++ = '.';
+    p = ngx_http_push_approval_cookie_decimal(p, expires);
+
+    if (ngx_http_push_approval_cookie_mac(mac, secret, identity, scope, bind,
+                                          times, p - times)
         == 0)
     {
         return 0;
@@ -355,39 +380,72 @@ ngx_http_push_approval_cookie_value(u_char *dst, ngx_str_t *secret,
 }
 
 
+/* up to 18 digits and the '.' after them: no overflow */
+
+static u_char *
+ngx_http_push_approval_cookie_time(u_char *p, u_char *last, time_t *t)
+{
+    u_char  *start;
+
+    start = p;
+    *t = 0;
+
+    while (p < last && *p != '.') {
+        if (*p < '0' || *p > '9' || p - start == 18) {
+            return NULL;
+        }
+
+        *t = *t * 10 + (*p++ - '0');
+    }
+
+    if (p == start || p == last) {
+        return NULL;
+    }
+
+    return p;
+}
+
+
+/*
+ * NGX_OK, *issued and *expiry for a cookie of these identity, scope and
+ * binding, not expired and issued no longer than max_age ago
+ */
+
 ngx_int_t
 ngx_http_push_approval_cookie_check(ngx_str_t *value, ngx_str_t *secrets,
-    ngx_uint_t nsecrets, ngx_str_t *identity, ngx_str_t *scope, time_t now)
+    ngx_uint_t nsecrets, ngx_str_t *identity, ngx_str_t *scope,
+    u_char *bind, time_t now, time_t max_age, time_t *issued,
+    time_t *expiry)
 {
     u_char      *dot, *p, *last;
     u_char       mac[NGX_HTTP_PUSH_APPROVAL_MAC_LEN];
     u_char       got[NGX_HTTP_PUSH_APPROVAL_MAC_LEN + 3];
     size_t       len;
-    time_t       expires;
+    time_t       iss, expires;
     ngx_uint_t   i;
 
     p = value->data;
     last = p + value->len;
 
-    dot = NULL;
-    expires = 0;
-
-    for ( /* void */ ; p < last && p - value->data < 19; p++) {
-        if (*p == '.') {
-            dot = p;
-            break;
-        }
-
-        /* 18 digits at most: expires cannot overflow */
-
-        if (*p < '0' || *p > '9' || p - value->data == 18) {
-            return NGX_DECLINED;
-        }
-
-        expires = expires * 10 + (*p - '0');
+    if (last - p < 2 || p[0] != '2' || p[1] != '.') {
+        return NGX_DECLINED;
     }
 
-    if (dot == NULL || dot == value->data || expires < now) {
+    p += 2;
+
+    p = ngx_http_push_approval_cookie_time(p, last, &iss);
+    if (p == NULL) {
+        return NGX_DECLINED;
+    }
+
+    dot = ngx_http_push_approval_cookie_time(p + 1, last, &expires);
+    if (dot == NULL) {
+        return NGX_DECLINED;
+    }
+
+    /* expired, too old for this location, or issued in the future */
+
+    if (expires < now || now - iss > max_age || iss > now + 60) {
         return NGX_DECLINED;
     }
 
@@ -407,8 +465,8 @@ ngx_http_push_approval_cookie_check(ngx_str_t *value, ngx_str_t *secrets,
     for (i = 0; i < nsecrets; i++) {
 
         if (ngx_http_push_approval_cookie_mac(mac, &secrets[i], identity,
-                                              scope, value->data,
-                                              dot - value->data)
+                                              scope, bind, value->data + 2,
+                                              dot - value->data - 2)
             == 0)
         {
             return NGX_DECLINED;
@@ -417,6 +475,8 @@ ngx_http_push_approval_cookie_check(ngx_str_t *value, ngx_str_t *secrets,
         if (ngx_http_push_approval_mac_equal(mac, got, sizeof(mac))
             == NGX_OK)
         {
+            *issued = iss;
+            *expiry = expires;
             return NGX_OK;
         }
     }

@@ -20,6 +20,12 @@ static char *ngx_http_push_approval_check(ngx_conf_t *cf,
     ngx_http_push_approval_loc_conf_t *conf);
 static ngx_shm_zone_t *ngx_http_push_approval_find_zone(ngx_conf_t *cf,
     ngx_str_t *name, const char *directive);
+static char *ngx_http_push_approval_bind(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *conf);
+static ngx_uint_t ngx_http_push_approval_restricted(ngx_conf_t *cf);
+static char *ngx_http_push_approval_handler_arg(ngx_conf_t *cf,
+    ngx_command_t *cmd, ngx_http_push_approval_loc_conf_t *plcf,
+    ngx_str_t *arg);
 
 static char *ngx_http_push_approval_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -287,10 +293,17 @@ static ngx_command_t  ngx_http_push_approval_commands[] = {
       NULL },
 
     { ngx_string("push_approval_enroll"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE12,
       ngx_http_push_approval_handler,
       NGX_HTTP_LOC_CONF_OFFSET,
       NGX_HTTP_PUSH_APPROVAL_HANDLER_ENROLL,
+      NULL },
+
+    { ngx_string("push_approval_revoke"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE12,
+      ngx_http_push_approval_handler,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_PUSH_APPROVAL_HANDLER_REVOKE,
       NULL },
 
       ngx_null_command
@@ -657,7 +670,11 @@ ngx_http_push_approval_merge_loc_conf(ngx_conf_t *cf, void *parent,
         return NGX_CONF_ERROR;
     }
 
-    return ngx_http_push_approval_check(cf, conf);
+    if (ngx_http_push_approval_check(cf, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_http_push_approval_bind(cf, conf);
 }
 
 
@@ -677,7 +694,8 @@ ngx_http_push_approval_check(ngx_conf_t *cf,
 
     static char *handler_names[] = {
         "push_approval", "push_approval_wait", "push_approval_callback",
-        "push_approval_metrics", "push_approval_enroll"
+        "push_approval_metrics", "push_approval_enroll",
+        "push_approval_revoke"
     };
 
     pmcf = ngx_http_conf_get_module_main_conf(cf,
@@ -727,6 +745,10 @@ ngx_http_push_approval_check(ngx_conf_t *cf,
         case NGX_HTTP_PUSH_APPROVAL_HANDLER_ENROLL:
             provider_needed = 1;
             identity_needed = 1;
+            break;
+
+        case NGX_HTTP_PUSH_APPROVAL_HANDLER_REVOKE:
+            identity_needed = conf->revoke_self;
             break;
 
         case NGX_HTTP_PUSH_APPROVAL_HANDLER_CALLBACK:
@@ -814,6 +836,124 @@ ngx_http_push_approval_check(ngx_conf_t *cf,
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * what a remember cookie is bound to in this location: its zone, its
+ * provider and Verify service; and the zone's longest remember time, which
+ * is how long a revocation is kept
+ */
+
+static char *
+ngx_http_push_approval_bind(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *conf)
+{
+    ngx_str_t                           parts[5], *provider;
+    ngx_shm_zone_t                     *shm_zone;
+    ngx_http_push_approval_zone_ctx_t  *zone;
+
+    static u_char  nl = '\n';
+
+    shm_zone = conf->shm_zone ? conf->shm_zone : conf->handler_zone;
+
+    if (shm_zone == NULL) {
+        return NGX_CONF_OK;
+    }
+
+    zone = shm_zone->data;
+
+    if (conf->shm_zone) {
+        zone->remember_max = ngx_max(zone->remember_max, conf->remember);
+    }
+
+    provider = &ngx_http_push_approval_providers[conf->provider]->name;
+
+    parts[0] = shm_zone->shm.name;
+    parts[1].data = &nl;
+    parts[1].len = 1;
+    parts[2] = *provider;
+    parts[3] = parts[1];
+    parts[4] = conf->verify_service;
+
+    if (conf->provider != NGX_HTTP_PUSH_APPROVAL_VERIFY) {
+        parts[4].len = 0;
+    }
+
+    if (ngx_http_push_approval_sha256(conf->cookie_bind, parts, 5)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->handler == NGX_HTTP_PUSH_APPROVAL_HANDLER_REVOKE
+        && !conf->revoke_self && !ngx_http_push_approval_restricted(cf))
+    {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "\"push_approval_revoke\" in a location without "
+                           "\"allow\"/\"deny\", \"auth_basic\" or "
+                           "\"auth_request\": anyone can revoke");
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * whether the location restricts who calls it: the access, auth_basic and
+ * auth_request modules, looked up by name, keep a pointer or a string first
+ * in their location configuration, NULL or empty when off
+ */
+
+static ngx_uint_t
+ngx_http_push_approval_restricted(ngx_conf_t *cf)
+{
+    void                  **loc_conf, *c;
+    ngx_str_t              *uri;
+    ngx_uint_t              i, k;
+    ngx_module_t           *m;
+    ngx_http_conf_ctx_t    *ctx;
+
+    static char  *names[] = {
+        "ngx_http_access_module", "ngx_http_auth_basic_module",
+        "ngx_http_auth_request_module"
+    };
+
+    ctx = cf->ctx;
+    loc_conf = ctx->loc_conf;
+
+    for (i = 0; cf->cycle->modules[i]; i++) {
+        m = cf->cycle->modules[i];
+
+        if (m->type != NGX_HTTP_MODULE) {
+            continue;
+        }
+
+        for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+            if (ngx_strcmp(m->name, names[k]) != 0) {
+                continue;
+            }
+
+            c = loc_conf[m->ctx_index];
+
+            if (c == NULL) {
+                continue;
+            }
+
+            if (k == 2) {
+                uri = c;
+
+                if (uri->len) {
+                    return 1;
+                }
+
+            } else if (*(void **) c != NULL) {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
 }
 
 
@@ -1760,6 +1900,7 @@ ngx_http_push_approval_handler(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_http_push_approval_loc_conf_t *plcf = conf;
 
     ngx_str_t                 *value;
+    ngx_uint_t                 i;
     ngx_http_core_loc_conf_t  *clcf;
 
     static ngx_http_handler_pt  handlers[] = {
@@ -1767,7 +1908,8 @@ ngx_http_push_approval_handler(ngx_conf_t *cf, ngx_command_t *cmd,
         ngx_http_push_approval_wait_handler,
         ngx_http_push_approval_callback_handler,
         ngx_http_push_approval_metrics_handler,
-        ngx_http_push_approval_enroll_handler
+        ngx_http_push_approval_enroll_handler,
+        ngx_http_push_approval_revoke_handler
     };
 
     if (plcf->handler != NGX_HTTP_PUSH_APPROVAL_HANDLER_NONE) {
@@ -1779,26 +1921,75 @@ ngx_http_push_approval_handler(ngx_conf_t *cf, ngx_command_t *cmd,
 
     value = cf->args->elts;
 
-    if (cf->args->nelts == 2) {
-        if (ngx_strncmp(value[1].data, "zone=", 5) != 0 || value[1].len == 5)
+    plcf->handler = cmd->offset;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (ngx_http_push_approval_handler_arg(cf, cmd, plcf, &value[i])
+            != NGX_CONF_OK)
         {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid parameter \"%V\" in \"%V\" "
-                               "directive, expected \"zone=NAME\"",
-                               &value[1], &cmd->name);
             return NGX_CONF_ERROR;
         }
-
-        plcf->handler_zone_name.data = value[1].data + 5;
-        plcf->handler_zone_name.len = value[1].len - 5;
     }
-
-    plcf->handler = cmd->offset;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = handlers[plcf->handler];
 
     return NGX_CONF_OK;
+}
+
+
+/* zone=NAME; first=invite|open (enrol); self (revoke) */
+
+static char *
+ngx_http_push_approval_handler_arg(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *arg)
+{
+    const char  *expected;
+
+    if (arg->len > 5 && ngx_strncmp(arg->data, "zone=", 5) == 0
+        && plcf->handler_zone_name.len == 0)
+    {
+        plcf->handler_zone_name.data = arg->data + 5;
+        plcf->handler_zone_name.len = arg->len - 5;
+        return NGX_CONF_OK;
+    }
+
+    switch (plcf->handler) {
+
+    case NGX_HTTP_PUSH_APPROVAL_HANDLER_ENROLL:
+        if (arg->len == 12 && ngx_strncmp(arg->data, "first=invite", 12) == 0)
+        {
+            plcf->enroll_first = NGX_HTTP_PUSH_APPROVAL_FIRST_INVITE;
+            return NGX_CONF_OK;
+        }
+
+        if (arg->len == 10 && ngx_strncmp(arg->data, "first=open", 10) == 0) {
+            plcf->enroll_first = NGX_HTTP_PUSH_APPROVAL_FIRST_OPEN;
+            return NGX_CONF_OK;
+        }
+
+        expected = "\"zone=NAME\" or \"first=invite|open\"";
+        break;
+
+    case NGX_HTTP_PUSH_APPROVAL_HANDLER_REVOKE:
+        if (arg->len == 4 && ngx_strncmp(arg->data, "self", 4) == 0) {
+            plcf->revoke_self = 1;
+            return NGX_CONF_OK;
+        }
+
+        expected = "\"zone=NAME\" or \"self\"";
+        break;
+
+    default:
+        expected = "\"zone=NAME\"";
+        break;
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\" in \"%V\" directive, "
+                       "expected %s", arg, &cmd->name, expected);
+
+    return NGX_CONF_ERROR;
 }
 
 

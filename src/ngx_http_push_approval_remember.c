@@ -18,11 +18,13 @@
  * client's a hash instead of a SHA-256 and the zone lock.  Entries are
  * exact tuples that verified and live no longer than the grant itself; an
  * address is looked up in the zone again after a minute, which keeps the
- * zone's entry in use.
+ * zone's entry in use.  A cookie's entry also holds the binding it was
+ * checked for and its issue time; a revocation anywhere in the zone makes
+ * every entry be checked once more.
  */
 
 #define NGX_HTTP_PUSH_APPROVAL_MEMO_SIZE     1024
-#define NGX_HTTP_PUSH_APPROVAL_MEMO_TEXT     64
+#define NGX_HTTP_PUSH_APPROVAL_MEMO_TEXT     96
 #define NGX_HTTP_PUSH_APPROVAL_MEMO_RECHECK  60
 
 #define NGX_HTTP_PUSH_APPROVAL_MEMO_COOKIE   1
@@ -32,6 +34,9 @@
 typedef struct {
     time_t                          expires;
     time_t                          checked;
+    time_t                          issued;
+    uint64_t                        bind;
+    ngx_atomic_uint_t               revocations;
     u_char                          kind;
     u_char                          what_len;
     u_char                          identity_len;
@@ -48,6 +53,10 @@ static ngx_http_push_approval_memo_t *ngx_http_push_approval_memo(
 static void ngx_http_push_approval_memo_set(
     ngx_http_push_approval_memo_t *m, ngx_uint_t kind, ngx_str_t *what,
     ngx_str_t *identity, ngx_str_t *scope, time_t expires);
+static uint64_t ngx_http_push_approval_bind_tag(u_char *bind);
+static ngx_int_t ngx_http_push_approval_revoked_locked(
+    ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *identity,
+    time_t made);
 static ngx_int_t ngx_http_push_approval_address_remembered(
     ngx_http_request_t *r, ngx_http_push_approval_ctx_t *ctx);
 
@@ -162,10 +171,11 @@ ngx_int_t
 ngx_http_push_approval_remembered(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx)
 {
-    u_char                         *dot;
-    time_t                          now;
+    time_t                          now, issued, expires;
+    uint64_t                        bind;
     ngx_str_t                       value, *secrets;
     ngx_uint_t                      n, hit;
+    ngx_atomic_uint_t               revocations;
     ngx_http_push_approval_memo_t  *m;
 
     if (ngx_http_push_approval_cookie_find(r, &ctx->cookie_name, &value)
@@ -175,19 +185,27 @@ ngx_http_push_approval_remembered(ngx_http_request_t *r,
     }
 
     now = ngx_time();
+    bind = ngx_http_push_approval_bind_tag(ctx->conf->cookie_bind);
+    revocations = ctx->zone->sh->revocations;
 
     m = ngx_http_push_approval_memo(NGX_HTTP_PUSH_APPROVAL_MEMO_COOKIE,
                                     &value, &ctx->identity, &ctx->scope,
                                     &hit);
 
-    if (hit && m->expires >= now) {
+    if (hit && m->expires >= now && m->bind == bind
+        && now - m->issued <= ctx->conf->remember
+        && m->revocations == revocations)
+    {
         return NGX_OK;
     }
 
     secrets = ngx_http_push_approval_secrets(r, &n);
 
     if (ngx_http_push_approval_cookie_check(&value, secrets, n,
-                                            &ctx->identity, &ctx->scope, now)
+                                            &ctx->identity, &ctx->scope,
+                                            ctx->conf->cookie_bind, now,
+                                            ctx->conf->remember, &issued,
+                                            &expires)
         != NGX_OK)
     {
         ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -196,14 +214,23 @@ ngx_http_push_approval_remembered(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    if (m) {
-        /* a valid cookie is "EXPIRES.MAC" */
-        dot = ngx_strlchr(value.data, value.data + value.len, '.');
+    if (revocations
+        && ngx_http_push_approval_revoked(ctx->zone, &ctx->identity, issued)
+           == NGX_OK)
+    {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "push approval: remember cookie was revoked");
 
+        return NGX_DECLINED;
+    }
+
+    if (m) {
         ngx_http_push_approval_memo_set(m, NGX_HTTP_PUSH_APPROVAL_MEMO_COOKIE,
                                         &value, &ctx->identity, &ctx->scope,
-                                        ngx_atotm(value.data,
-                                                  dot - value.data));
+                                        expires);
+        m->issued = issued;
+        m->bind = bind;
+        m->revocations = revocations;
     }
 
     return NGX_OK;
@@ -217,18 +244,21 @@ ngx_http_push_approval_address_remembered(ngx_http_request_t *r,
     time_t                          now, expires;
     ngx_str_t                      *addr;
     ngx_uint_t                      hit;
+    ngx_atomic_uint_t               revocations;
     ngx_http_push_approval_key_t    key;
     ngx_http_push_approval_memo_t  *m;
     ngx_http_push_approval_node_t  *pn;
 
     now = ngx_time();
     addr = &r->connection->addr_text;
+    revocations = ctx->zone->sh->revocations;
 
     m = ngx_http_push_approval_memo(NGX_HTTP_PUSH_APPROVAL_MEMO_ADDRESS,
                                     addr, &ctx->identity, &ctx->scope, &hit);
 
     if (hit && m->expires >= now
-        && now - m->checked < NGX_HTTP_PUSH_APPROVAL_MEMO_RECHECK)
+        && now - m->checked < NGX_HTTP_PUSH_APPROVAL_MEMO_RECHECK
+        && m->revocations == revocations)
     {
         return NGX_OK;
     }
@@ -240,6 +270,17 @@ ngx_http_push_approval_address_remembered(ngx_http_request_t *r,
 
     pn = ngx_http_push_approval_lookup(ctx->zone, key,
                                        NGX_HTTP_PUSH_APPROVAL_NODE_REMEMBER);
+
+    if (pn && revocations
+        && ngx_http_push_approval_revoked_locked(ctx->zone, &ctx->identity,
+                                                 pn->v.ident.at)
+           == NGX_OK)
+    {
+        /* made before the identity was revoked */
+        ngx_http_push_approval_delete(ctx->zone, pn);
+        pn = NULL;
+    }
+
     if (pn) {
         ngx_http_push_approval_touch(ctx->zone, pn);
         expires = pn->expires;
@@ -255,9 +296,56 @@ ngx_http_push_approval_address_remembered(ngx_http_request_t *r,
         ngx_http_push_approval_memo_set(m, NGX_HTTP_PUSH_APPROVAL_MEMO_ADDRESS,
                                         addr, &ctx->identity, &ctx->scope,
                                         expires);
+        m->revocations = revocations;
     }
 
     return NGX_OK;
+}
+
+
+/* NGX_OK: what was made at "made" is revoked; under the zone lock */
+
+static ngx_int_t
+ngx_http_push_approval_revoked_locked(ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_str_t *identity, time_t made)
+{
+    ngx_http_push_approval_key_t    key;
+    ngx_http_push_approval_node_t  *rn;
+
+    ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_REVOKED,
+                               identity, NULL, NULL);
+
+    rn = ngx_http_push_approval_lookup(zone, key,
+                                       NGX_HTTP_PUSH_APPROVAL_NODE_REVOKED);
+
+    /* the same second counts as before: a revocation is never undone */
+
+    return (rn && made <= rn->v.ident.at) ? NGX_OK : NGX_DECLINED;
+}
+
+
+ngx_int_t
+ngx_http_push_approval_revoked(ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_str_t *identity, time_t issued)
+{
+    ngx_int_t  rc;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+    rc = ngx_http_push_approval_revoked_locked(zone, identity, issued);
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    return rc;
+}
+
+
+static uint64_t
+ngx_http_push_approval_bind_tag(u_char *bind)
+{
+    uint64_t  tag;
+
+    ngx_memcpy(&tag, bind, sizeof(uint64_t));
+
+    return tag;
 }
 
 
@@ -362,20 +450,46 @@ ngx_http_push_approval_remember_address(ngx_http_request_t *r,
     }
 
     if (pn) {
+        /* the identity, so that a revocation finds its entries */
+
         pn->expires = expires;
+        pn->v.ident.at = ngx_time();
+        pn->v.ident.identity_len = (u_char) ctx->identity.len;
+        ngx_memcpy(pn->v.ident.identity, ctx->identity.data,
+                   ctx->identity.len);
     }
 
     ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
 }
 
 
+/* the cookie of this location: bound to its zone and provider */
+
 ngx_int_t
 ngx_http_push_approval_set_cookie(ngx_http_request_t *r, ngx_str_t *name,
     ngx_str_t *identity, ngx_str_t *scope, time_t remember,
     ngx_flag_t secure, ngx_uint_t samesite, ngx_str_t *domain)
 {
+    ngx_http_push_approval_loc_conf_t  *plcf;
+
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
+
+    return ngx_http_push_approval_set_cookie_bound(r, name, identity, scope,
+                                                   remember, secure, samesite,
+                                                   domain, plcf->cookie_bind);
+}
+
+
+/* the waiting page issues the cookie of the location the token names */
+
+ngx_int_t
+ngx_http_push_approval_set_cookie_bound(ngx_http_request_t *r,
+    ngx_str_t *name, ngx_str_t *identity, ngx_str_t *scope, time_t remember,
+    ngx_flag_t secure, ngx_uint_t samesite, ngx_str_t *domain, u_char *bind)
+{
     u_char      *p;
     size_t       len;
+    time_t       now;
     ngx_str_t   *secrets, value;
     ngx_uint_t   n;
 
@@ -405,8 +519,10 @@ ngx_http_push_approval_set_cookie(ngx_http_request_t *r, ngx_str_t *name,
     p = ngx_cpymem(value.data, name->data, name->len);
     *p++ = '=';
 
+    now = ngx_time();
+
     n = ngx_http_push_approval_cookie_value(p, &secrets[0], identity, scope,
-                                            ngx_time() + remember);
+                                            bind, now, now + remember);
     if (n == 0) {
         return NGX_ERROR;
     }

@@ -25,7 +25,8 @@
 #define NGX_HTTP_PUSH_APPROVAL_T_DOMAIN     7
 #define NGX_HTTP_PUSH_APPROVAL_T_NUMBERS    8
 #define NGX_HTTP_PUSH_APPROVAL_T_WAIT_HASH  9
-#define NGX_HTTP_PUSH_APPROVAL_T_MAX        9
+#define NGX_HTTP_PUSH_APPROVAL_T_BIND       10  /* the cookie's binding */
+#define NGX_HTTP_PUSH_APPROVAL_T_MAX        10
 
 
 static u_char *ngx_http_push_approval_token_put(u_char *p, ngx_uint_t tag,
@@ -39,10 +40,11 @@ ngx_http_push_approval_token_size(ngx_http_push_approval_token_t *t)
 {
     size_t  len;
 
-    len = 2 + 9 * 3 + t->id.len + t->identity.len + t->scope.len
+    len = 2 + 10 * 3 + t->id.len + t->identity.len + t->scope.len
           + t->return_uri.len + t->message.len + t->cookie_name.len
           + t->cookie_domain.len + 8 * 4 + 4
-          + NGX_HTTP_PUSH_APPROVAL_WAIT_HASH + NGX_HTTP_PUSH_APPROVAL_TOKEN_MAC;
+          + NGX_HTTP_PUSH_APPROVAL_WAIT_HASH + NGX_HTTP_PUSH_APPROVAL_BIND_LEN
+          + NGX_HTTP_PUSH_APPROVAL_TOKEN_MAC;
 
     /* base64url */
     return (len + 2) / 3 * 4;
@@ -146,6 +148,9 @@ ngx_http_push_approval_token_encode(u_char *dst, u_char *work,
                                          NGX_HTTP_PUSH_APPROVAL_T_WAIT_HASH,
                                          t->wait_hash,
                                          NGX_HTTP_PUSH_APPROVAL_WAIT_HASH);
+    p = ngx_http_push_approval_token_put(p, NGX_HTTP_PUSH_APPROVAL_T_BIND,
+                                         t->bind,
+                                         NGX_HTTP_PUSH_APPROVAL_BIND_LEN);
 
     data.data = work;
     data.len = p - work;
@@ -278,12 +283,21 @@ ngx_http_push_approval_token_decode(ngx_http_push_approval_token_t *t,
             field = NULL;
             break;
 
-        default: /* NGX_HTTP_PUSH_APPROVAL_T_WAIT_HASH */
+        case NGX_HTTP_PUSH_APPROVAL_T_WAIT_HASH:
             if (flen != NGX_HTTP_PUSH_APPROVAL_WAIT_HASH) {
                 return NGX_DECLINED;
             }
 
             ngx_memcpy(t->wait_hash, p, flen);
+            field = NULL;
+            break;
+
+        default: /* NGX_HTTP_PUSH_APPROVAL_T_BIND */
+            if (flen != NGX_HTTP_PUSH_APPROVAL_BIND_LEN) {
+                return NGX_DECLINED;
+            }
+
+            ngx_memcpy(t->bind, p, flen);
             field = NULL;
             break;
         }

@@ -38,7 +38,8 @@ ngx_http_push_approval_provider_t  ngx_http_push_approval_verify = {
     ngx_http_push_approval_verify_status,
     ngx_http_push_approval_verify_factors,
     ngx_http_push_approval_verify_enroll,
-    ngx_http_push_approval_verify_parse
+    ngx_http_push_approval_verify_parse,
+    ngx_http_push_approval_verify_factors
 };
 
 

@@ -245,6 +245,7 @@ ngx_http_push_approval_redirect(ngx_http_request_t *r,
     t.provider = plcf->provider;
     t.secure = plcf->cookie_secure || r->connection->ssl;
     t.samesite = plcf->cookie_samesite;
+    ngx_memcpy(t.bind, plcf->cookie_bind, NGX_HTTP_PUSH_APPROVAL_BIND_LEN);
 
     /* the wait cookie: only the browser holding it gets remembered */
 
@@ -690,10 +691,11 @@ ngx_http_push_approval_answer(ngx_http_request_t *r,
     {
         /* exactly the cookie the protected location would issue */
 
-        if (ngx_http_push_approval_set_cookie(r, &t->cookie_name,
+        if (ngx_http_push_approval_set_cookie_bound(r, &t->cookie_name,
                                               &t->identity, &t->scope,
                                               t->remember, t->secure,
-                                              t->samesite, &t->cookie_domain)
+                                              t->samesite, &t->cookie_domain,
+                                              t->bind)
             != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;

@@ -371,6 +371,11 @@ ngx_http_push_approval_live(ngx_http_push_approval_node_t *pn)
         /* an active pair only points at its approval, which is spared */
         return pn->v.pair.state == NGX_HTTP_PUSH_APPROVAL_PAIR_CREATING;
 
+    case NGX_HTTP_PUSH_APPROVAL_NODE_REVOKED:
+    case NGX_HTTP_PUSH_APPROVAL_NODE_INVITE:
+        /* forgetting them would undo a revocation, or reopen an invite */
+        return 1;
+
     default:
         return 0;
     }

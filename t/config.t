@@ -490,7 +490,7 @@ server {
     }
 
     location = /enroll {
-        push_approval_enroll;
+        push_approval_enroll first=open;
     }
 }
 EOF
@@ -498,14 +498,17 @@ EOF
 
 $t2->start("push_approval_zone zone=pa:1m;\n$servers");
 
+# a first device (first=open): the device look-up, then the access token
 for my $n (0, 1) {
     $sb->clear_calls;
     my $r = $t2->request('POST', '/enroll', port => $t2->port($n),
-                         headers => { 'X-User' => 'alice-0001' });
+                         headers => { 'X-User' => "first-dev-$n" });
     is($r && $r->{status}, 200, "api prefix $n: enrolment works");
     my $calls = $sb->calls;
-    is(scalar @$calls, 1, "api prefix $n: one provider call");
-    is($calls->[0]{path}, "/v2/Services/$svc/AccessTokens",
+    is(scalar @$calls, 2, "api prefix $n: two provider calls");
+    is($calls->[0]{path}, "/v2/Services/$svc/Entities/first-dev-$n/Factors",
+       "api prefix $n: joined with exactly one slash (devices)");
+    is($calls->[1]{path}, "/v2/Services/$svc/AccessTokens",
        "api prefix $n: joined with exactly one slash");
 }
 

@@ -3,7 +3,8 @@
 # sandbox, error paths, retries, webhook signature vectors, usage errors.
 use v5.36;
 use Test::More;
-use Digest::SHA qw(hmac_sha1_base64 sha256_hex);
+use Digest::SHA qw(hmac_sha1_base64 hmac_sha256 sha256_hex);
+use MIME::Base64 qw(decode_base64url);
 use File::Temp qw(tempdir);
 use IO::Socket::IP;
 use POSIX qw(WNOHANG);
@@ -95,10 +96,10 @@ sub ctl (@args) {
     like($r->{out}, qr/^Usage: push-approval-ctl COMMAND/, '--help: usage');
     like($r->{out}, qr/\Q$_\E/, "--help lists $_")
         for 'secret', 'authy user-add', 'authy user-status', 'verify factors',
-            'push', 'sign-callback', 'verify-callback';
+            'push', 'sign-callback', 'verify-callback', 'invite', 'revoke';
     for my $c (['secret'], [qw(authy user-add)], [qw(authy user-status)],
                [qw(verify factors)], ['push'], ['sign-callback'],
-               ['verify-callback'])
+               ['verify-callback'], ['invite'], ['revoke'])
     {
         $r = ctl(@$c, '--help');
         is($r->{rc}, 0, "@$c --help: 0");
@@ -135,6 +136,18 @@ sub ctl (@args) {
         [[qw(sign-callback --url https://x/ --method PUT)], 'bad --method'],
         [[qw(verify-callback --provider authy --url https://x/
              --signature x)], 'authy verify-callback without --nonce'],
+        [[qw(invite alice-0001)], 'invite without --secret-file'],
+        [[qw(invite --secret-file /x)], 'invite without identity'],
+        [[qw(invite --secret-file /x --ttl 5y alice-0001)], 'bad --ttl'],
+        [[qw(invite --secret-file /x --ttl 0 alice-0001)], 'zero --ttl'],
+        [[qw(invite --secret-file /x --url https://x/ alice-0001)],
+         'invite with --url'],
+        [[qw(revoke alice-0001)], 'revoke without --url'],
+        [[qw(revoke --url https://x/)], 'revoke without identity'],
+        [[qw(revoke --url http://gate.example/x alice-0001)],
+         'revoke over plain http to another host'],
+        [[qw(revoke --url https://x/ --ttl 1h alice-0001)],
+         'revoke with --ttl'],
     );
     for (@bad) {
         my ($args, $name) = @$_;
@@ -642,6 +655,63 @@ wait_case('authy denied', ['push', '--identity', '1234567', @A],
         is($r->{out}, "X-Authy-Signature: $s\nX-Authy-Signature-Nonce: 17\n",
            'authy signature agrees with the sandbox');
     }
+}
+
+# ---- invite and revoke -------------------------------------------------------
+{
+    my $secret = 'S' x 40;
+    my $file = put("\n$secret\r\nsecond-secret-line-of-enough-length-xx\n");
+    my $r = ctl('invite', '--secret-file', $file, 'alice-0001');
+    is($r->{rc}, 0, 'invite: exit 0');
+    like($r->{out}, qr/^[A-Za-z0-9_-]{64}\n\z/, 'invite: one URL-safe line');
+    is($r->{err}, '', 'invite: nothing on stderr');
+    chomp(my $code = $r->{out});
+    my $raw = decode_base64url($code);
+    is(length $raw, 48, 'invite: 48 bytes');
+    my $expires = unpack('Q>', substr($raw, 0, 8));
+    ok(abs($expires - (time + 86400)) < 5, 'invite: 24 h by default');
+    is(substr($raw, 16),
+       hmac_sha256("invite1\nalice-0001\n" . substr($raw, 0, 16), $secret),
+       'invite: signed with line 1 (CR and empty lines skipped), bound to '
+       . 'the identity');
+    isnt(ctl('invite', '--secret-file', $file, 'alice-0001')->{out},
+         $r->{out}, 'invite: a new one each time');
+
+    for ([qw(90 90)], [qw(90s 90)], [qw(30m 1800)], [qw(2h 7200)],
+         [qw(7d 604800)])
+    {
+        my ($ttl, $secs) = @$_;
+        $r = ctl('invite', '--secret-file', $file, '--ttl', $ttl, 'bob-00002');
+        $raw = decode_base64url($r->{out} =~ s/\n//r);
+        ok(abs(unpack('Q>', substr($raw, 0, 8)) - (time + $secs)) < 5,
+           "invite --ttl $ttl");
+    }
+
+    $r = ctl('invite', '--secret-file', "$TMP/none", 'alice-0001');
+    is($r->{rc}, 3, 'invite: unreadable secret file, 3');
+    $r = ctl('invite', '--secret-file', put("short\n"), 'alice-0001');
+    is($r->{rc}, 3, 'invite: short secret, 3');
+    like($r->{err}, qr/at least 32/, 'invite: short secret, says so');
+    unlike($r->{err}, qr/short/, 'invite: the secret is not printed');
+
+    # revoke: one POST, identity=ID, to the URL given
+    my $rx = Sandbox::Receiver->new;
+    my $h = spawn(['revoke', '--url', $rx->url('/_push/revoke'), 'a b&c']);
+    my $req = $rx->accept_one(status => 200, body => qq({"revoked":"a b&c"}));
+    $r = finish($h);
+    is($req->{method}, 'POST', 'revoke: POST');
+    is($req->{path}, '/_push/revoke', 'revoke: the URL');
+    is($req->{body}, 'identity=a+b%26c', 'revoke: identity=ID, encoded');
+    like($req->{headers}{'content-type'} // '',
+         qr{^application/x-www-form-urlencoded}, 'revoke: a form');
+    is($r->{rc}, 0, 'revoke: exit 0');
+    is($r->{out}, "revoked a b&c\n", 'revoke: says so');
+
+    $h = spawn(['revoke', '--url', $rx->url('/_push/revoke'), 'alice-0001']);
+    $rx->accept_one(status => 403, body => 'no');
+    $r = finish($h);
+    is($r->{rc}, 3, 'revoke: 403, exit 3');
+    like($r->{err}, qr/HTTP 403/, 'revoke: 403, says so');
 }
 
 $sb->stop;

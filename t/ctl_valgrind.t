@@ -95,6 +95,10 @@ my $json = '{"type":"challenge.approved"}';
 my $jurl = 'https://gate.example.org/cb?bodySHA256=' . sha256_hex($json);
 
 vg('secret', 0, ['secret']);
+vg('invite', 0, ['invite', '--secret-file', put(('s' x 40) . "\n"),
+                  '--ttl', '2h', 'alice-0001']);
+vg('revoke, nothing listening', 3,
+   ['revoke', '--url', "http://127.0.0.1:$port/_push/revoke", 'alice-0001']);
 vg('--help', 0, ['--help']);
 vg('push --help', 0, ['push', '--help']);
 vg('usage error', 64, ['push', '--bogus']);

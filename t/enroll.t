@@ -3,7 +3,9 @@
 # register a device for the current identity, for Verify (an access token)
 # and Authy (an SDK registration token); 403 without an identity, 405 for
 # other methods, 503 when the provider fails; no secret in the answer, and
-# none of the client's headers sent to the provider.
+# none of the client's headers sent to the provider.  First devices here:
+# Verify with first=open, Authy with an invite (t/security_enroll.t has
+# the rest: invites, second devices, cross-site POSTs).
 use v5.36;
 use Test::More;
 use JSON::PP;
@@ -11,11 +13,13 @@ use MIME::Base64 qw(encode_base64);
 use lib 't/lib';
 use NginxTest;
 use Sandbox;
+use PushTest;
 
 my $sb = Sandbox->start(seed => 1);
 my $t = NginxTest->new(workers => 2);
 
-$t->write_file('secret', NginxTest::secret_line() . "\n");
+our $SECRET = NginxTest::secret_line();
+$t->write_file('secret', "$SECRET\n");
 $t->write_file('verify.cred', $sb->account_sid . ':' . $sb->auth_token . "\n");
 $t->write_file('authy.key', $sb->authy_api_key . "\n");
 
@@ -32,7 +36,7 @@ push_approval_secret_file %%PREFIX%%/secret;
 
 map \$remote_user \$push_identity {
     default  "";
-    alice    alice-0001;
+    alice    carol-0003;
 }
 
 server {
@@ -50,14 +54,14 @@ server {
     }
 
     location = /enroll {
-        push_approval_enroll;
+        push_approval_enroll first=open;
     }
 
     location = /enroll-basic {
         auth_basic "enrolment";
         auth_basic_user_file %%PREFIX%%/htpasswd;
         push_approval_identity \$push_identity;
-        push_approval_enroll;
+        push_approval_enroll first=open;
     }
 
     location = /enroll-authy {
@@ -80,7 +84,14 @@ my %CLIENT = (
 );
 
 sub post ($path, %h) {
-    return $t->request('POST', $path, headers => { %CLIENT, %h });
+    my $body = delete $h{body} // '';
+    return $t->request('POST', $path, headers => { %CLIENT, %h },
+                       body => $body);
+}
+
+# an Authy first device: an invite
+sub invite ($id) {
+    return (body => 'invite=' . PushTest::invite($SECRET, $id));
 }
 
 sub no_secret ($r, $name) {
@@ -104,34 +115,38 @@ sub clean_call ($name, $call) {
 # ---- Verify ------------------------------------------------------------------
 
 $sb->clear_calls;
-my $r = post('/enroll', 'X-User' => 'alice-0001');
+my $r = post('/enroll', 'X-User' => 'carol-0003');
 is($r->{status}, 200, 'verify: 200');
 like($r->{headers}{'content-type'}, qr{^application/json}, 'verify: JSON');
 like($r->{headers}{'cache-control'} // '', qr/no-store/, 'verify: no-store');
 my $j = eval { $json->decode($r->{body}) } // {};
 is($j->{provider}, 'verify', 'verify: provider');
-is($j->{identity}, 'alice-0001', 'verify: identity');
+is($j->{identity}, 'carol-0003', 'verify: identity');
 is($j->{service_sid}, $svc, 'verify: service_sid');
 is($j->{factor_type}, 'push', 'verify: factor_type');
 ok(length($j->{token} // '') > 20, 'verify: token');
 is_deeply([sort keys %$j],
-          [sort qw(provider identity service_sid factor_type token)],
+          [sort qw(provider identity service_sid factor_type serviceSid
+                   factorType token)],
           'verify: exactly the documented fields');
 no_secret($r, 'verify');
 
 my $calls = $sb->calls;
-is(scalar @$calls, 1, 'verify: one provider call');
-my $c = $calls->[0];
+is(scalar @$calls, 2, 'verify: two provider calls');
+is($calls->[0]{path}, "/v2/Services/$svc/Entities/carol-0003/Factors",
+   'verify: first, does the identity have a device');
+clean_call('verify: devices', $calls->[0]);
+my $c = $calls->[1];
 is($c->{method}, 'POST', 'verify: POST');
 is($c->{path}, "/v2/Services/$svc/AccessTokens", 'verify: AccessTokens');
-is_deeply($c->{params}{Identity}, ['alice-0001'], 'verify: Identity');
+is_deeply($c->{params}{Identity}, ['carol-0003'], 'verify: Identity');
 is_deeply($c->{params}{FactorType}, ['push'], 'verify: FactorType=push');
 is($c->{headers}{authorization}, $sb->verify_auth,
    'verify: the account credentials, not the client\'s Authorization');
 clean_call('verify', $c);
 
 # the token is one the phone app can use: the sandbox accepts it for a factor
-my $f = $sb->request('POST', "/v2/Services/$svc/Entities/alice-0001/Factors", {
+my $f = $sb->request('POST', "/v2/Services/$svc/Entities/carol-0003/Factors", {
     headers => { Authorization => 'Basic '
                      . encode_base64("token:$j->{token}", ''),
                  'Content-Type' => 'application/x-www-form-urlencoded' },
@@ -152,7 +167,7 @@ is(scalar @{ $sb->calls }, 0, 'verify: no provider call for them');
 
 # other methods
 for my $m (qw(GET HEAD PUT DELETE)) {
-    $r = $t->request($m, '/enroll', headers => { 'X-User' => 'alice-0001' });
+    $r = $t->request($m, '/enroll', headers => { 'X-User' => 'carol-0003' });
     is($r->{status}, 405, "verify: $m, 405");
 }
 is(scalar @{ $sb->calls }, 0, 'verify: no provider call for them');
@@ -160,16 +175,16 @@ is(scalar @{ $sb->calls }, 0, 'verify: no provider call for them');
 # provider failures
 for my $mode (qw(status malformed drop)) {
     $sb->fail(mode => $mode, status => 500, path => 'AccessTokens');
-    $r = post('/enroll', 'X-User' => 'alice-0001');
+    $r = post('/enroll', 'X-User' => 'dave-00004');
     is($r->{status}, 503, "verify: provider $mode, 503");
     no_secret($r, "verify: provider $mode");
 }
 $sb->fail(status => 401, path => 'AccessTokens');
-$r = post('/enroll', 'X-User' => 'alice-0001');
+$r = post('/enroll', 'X-User' => 'dave-00004');
 is($r->{status}, 503, 'verify: provider 401, 503');
 
 # after the failures, it works again
-$r = post('/enroll', 'X-User' => 'alice-0001');
+$r = post('/enroll', 'X-User' => 'dave-00004');
 is($r->{status}, 200, 'verify: works again');
 
 # the identity from the operator's own first factor
@@ -182,8 +197,8 @@ $r = post('/enroll-basic',
           Authorization => 'Basic ' . encode_base64('alice:pw', ''));
 is($r->{status}, 200, 'basic auth: 200');
 $j = eval { $json->decode($r->{body}) } // {};
-is($j->{identity}, 'alice-0001', 'basic auth: the mapped identity');
-$c = $sb->calls->[0];
+is($j->{identity}, 'carol-0003', 'basic auth: the mapped identity');
+$c = $sb->calls->[-1];
 is($c->{headers}{authorization}, $sb->verify_auth,
    'basic auth: the client\'s password is not forwarded');
 ok(!exists $c->{headers}{cookie}, 'basic auth: no Cookie forwarded');
@@ -194,7 +209,7 @@ is($r->{status}, 403, 'basic auth: a user without identity, 403');
 # ---- Authy -------------------------------------------------------------------
 
 $sb->clear_calls;
-$r = post('/enroll-authy', 'X-User' => '1234567');
+$r = post('/enroll-authy', 'X-User' => '1234567', invite('1234567'));
 is($r->{status}, 200, 'authy: 200');
 like($r->{headers}{'content-type'}, qr{^application/json}, 'authy: JSON');
 $j = eval { $json->decode($r->{body}) } // {};
@@ -223,12 +238,12 @@ $r = $t->get('/enroll-authy', headers => { 'X-User' => '1234567' });
 is($r->{status}, 405, 'authy: GET, 405');
 
 $sb->fail(status => 503, path => 'sdk/registrations');
-$r = post('/enroll-authy', 'X-User' => '1234567');
+$r = post('/enroll-authy', 'X-User' => '1234567', invite('1234567'));
 is($r->{status}, 503, 'authy: provider failure, 503');
 no_secret($r, 'authy: failure');
 $sb->fail(status => 200, body => '{"success":false,"message":"x"}',
           path => 'sdk/registrations');
-$r = post('/enroll-authy', 'X-User' => '1234567');
+$r = post('/enroll-authy', 'X-User' => '1234567', invite('1234567'));
 is($r->{status}, 503, 'authy: "success":false, 503');
 
 # ---- the error log -----------------------------------------------------------

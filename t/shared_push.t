@@ -47,7 +47,7 @@ is(PushTest::metric($t, 'nginx_push_approval_held_requests'), 0,
    'nothing held any more');
 
 my $cookie = NginxTest::cookie($r->[0], 'push_approval');
-like($cookie, qr/^push_approval=\d+\.[\w-]{43}$/, 'cookie value shape');
+like($cookie, qr/^push_approval=2\.\d+\.\d+\.[\w-]{43}$/, 'cookie value shape');
 like($r->[0]{cookies}[0], qr/; Path=\/; Max-Age=3600; HttpOnly; SameSite=Lax/,
      'cookie attributes');
 

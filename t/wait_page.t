@@ -333,7 +333,8 @@ sub forge (%o) {
              $o{return} // '/p/index.html', 'Approve old', 'push_approval',
              '', pack('Q>Q>Q>Q>CCCC', $expires, 3600, $created, $timeout, 0,
                       0, 0, 0),
-             substr(Digest::SHA::sha256('wait-cookie-value'), 0, 16));
+             substr(Digest::SHA::sha256('wait-cookie-value'), 0, 16),
+             "\0" x 32);     # the cookie binding
     my $data = 'T1';
     $data .= pack('Cn', $_ + 1, length $f[$_]) . $f[$_] for 0 .. $#f;
     $data .= Digest::SHA::hmac_sha256($data, $secret);

@@ -19,6 +19,8 @@ use warnings;
 
 use NginxTest;
 use Sandbox;
+use Digest::SHA qw(hmac_sha256);
+use MIME::Base64 qw(encode_base64url);
 
 our %IDENTITY = (verify => 'alice-0001', authy => '1234567');
 
@@ -113,6 +115,24 @@ sub prepare {
 sub user {
     my ($provider) = @_;
     return ('X-User' => $IDENTITY{ $provider // 'verify' });
+}
+
+# an invite as push-approval-ctl mints it (SPEC 10), with any expiry:
+# base64url(EXPIRES[8] NONCE[8] HMAC-SHA256(secret, "invite1\nID\n" . both))
+sub invite {
+    my ($secret, $identity, %o) = @_;
+    my $expires = $o{expires} // time + 3600;
+    my $nonce = join '', map { chr int rand 256 } 1 .. 8;
+    my $head = pack('Q>', $expires) . $nonce;
+    return encode_base64url($head . hmac_sha256("invite1\n$identity\n$head",
+                                                $secret));
+}
+
+# the first line of the test's secret file
+sub secret {
+    my ($t) = @_;
+    my ($line) = split /\r?\n/, $t->read_file('secret');
+    return $line;
 }
 
 # a metric's value from /metrics, 0 when absent

@@ -40,6 +40,18 @@ static ngx_str_t  ngx_http_push_approval_unit_secrets[] = {
         "another-secret-of-at-least-thirty-two-bytes!")
 };
 
+/* a cookie's binding (zone, provider, service digest), fixed here */
+static u_char  ngx_http_push_approval_unit_bind[32] =
+    "zone pa, verify, VA0123456789ab";
+static u_char  ngx_http_push_approval_unit_bind2[32] =
+    "zone pb, verify, VA0123456789ab";
+
+#define ngx_http_push_approval_unit_value(dst, secret, id, scope, expires)   \
+    ngx_http_push_approval_cookie_value(dst, secret, id, scope,              \
+                                        ngx_http_push_approval_unit_bind,    \
+                                        NGX_HTTP_PUSH_APPROVAL_UNIT_NOW,     \
+                                        expires)
+
 static ngx_str_t  ngx_http_push_approval_unit_alice =
     ngx_http_push_approval_unit_str("alice-0001");
 static ngx_str_t  ngx_http_push_approval_unit_admin =
@@ -139,6 +151,7 @@ static ngx_int_t
 ngx_http_push_approval_unit_check(char *value, ngx_str_t *identity,
     ngx_str_t *scope)
 {
+    time_t     issued, expires;
     ngx_str_t  v;
 
     v.data = (u_char *) value;
@@ -147,7 +160,9 @@ ngx_http_push_approval_unit_check(char *value, ngx_str_t *identity,
     return ngx_http_push_approval_cookie_check(&v,
                                           ngx_http_push_approval_unit_secrets,
                                           2, identity, scope,
-                                          NGX_HTTP_PUSH_APPROVAL_UNIT_NOW);
+                                          ngx_http_push_approval_unit_bind,
+                                          NGX_HTTP_PUSH_APPROVAL_UNIT_NOW,
+                                          86400, &issued, &expires);
 }
 
 
@@ -158,15 +173,16 @@ ngx_http_push_approval_test_cookie(void)
     size_t     len;
     ngx_str_t  other, v;
 
-    len = ngx_http_push_approval_cookie_value((u_char *) buf,
+    len = ngx_http_push_approval_unit_value((u_char *) buf,
                                       &ngx_http_push_approval_unit_secrets[0],
                                       &ngx_http_push_approval_unit_alice,
                                       &ngx_http_push_approval_unit_admin,
                                       NGX_HTTP_PUSH_APPROVAL_UNIT_NOW + 3600);
     buf[len] = '\0';
 
-    UNIT_IS(len, 10 + 1 + 43, "cookie length");
-    UNIT_OK(strncmp(buf, "1764003600.", 11) == 0, "cookie expiry");
+    UNIT_IS(len, 2 + 10 + 1 + 10 + 1 + 43, "cookie length");
+    UNIT_OK(strncmp(buf, "2.1764000000.1764003600.", 24) == 0,
+            "cookie version, issue time and expiry");
     UNIT_IS(ngx_http_push_approval_unit_check(buf,
                                          &ngx_http_push_approval_unit_alice,
                                          &ngx_http_push_approval_unit_admin),
@@ -183,9 +199,53 @@ ngx_http_push_approval_test_cookie(void)
                                          &other),
             NGX_DECLINED, "other scope");
 
+    /* another zone or provider, too old for the location, format 1 */
+
+    {
+        time_t     issued, expires;
+        ngx_str_t  v;
+
+        v.data = (u_char *) buf;
+        v.len = len;
+
+        UNIT_IS(ngx_http_push_approval_cookie_check(&v,
+                                          ngx_http_push_approval_unit_secrets,
+                                          2, &ngx_http_push_approval_unit_alice,
+                                          &ngx_http_push_approval_unit_admin,
+                                          ngx_http_push_approval_unit_bind2,
+                                          NGX_HTTP_PUSH_APPROVAL_UNIT_NOW,
+                                          86400, &issued, &expires),
+                NGX_DECLINED, "other binding");
+
+        UNIT_IS(ngx_http_push_approval_cookie_check(&v,
+                                          ngx_http_push_approval_unit_secrets,
+                                          2, &ngx_http_push_approval_unit_alice,
+                                          &ngx_http_push_approval_unit_admin,
+                                          ngx_http_push_approval_unit_bind,
+                                          NGX_HTTP_PUSH_APPROVAL_UNIT_NOW + 21,
+                                          20, &issued, &expires),
+                NGX_DECLINED, "older than the location's remember time");
+
+        UNIT_IS(ngx_http_push_approval_cookie_check(&v,
+                                          ngx_http_push_approval_unit_secrets,
+                                          2, &ngx_http_push_approval_unit_alice,
+                                          &ngx_http_push_approval_unit_admin,
+                                          ngx_http_push_approval_unit_bind,
+                                          NGX_HTTP_PUSH_APPROVAL_UNIT_NOW + 20,
+                                          20, &issued, &expires),
+                NGX_OK, "as old as the location's remember time");
+        UNIT_IS(issued, NGX_HTTP_PUSH_APPROVAL_UNIT_NOW, "issue time");
+        UNIT_IS(expires, NGX_HTTP_PUSH_APPROVAL_UNIT_NOW + 3600, "expiry");
+
+        UNIT_IS(ngx_http_push_approval_unit_check(buf + 13,
+                                         &ngx_http_push_approval_unit_alice,
+                                         &ngx_http_push_approval_unit_admin),
+                NGX_DECLINED, "format 1 (EXPIRES.MAC) refused");
+    }
+
     /* the second secret still verifies (rotation); an unknown one not */
 
-    len = ngx_http_push_approval_cookie_value((u_char *) buf,
+    len = ngx_http_push_approval_unit_value((u_char *) buf,
                                       &ngx_http_push_approval_unit_secrets[1],
                                       &ngx_http_push_approval_unit_alice,
                                       &ngx_http_push_approval_unit_admin,
@@ -197,7 +257,7 @@ ngx_http_push_approval_test_cookie(void)
             NGX_OK, "rotated secret");
 
     ngx_str_set(&other, "a-third-secret-nobody-configured-0123456789");
-    len = ngx_http_push_approval_cookie_value((u_char *) buf, &other,
+    len = ngx_http_push_approval_unit_value((u_char *) buf, &other,
                                       &ngx_http_push_approval_unit_alice,
                                       &ngx_http_push_approval_unit_admin,
                                       NGX_HTTP_PUSH_APPROVAL_UNIT_NOW + 60);
@@ -209,7 +269,7 @@ ngx_http_push_approval_test_cookie(void)
 
     /* expiry: now is still valid, a second before is not */
 
-    len = ngx_http_push_approval_cookie_value((u_char *) buf,
+    len = ngx_http_push_approval_unit_value((u_char *) buf,
                                       &ngx_http_push_approval_unit_secrets[0],
                                       &ngx_http_push_approval_unit_alice,
                                       &ngx_http_push_approval_unit_admin,
@@ -220,7 +280,7 @@ ngx_http_push_approval_test_cookie(void)
                                          &ngx_http_push_approval_unit_admin),
             NGX_OK, "expires now");
 
-    len = ngx_http_push_approval_cookie_value((u_char *) buf,
+    len = ngx_http_push_approval_unit_value((u_char *) buf,
                                       &ngx_http_push_approval_unit_secrets[0],
                                       &ngx_http_push_approval_unit_alice,
                                       &ngx_http_push_approval_unit_admin,
@@ -236,7 +296,7 @@ ngx_http_push_approval_test_cookie(void)
     v.data = (u_char *) "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                         "xxxxxxxxxx";
     v.len = 65;
-    UNIT_IS(ngx_http_push_approval_cookie_value((u_char *) buf,
+    UNIT_IS(ngx_http_push_approval_unit_value((u_char *) buf,
                                       &ngx_http_push_approval_unit_secrets[0],
                                       &v, &ngx_http_push_approval_unit_admin,
                                       NGX_HTTP_PUSH_APPROVAL_UNIT_NOW),
@@ -260,18 +320,22 @@ ngx_http_push_approval_test_cookie_malformed(void)
                 ".AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", id, scope),
             NGX_DECLINED, "no expiry");
     UNIT_IS(ngx_http_push_approval_unit_check(
+                "2.1764000000."
                 "17640036x0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
                 id, scope),
             NGX_DECLINED, "letter in expiry");
     UNIT_IS(ngx_http_push_approval_unit_check(
+                "2.1764000000."
                 "1764003600.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
                 id, scope),
             NGX_DECLINED, "short MAC");
     UNIT_IS(ngx_http_push_approval_unit_check(
+                "2.1764000000."
                 "1764003600.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
                 id, scope),
             NGX_DECLINED, "long MAC");
     UNIT_IS(ngx_http_push_approval_unit_check(
+                "2.1764000000."
                 "1764003600.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
                 id, scope),
             NGX_DECLINED, "padded MAC");
@@ -279,10 +343,12 @@ ngx_http_push_approval_test_cookie_malformed(void)
     /* expiry digits that overflow time_t are refused, not wrapped */
 
     UNIT_IS(ngx_http_push_approval_unit_check(
+                "2.1764000000."
                 "9999999999999999999.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
                 id, scope),
             NGX_DECLINED, "19 digits");
     UNIT_IS(ngx_http_push_approval_unit_check(
+                "2.1764000000."
                 "99999999999999999999999.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
                 id, scope),
             NGX_DECLINED, "23 digits");

@@ -25,6 +25,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static u_char  ngx_http_push_approval_fuzz_bind[32];
+
 static void ngx_http_push_approval_fuzz_round_trip(u_char *in, size_t size);
 
 
@@ -38,6 +40,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     u_char     *in;
+    time_t      issued, expiry;
     ngx_str_t   value, identity, scope;
 
     in = malloc(size ? size : 1);
@@ -55,7 +58,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void) ngx_http_push_approval_cookie_check(&value,
                                           ngx_http_push_approval_fuzz_secrets,
                                           2, &identity, &scope,
-                                          NGX_HTTP_PUSH_APPROVAL_FUZZ_NOW);
+                                          ngx_http_push_approval_fuzz_bind,
+                                          NGX_HTTP_PUSH_APPROVAL_FUZZ_NOW,
+                                          (time_t) 1 << 40, &issued, &expiry);
 
     ngx_http_push_approval_fuzz_round_trip(in, size);
 
@@ -70,7 +75,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 static void
 ngx_http_push_approval_fuzz_round_trip(u_char *in, size_t size)
 {
-    u_char      buf[NGX_INT64_LEN + 1 + 64];
+    u_char      buf[2 + 2 * NGX_INT64_LEN + 2 + 64];
+    time_t      issued, expiry;
     size_t      len, ilen;
     time_t      expires;
     uint64_t    v;
@@ -106,6 +112,8 @@ ngx_http_push_approval_fuzz_round_trip(u_char *in, size_t size)
     secret = &ngx_http_push_approval_fuzz_secrets[v & 1];
 
     len = ngx_http_push_approval_cookie_value(buf, secret, &identity, &scope,
+                                              ngx_http_push_approval_fuzz_bind,
+                                              NGX_HTTP_PUSH_APPROVAL_FUZZ_NOW,
                                               expires);
 
     if (identity.len > NGX_HTTP_PUSH_APPROVAL_FUZZ_IDENTITY) {
@@ -126,7 +134,9 @@ ngx_http_push_approval_fuzz_round_trip(u_char *in, size_t size)
     rc = ngx_http_push_approval_cookie_check(&value,
                                           ngx_http_push_approval_fuzz_secrets,
                                           2, &identity, &scope,
-                                          NGX_HTTP_PUSH_APPROVAL_FUZZ_NOW);
+                                          ngx_http_push_approval_fuzz_bind,
+                                          NGX_HTTP_PUSH_APPROVAL_FUZZ_NOW,
+                                          (time_t) 1 << 40, &issued, &expiry);
 
     want = (expires >= NGX_HTTP_PUSH_APPROVAL_FUZZ_NOW) ? NGX_OK
                                                        : NGX_DECLINED;
@@ -144,7 +154,9 @@ ngx_http_push_approval_fuzz_round_trip(u_char *in, size_t size)
         rc = ngx_http_push_approval_cookie_check(&value,
                                           ngx_http_push_approval_fuzz_secrets,
                                           2, &identity, &scope,
-                                          NGX_HTTP_PUSH_APPROVAL_FUZZ_NOW);
+                                          ngx_http_push_approval_fuzz_bind,
+                                          NGX_HTTP_PUSH_APPROVAL_FUZZ_NOW,
+                                          (time_t) 1 << 40, &issued, &expiry);
 
         /* a larger expiry digit still fails the MAC */
 

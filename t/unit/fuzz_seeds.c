@@ -23,6 +23,8 @@ static void ngx_http_push_approval_seed_write(char *dir, char *name,
     u_char *prefix, size_t plen, u_char *data, size_t len);
 
 
+static u_char  ngx_http_push_approval_seed_bind[32];
+
 static ngx_str_t  ngx_http_push_approval_seed_secrets[] = {
     ngx_string("0123456789abcdef0123456789abcdef-first-line"),
     ngx_string("another-secret-of-at-least-thirty-two-bytes!")
@@ -83,19 +85,25 @@ main(int argc, char **argv)
 
     len = ngx_http_push_approval_cookie_value(buf,
                                       &ngx_http_push_approval_seed_secrets[0],
-                                      &identity, &scope, 1764003600);
+                                      &identity, &scope,
+                                      ngx_http_push_approval_seed_bind,
+                                      1764000000, 1764003600);
     ngx_http_push_approval_seed_write(argv[1], "cookie/valid", NULL, 0,
                                       buf, len);
 
     len = ngx_http_push_approval_cookie_value(buf,
                                       &ngx_http_push_approval_seed_secrets[1],
-                                      &identity, &scope, 1764003600);
+                                      &identity, &scope,
+                                      ngx_http_push_approval_seed_bind,
+                                      1764000000, 1764003600);
     ngx_http_push_approval_seed_write(argv[1], "cookie/valid_rotated", NULL,
                                       0, buf, len);
 
     len = ngx_http_push_approval_cookie_value(buf,
                                       &ngx_http_push_approval_seed_secrets[0],
-                                      &identity, &scope, 1763999999);
+                                      &identity, &scope,
+                                      ngx_http_push_approval_seed_bind,
+                                      1764000000, 1763999999);
     ngx_http_push_approval_seed_write(argv[1], "cookie/expired", NULL, 0,
                                       buf, len);
 
@@ -103,7 +111,9 @@ main(int argc, char **argv)
 
     len = ngx_http_push_approval_cookie_value(buf,
                                       &ngx_http_push_approval_seed_secrets[0],
-                                      &identity, &scope, 1764003600);
+                                      &identity, &scope,
+                                      ngx_http_push_approval_seed_bind,
+                                      1764000000, 1764003600);
     ngx_http_push_approval_seed_write(argv[1], "cookie/other_identity",
                                       NULL, 0, buf, len);
 

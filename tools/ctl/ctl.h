@@ -135,6 +135,12 @@ int pactl_http_request(pactl_conf_t *cf, const char *method,
     const char *path, const char *form, pactl_resp_t *resp);
 void pactl_resp_free(pactl_resp_t *resp);
 
+/* gate.c */
+int pactl_gate_url(const char *url);
+long pactl_parse_ttl(const char *s);
+int pactl_invite(const char *secret_file, const char *identity, long ttl);
+int pactl_revoke(const char *url, const char *identity, double max_time);
+
 /* json.c */
 yajl_val pactl_json_parse(const char *text, size_t len);
 yajl_val pactl_json_get(yajl_val v, const char *key);

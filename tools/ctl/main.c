@@ -25,11 +25,13 @@
 #define PACTL_CMD_SIGN          0x20
 #define PACTL_CMD_CHECK         0x40
 #define PACTL_CMD_NONE          0x80
+#define PACTL_CMD_INVITE        0x100
+#define PACTL_CMD_REVOKE        0x200
 
 #define PACTL_CMD_NET                                                        \
     (PACTL_CMD_USER_ADD|PACTL_CMD_USER_STATUS|PACTL_CMD_FACTORS|PACTL_CMD_PUSH)
 #define PACTL_CMD_CB            (PACTL_CMD_SIGN|PACTL_CMD_CHECK)
-#define PACTL_CMD_ALL           0xff
+#define PACTL_CMD_ALL           0x3ff
 
 #define PACTL_OPT_ARG           0x01
 #define PACTL_OPT_MULTI         0x02
@@ -67,6 +69,8 @@ enum {
     PACTL_O_NONCE,
     PACTL_O_SIGNATURE,
     PACTL_O_MAX_AGE,
+    PACTL_O_SECRET_FILE,
+    PACTL_O_TTL,
     PACTL_O_LAST
 };
 
@@ -120,6 +124,8 @@ static int pactl_callback_verify(pactl_args_t *a, int check,
 static int pactl_callback_authy(pactl_args_t *a, int check,
     const char *body, size_t len, int json, const char *method);
 static int pactl_looks_like_json(const char *p, size_t len);
+static int pactl_cmd_invite(pactl_args_t *a);
+static int pactl_cmd_revoke(pactl_args_t *a);
 
 
 static const pactl_opt_t  pactl_opts[PACTL_O_LAST] = {
@@ -130,7 +136,7 @@ static const pactl_opt_t  pactl_opts[PACTL_O_LAST] = {
     { "credentials-file", PACTL_OPT_ARG, PACTL_CMD_NET|PACTL_CMD_CB },
     { "service", PACTL_OPT_ARG, PACTL_CMD_NET },
     { "connect-timeout", PACTL_OPT_ARG, PACTL_CMD_NET },
-    { "max-time", PACTL_OPT_ARG, PACTL_CMD_NET },
+    { "max-time", PACTL_OPT_ARG, PACTL_CMD_NET|PACTL_CMD_REVOKE },
     { "retries", PACTL_OPT_ARG, PACTL_CMD_NET },
     { "email", PACTL_OPT_ARG, PACTL_CMD_USER_ADD },
     { "phone", PACTL_OPT_ARG, PACTL_CMD_USER_ADD },
@@ -143,13 +149,15 @@ static const pactl_opt_t  pactl_opts[PACTL_O_LAST] = {
     { "timeout", PACTL_OPT_ARG, PACTL_CMD_PUSH },
     { "wait", 0, PACTL_CMD_PUSH },
     { "poll", PACTL_OPT_ARG, PACTL_CMD_PUSH },
-    { "url", PACTL_OPT_ARG, PACTL_CMD_CB },
+    { "url", PACTL_OPT_ARG, PACTL_CMD_CB|PACTL_CMD_REVOKE },
     { "body-file", PACTL_OPT_ARG, PACTL_CMD_CB },
     { "param", PACTL_OPT_ARG|PACTL_OPT_MULTI, PACTL_CMD_CB },
     { "method", PACTL_OPT_ARG, PACTL_CMD_CB },
     { "nonce", PACTL_OPT_ARG, PACTL_CMD_CB },
     { "signature", PACTL_OPT_ARG, PACTL_CMD_CHECK },
-    { "max-age", PACTL_OPT_ARG, PACTL_CMD_CHECK }
+    { "max-age", PACTL_OPT_ARG, PACTL_CMD_CHECK },
+    { "secret-file", PACTL_OPT_ARG, PACTL_CMD_INVITE },
+    { "ttl", PACTL_OPT_ARG, PACTL_CMD_INVITE }
 };
 
 
@@ -237,6 +245,22 @@ static const pactl_cmd_t  pactl_cmds[] = {
       "  --max-age S               Authy: reject a nonce further than S\n"
       "                            seconds from now (default: no check)\n" },
 
+    { "invite", NULL, PACTL_CMD_INVITE, 1,
+      "Usage: " PACTL_PROG " invite --secret-file F IDENTITY [--ttl TIME]\n"
+      "Print an invite code that lets IDENTITY enrol its first device\n"
+      "through push_approval_enroll (form field invite=CODE). It is\n"
+      "signed with line 1 of the secret file and usable once.\n"
+      "  --secret-file F           the push_approval_secret_file (required)\n"
+      "  --ttl TIME                validity: 90, 90s, 30m, 24h, 7d\n"
+      "                            (default 24h)\n" },
+
+    { "revoke", NULL, PACTL_CMD_REVOKE, 1,
+      "Usage: " PACTL_PROG " revoke --url URL IDENTITY [--max-time S]\n"
+      "End IDENTITY's remembered and pending approvals: POST to a\n"
+      "push_approval_revoke location (credentials may go in the URL).\n"
+      "  --url URL                 the revoke location (required)\n"
+      "  --max-time S              total time (default 15)\n" },
+
     { NULL, NULL, 0, 0, NULL }
 };
 
@@ -256,6 +280,8 @@ pactl_global_help(FILE *f)
         "  push --identity ID        send an approval request\n"
         "  sign-callback             sign a webhook (testing)\n"
         "  verify-callback           check a webhook signature\n"
+        "  invite IDENTITY           print an invite for a first device\n"
+        "  revoke IDENTITY           end an identity's approvals\n"
         "\n"
         "Run \"" PACTL_PROG " COMMAND --help\" for a command's options.\n");
 }
@@ -1174,6 +1200,50 @@ pactl_cmd_callback(pactl_args_t *a, int check)
 }
 
 
+static int
+pactl_cmd_invite(pactl_args_t *a)
+{
+    long  ttl;
+
+    if (a->val[PACTL_O_SECRET_FILE] == NULL) {
+        return pactl_usage(a, "--secret-file is required");
+    }
+
+    ttl = 86400;
+
+    if (a->val[PACTL_O_TTL] != NULL) {
+        ttl = pactl_parse_ttl(a->val[PACTL_O_TTL]);
+
+        if (ttl < 0) {
+            return pactl_usage(a, "invalid --ttl \"%s\" (90, 90s, 30m, 24h, "
+                               "7d; at most a year)", a->val[PACTL_O_TTL]);
+        }
+    }
+
+    return pactl_invite(a->val[PACTL_O_SECRET_FILE], a->pos[1], ttl);
+}
+
+
+static int
+pactl_cmd_revoke(pactl_args_t *a)
+{
+    const char  *url;
+
+    url = a->val[PACTL_O_URL];
+
+    if (url == NULL) {
+        return pactl_usage(a, "--url is required");
+    }
+
+    if (pactl_gate_url(url) != 0) {
+        return pactl_usage(a, "--url must be https (plain http only for a "
+                           "loopback host)");
+    }
+
+    return pactl_revoke(url, a->pos[1], a->conf.max_time);
+}
+
+
 int
 main(int argc, char **argv)
 {
@@ -1196,7 +1266,7 @@ main(int argc, char **argv)
         }
     }
 
-    if (a.cmd & PACTL_CMD_NET) {
+    if (a.cmd & (PACTL_CMD_NET|PACTL_CMD_REVOKE)) {
         if (pactl_http_init() != 0) {
             rc = PACTL_EXIT_ERROR;
             goto done;
@@ -1229,12 +1299,20 @@ main(int argc, char **argv)
         rc = pactl_cmd_callback(&a, 0);
         break;
 
+    case PACTL_CMD_INVITE:
+        rc = pactl_cmd_invite(&a);
+        break;
+
+    case PACTL_CMD_REVOKE:
+        rc = pactl_cmd_revoke(&a);
+        break;
+
     default: /* PACTL_CMD_CHECK */
         rc = pactl_cmd_callback(&a, 1);
         break;
     }
 
-    if (a.cmd & PACTL_CMD_NET) {
+    if (a.cmd & (PACTL_CMD_NET|PACTL_CMD_REVOKE)) {
         pactl_http_cleanup();
     }
 
