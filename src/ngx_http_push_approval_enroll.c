@@ -420,6 +420,7 @@ ngx_http_push_approval_enroll_hold(ngx_http_request_t *r,
 
         a->state = NGX_HTTP_PUSH_APPROVAL_PENDING;
         a->provider = (u_char) ctx->conf->provider;
+        ngx_http_push_approval_account(ctx->conf, a->account);
         a->created = ngx_time();
         a->provider_expires = en->ans.expires ? en->ans.expires
                                               : ctx->pr->expires;
