@@ -14,7 +14,7 @@
 #include <openssl/evp.h>
 
 
-#define NGX_HTTP_PUSH_APPROVAL_MAGIC       0x50415a32  /* "PAZ2" */
+#define NGX_HTTP_PUSH_APPROVAL_MAGIC       0x50415a33  /* "PAZ3" */
 #define NGX_HTTP_PUSH_APPROVAL_POLL_STALE  30000       /* ms */
 
 
@@ -396,12 +396,24 @@ ngx_http_push_approval_evict(ngx_http_push_approval_zone_ctx_t *zone)
 }
 
 
+/* any entry may have changed: every watch of the zone looks */
+
 void
 ngx_http_push_approval_changed(ngx_http_push_approval_zone_ctx_t *zone)
 {
+    ngx_http_push_approval_changed_key(zone, NULL);
+}
+
+
+/* the entry of this key changed: its watches look, in every worker */
+
+void
+ngx_http_push_approval_changed_key(ngx_http_push_approval_zone_ctx_t *zone,
+    u_char *key)
+{
     (void) ngx_atomic_fetch_add(&zone->sh->generation, 1);
 
-    ngx_http_push_approval_kick();
+    ngx_http_push_approval_wake(zone, key);
 }
 
 
@@ -476,7 +488,7 @@ ngx_http_push_approval_decide(ngx_http_push_approval_zone_ctx_t *zone,
     }
 
     ngx_http_push_approval_log_decision(log, &copy);
-    ngx_http_push_approval_changed(zone);
+    ngx_http_push_approval_changed_key(zone, key);
 
     return NGX_OK;
 }
