@@ -178,7 +178,8 @@ ngx_http_push_approval_watch_init_process(ngx_cycle_t *cycle)
     c = ngx_get_connection(ngx_http_push_approval_chans[ngx_process_slot][1],
                            cycle->log);
     if (c == NULL) {
-        return NGX_ERROR;
+        /* this worker looks at the zone on a tick instead */
+        return NGX_OK;
     }
 
     rev = c->read;
@@ -191,7 +192,7 @@ ngx_http_push_approval_watch_init_process(ngx_cycle_t *cycle)
 
     if (ngx_handle_read_event(rev, 0) != NGX_OK) {
         ngx_free_connection(c);
-        return NGX_ERROR;
+        return NGX_OK;
     }
 
     ngx_http_push_approval_chan = c;
