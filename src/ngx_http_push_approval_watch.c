@@ -688,8 +688,10 @@ ngx_http_push_approval_poll_handler(ngx_event_t *ev)
     ngx_http_push_approval_poll(w);
 
     if (w->poll && !ev->timer_set) {
+        /* due already: another worker's poll is still on its way */
         delay = (ngx_msec_int_t) (w->next_poll - ngx_current_msec);
-        ngx_add_timer(ev, (ngx_msec_t) ngx_max(delay, 1));
+        ngx_add_timer(ev, (ngx_msec_t) ngx_max(delay,
+                                             NGX_HTTP_PUSH_APPROVAL_TICK));
     }
 }
 
