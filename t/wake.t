@@ -5,7 +5,8 @@
 # each callback releases exactly its own request, whichever worker holds it
 # and whichever handles the callback (the other worker learns it from a
 # datagram, not from a timer); the same across a reload, where old workers
-# keep their held requests, and after a worker is killed.
+# keep their held requests, after a worker is killed, and beside cache
+# helper processes.
 use v5.36;
 use Test::More;
 use Time::HiRes qw(time sleep);
@@ -142,6 +143,34 @@ subtest 'a killed worker is replaced and woken like the others' => sub {
         is($r && $r->{status}, 200, "$u: released");
     }
     is(held(), 0, 'nothing left held');
+};
+
+subtest 'with cache helper processes in slots of their own' => sub {
+    # the cache manager and loader take process slots too, and are sent
+    # wake-ups like the workers: they read and drop them
+    $t->reload(PushTest::config(
+        provider => 'verify', sb => $sb, protected => $PROTECTED,
+        http => $HTTP . "proxy_cache_path %%PREFIX%%/cache keys_zone=c:1m;",
+        server => $SERVER));
+    my %helper = map { /^\s*(\d+)/ ? ($1 => 1) : () }
+                 grep { /cache (?:manager|loader)/ }
+                 split /\n/, `ps -o pid=,args= --ppid ${\ $t->master_pid }`;
+    is(scalar keys %helper, 2, 'a cache manager and a cache loader run');
+    my $log = length $t->read_file('logs/error.log');
+
+    my $N = 10;
+    my ($h, $id) = hold($N);
+    for my $u (keys %$h) {
+        is($sb->decide($id->{$u}, 'denied', callback => 1), 200,
+           "$u: decided") or next;
+        my $r = $t->read($h->{$u}, 5);
+        is($r && $r->{status}, 403, "$u: released");
+    }
+    is(held(), 0, 'nothing left held');
+    my $tail = substr($t->read_file('logs/error.log'), $log);
+    my @read = grep { $helper{$_} }
+               $tail =~ /\[debug\] (\d+)#\d+: push approval wake-up/g;
+    cmp_ok(scalar @read, '>=', $N, 'the helpers read their wake-ups');
 };
 
 $t->done_testing;
