@@ -25,7 +25,10 @@ my $conf = $t->full_config(PushTest::config(
                . "        push_approval_poll 0;\n"
                . "        push_approval_timeout 30s;\n"
                . "        push_approval_scope \$http_x_scope;",
-    server => "listen 127.0.0.1:%%PORT2%% reuseport;"));
+    server => "listen 127.0.0.1:%%PORT2%% reuseport;"),
+    # the new binary gets only the environment nginx passes on
+    main => $ENV{TEST_NGINX_ASAN}
+            ? "env LD_PRELOAD;\nenv ASAN_OPTIONS;\nenv UBSAN_OPTIONS;" : '');
 $conf =~ s/daemon off;/daemon on;/ or die 'no daemon line';
 $t->write_file('conf/nginx.conf', $conf);
 
