@@ -100,17 +100,20 @@ ngx_http_push_approval_watch_init_module(ngx_cycle_t *cycle)
 
     size = NGX_HTTP_PUSH_APPROVAL_CHAN_BUF;
 
+    /*
+     * init_module failing on a reload would end the master: without its
+     * pair a process in that slot looks at the zone on a tick instead
+     */
+
     for (i = ngx_http_push_approval_nchans; i < n; i++) {
 
         if (socketpair(AF_UNIX, SOCK_DGRAM, 0, ngx_http_push_approval_chans[i])
             == -1)
         {
-            ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_socket_errno,
+            ngx_log_error(NGX_LOG_ERR, cycle->log, ngx_socket_errno,
                           "push approval: socketpair() failed");
-            return NGX_ERROR;
+            break;
         }
-
-        ngx_http_push_approval_nchans = i + 1;
 
         if (ngx_nonblocking(ngx_http_push_approval_chans[i][0]) == -1
             || ngx_nonblocking(ngx_http_push_approval_chans[i][1]) == -1
@@ -119,10 +122,14 @@ ngx_http_push_approval_watch_init_module(ngx_cycle_t *cycle)
             || fcntl(ngx_http_push_approval_chans[i][1], F_SETFD, FD_CLOEXEC)
                == -1)
         {
-            ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_socket_errno,
+            ngx_log_error(NGX_LOG_ERR, cycle->log, ngx_socket_errno,
                           "push approval: cannot set up a socket pair");
-            return NGX_ERROR;
+            (void) ngx_close_socket(ngx_http_push_approval_chans[i][0]);
+            (void) ngx_close_socket(ngx_http_push_approval_chans[i][1]);
+            break;
         }
+
+        ngx_http_push_approval_nchans = i + 1;
 
         /* more wake-ups in flight before one is dropped; best effort */
         (void) setsockopt(ngx_http_push_approval_chans[i][0], SOL_SOCKET,
