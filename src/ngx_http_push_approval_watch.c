@@ -78,7 +78,8 @@ ngx_int_t
 ngx_http_push_approval_watch_init_module(ngx_cycle_t *cycle)
 {
     int                                  size;
-    ngx_int_t                            n, i;
+    ngx_int_t                            n, i, want, max;
+    struct rlimit                        rlmt;
     ngx_core_conf_t                     *ccf;
     ngx_http_push_approval_main_conf_t  *pmcf;
 
@@ -94,9 +95,28 @@ ngx_http_push_approval_watch_init_module(ngx_cycle_t *cycle)
 
     /* room for the workers, the old ones of a reload and the helpers */
 
-    n = ngx_max(ccf->worker_processes * 2 + 8,
-                NGX_HTTP_PUSH_APPROVAL_CHAN_MIN);
-    n = ngx_min(n, NGX_MAX_PROCESSES);
+    want = ngx_max(ccf->worker_processes * 2 + 8,
+                   NGX_HTTP_PUSH_APPROVAL_CHAN_MIN);
+    want = ngx_min(want, NGX_MAX_PROCESSES);
+    n = want;
+
+    /* leave the master descriptors for nginx's own channels and files */
+
+    if (getrlimit(RLIMIT_NOFILE, &rlmt) == 0
+        && rlmt.rlim_cur != RLIM_INFINITY)
+    {
+        max = ((ngx_int_t) rlmt.rlim_cur - 64 - 4 * ccf->worker_processes)
+              / 2;
+        n = ngx_max(ngx_min(n, max), ngx_http_push_approval_nchans);
+    }
+
+    if (n < want && ngx_http_push_approval_nchans < want) {
+        ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
+                      "push approval: wake-up sockets for %i of %i process "
+                      "slots only, for lack of file descriptors; the others "
+                      "look at the zone every %d ms", n, want,
+                      NGX_HTTP_PUSH_APPROVAL_TICK);
+    }
 
     size = NGX_HTTP_PUSH_APPROVAL_CHAN_BUF;
 
