@@ -264,6 +264,7 @@ typedef struct {
     ngx_rbtree_node_t               sentinel;
     ngx_queue_t                     queue;     /* LRU, most recent first */
     ngx_atomic_t                    generation;
+    ngx_atomic_t                    lost;      /* wake-ups not delivered */
     ngx_atomic_t                    seq;
     ngx_atomic_t                    entries;
     ngx_atomic_t                    revocations;  /* memos check again */
@@ -277,6 +278,8 @@ typedef struct {
     ngx_slab_pool_t                *shpool;
     ngx_str_t                       name;
     time_t                          remember_max;  /* of its locations */
+    ngx_atomic_uint_t               seen_generation;  /* this process's */
+    ngx_atomic_uint_t               seen_lost;
 } ngx_http_push_approval_zone_ctx_t;
 
 
@@ -394,14 +397,15 @@ typedef struct {
 /* requests of one worker waiting on the same zone entry */
 
 typedef struct {
+    ngx_rbtree_node_t                   node;     /* by key, then zone */
     ngx_queue_t                         link;
     ngx_queue_t                         waiters;
     ngx_http_push_approval_zone_ctx_t  *zone;
     u_char                              key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
     ngx_uint_t                          type;
-    ngx_atomic_uint_t                   generation;
     ngx_msec_t                          next_poll;
     ngx_msec_t                          poll;
+    ngx_event_t                         poll_event;
 } ngx_http_push_approval_watch_t;
 
 
@@ -489,6 +493,8 @@ void ngx_http_push_approval_delete(ngx_http_push_approval_zone_ctx_t *zone,
 void ngx_http_push_approval_touch(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_http_push_approval_node_t *node);
 void ngx_http_push_approval_changed(ngx_http_push_approval_zone_ctx_t *zone);
+void ngx_http_push_approval_changed_key(
+    ngx_http_push_approval_zone_ctx_t *zone, u_char *key);
 void ngx_http_push_approval_metric(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_uint_t metric, ngx_atomic_int_t delta);
 ngx_atomic_int_t ngx_http_push_approval_metric_sum(
@@ -619,6 +625,11 @@ ngx_int_t ngx_http_push_approval_watch(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, u_char *key, ngx_uint_t type);
 void ngx_http_push_approval_unwatch(ngx_http_push_approval_ctx_t *ctx);
 void ngx_http_push_approval_kick(void);
+void ngx_http_push_approval_wake(ngx_http_push_approval_zone_ctx_t *zone,
+    u_char *key);
+ngx_int_t ngx_http_push_approval_watch_init_module(ngx_cycle_t *cycle);
+ngx_int_t ngx_http_push_approval_watch_init_process(ngx_cycle_t *cycle);
+void ngx_http_push_approval_watch_exit_process(ngx_cycle_t *cycle);
 
 /* ngx_http_push_approval_signature.c: pure, on plain buffers */
 ngx_int_t ngx_http_push_approval_form_parse(u_char *data, size_t len,

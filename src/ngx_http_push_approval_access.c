@@ -990,7 +990,7 @@ ngx_http_push_approval_created(ngx_http_request_t *r,
 
     ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
 
-    ngx_http_push_approval_changed(ctx->zone);
+    ngx_http_push_approval_changed_key(ctx->zone, ctx->pair_key);
 
     if (ctx->done) {
         /* the creator is finished already (timed out): nothing to resume */
@@ -1141,7 +1141,7 @@ ngx_http_push_approval_fetch_done(ngx_http_request_t *r,
     }
 
     if (decided || flipped) {
-        ngx_http_push_approval_changed(zone);
+        ngx_http_push_approval_changed_key(zone, call->key);
     }
 }
 
@@ -1414,7 +1414,7 @@ ngx_http_push_approval_check_approval(ngx_http_request_t *r,
 
     if (decided) {
         ngx_http_push_approval_log_decision(r->connection->log, &copy);
-        ngx_http_push_approval_changed(ctx->zone);
+        ngx_http_push_approval_changed_key(ctx->zone, ctx->approval_key);
     }
 
     switch (state) {
@@ -1567,7 +1567,7 @@ ngx_http_push_approval_release(ngx_http_push_approval_ctx_t *ctx)
 
         ctx->call = NULL;
 
-        ngx_http_push_approval_changed(ctx->zone);
+        ngx_http_push_approval_changed_key(ctx->zone, ctx->pair_key);
     }
 
     if (ctx->timer.timer_set) {

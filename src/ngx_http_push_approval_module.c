@@ -331,11 +331,11 @@ ngx_module_t  ngx_http_push_approval_module = {
     ngx_http_push_approval_commands,       /* module directives */
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_push_approval_watch_init_module, /* init module */
+    ngx_http_push_approval_watch_init_process, /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_push_approval_watch_exit_process, /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };

@@ -475,12 +475,24 @@ ngx_http_push_approval_evict(ngx_http_push_approval_zone_ctx_t *zone,
 }
 
 
+/* any entry may have changed: every watch of the zone looks */
+
 void
 ngx_http_push_approval_changed(ngx_http_push_approval_zone_ctx_t *zone)
 {
+    ngx_http_push_approval_changed_key(zone, NULL);
+}
+
+
+/* the entry of this key changed: its watches look, in every worker */
+
+void
+ngx_http_push_approval_changed_key(ngx_http_push_approval_zone_ctx_t *zone,
+    u_char *key)
+{
     (void) ngx_atomic_fetch_add(&zone->sh->generation, 1);
 
-    ngx_http_push_approval_kick();
+    ngx_http_push_approval_wake(zone, key);
 }
 
 
@@ -577,7 +589,7 @@ ngx_http_push_approval_decide_account(ngx_http_push_approval_zone_ctx_t *zone,
     }
 
     ngx_http_push_approval_log_decision(log, &copy);
-    ngx_http_push_approval_changed(zone);
+    ngx_http_push_approval_changed_key(zone, key);
 
     return NGX_OK;
 }

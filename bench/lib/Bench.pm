@@ -265,6 +265,24 @@ sub cpu_s ($pid) {
     return ($f[11] + $f[12]) / POSIX::sysconf(POSIX::_SC_CLK_TCK());
 }
 
+# time on a CPU in nanoseconds (schedstat: finer than utime+stime's ticks)
+sub cpu_ns ($pid) {
+    open my $fh, '<', "/proc/$pid/schedstat" or die "/proc/$pid/schedstat: $!";
+    my ($ns) = split ' ', scalar <$fh>;
+    return $ns;
+}
+
+# times the process was switched out: each time it slept and woke, or was
+# preempted
+sub switches ($pid) {
+    open my $fh, '<', "/proc/$pid/status" or die "/proc/$pid/status: $!";
+    my $n = 0;
+    while (<$fh>) {
+        $n += $1 if /^(?:non)?voluntary_ctxt_switches:\s+(\d+)/;
+    }
+    return $n;
+}
+
 # ---- wrk --------------------------------------------------------------------
 
 # runs wrk once; returns { rps, non2xx, errors, out, cmd }
@@ -395,6 +413,18 @@ sub holdclient {
     my $src = "$ROOT/bench/lib/holdclient.c";
     mkdir "$ROOT/bench/results";
     my $bin = "$ROOT/bench/results/holdclient";
+    if (!-x $bin || -M $bin > -M $src) {
+        system('cc', '-O2', '-Wall', '-o', $bin, $src) == 0
+            or die "cc $src failed\n";
+    }
+    return $bin;
+}
+
+# compiles bench/lib/providerstub.c when changed (into bench/results/)
+sub providerstub {
+    my $src = "$ROOT/bench/lib/providerstub.c";
+    mkdir "$ROOT/bench/results";
+    my $bin = "$ROOT/bench/results/providerstub";
     if (!-x $bin || -M $bin > -M $src) {
         system('cc', '-O2', '-Wall', '-o', $bin, $src) == 0
             or die "cc $src failed\n";

@@ -4,7 +4,11 @@
  * response (read to EOF), with epoll and non-blocking sockets.
  *
  *   holdclient -p PORT -n N [-u PATH] [-H 'Name: value']... [-t SECONDS]
- *              [-c MAX_CONNECTING]
+ *              [-c MAX_CONNECTING] [-U PREFIX] [-f FILE]
+ *
+ * -U PREFIX: each request its own identity, "X-User: PREFIX%08d" with the
+ * connection's number from 1; -f FILE: the requests themselves, raw and
+ * separated by NUL bytes, one per connection (-n: how many to send).
  *
  * Prints (stdout, line-buffered):
  *   sent N T            when every request is written (T: epoch seconds)
@@ -31,6 +35,8 @@
 #include <unistd.h>
 
 typedef struct {
+    char   *req;
+    size_t  reqlen;
     int     fd;
     int     state;      /* 0 connecting, 1 sending, 2 reading, 3 done */
     size_t  sent;
@@ -55,20 +61,23 @@ main(int argc, char **argv)
     int                 ok = 0, other = 0, errors = 0, opt;
     double              timeout = 60, tsent = 0, first = 0, last = 0;
     char                req[4096], hdrs[3072] = "";
-    const char         *path = "/p/index.html";
+    const char         *path = "/p/index.html", *users = NULL;
+    const char         *file = NULL;
     size_t              reqlen;
     conn_t             *c;
     struct rlimit       rl;
     struct sockaddr_in  sin;
     struct epoll_event  ev, evs[512];
 
-    while ((opt = getopt(argc, argv, "p:n:u:H:t:c:")) != -1) {
+    while ((opt = getopt(argc, argv, "p:n:u:H:t:c:U:f:")) != -1) {
         switch (opt) {
         case 'p': port = atoi(optarg); break;
         case 'n': n = atoi(optarg); break;
         case 'u': path = optarg; break;
         case 't': timeout = atof(optarg); break;
         case 'c': maxc = atoi(optarg); break;
+        case 'U': users = optarg; break;
+        case 'f': file = optarg; break;
         case 'H':
             if (strlen(hdrs) + strlen(optarg) + 3 >= sizeof(hdrs)) {
                 fprintf(stderr, "headers too long\n");
@@ -100,6 +109,54 @@ main(int argc, char **argv)
                       "\r\n%sConnection: close\r\n\r\n", path, hdrs);
 
     c = calloc(n, sizeof(conn_t));
+
+    if (file) {
+        /* raw requests, NUL-separated */
+        FILE    *f = fopen(file, "r");
+        char    *all, *p;
+        long     size;
+        int      i;
+
+        if (f == NULL || fseek(f, 0, SEEK_END) != 0) {
+            perror(file);
+            return 2;
+        }
+        size = ftell(f);
+        rewind(f);
+        all = malloc(size + 1);
+        if (fread(all, 1, size, f) != (size_t) size) {
+            perror(file);
+            return 2;
+        }
+        all[size] = '\0';
+        fclose(f);
+
+        for (i = 0, p = all; i < n; i++) {
+            if (p >= all + size) {
+                fprintf(stderr, "%s: only %d requests\n", file, i);
+                return 2;
+            }
+            c[i].req = p;
+            c[i].reqlen = strlen(p);
+            p += c[i].reqlen + 1;
+        }
+
+    } else {
+        int  i;
+
+        for (i = 0; i < n; i++) {
+            if (users == NULL) {
+                c[i].req = req;
+                c[i].reqlen = reqlen;
+                continue;
+            }
+            c[i].req = malloc(sizeof(req) + 64);
+            c[i].reqlen = snprintf(c[i].req, sizeof(req) + 64,
+                                   "GET %s HTTP/1.1\r\nHost: localhost\r\n"
+                                   "X-User: %s%08d\r\n%sConnection: close"
+                                   "\r\n\r\n", path, users, i + 1, hdrs);
+        }
+    }
     ep = epoll_create1(0);
 
     memset(&sin, 0, sizeof(sin));
@@ -180,7 +237,8 @@ main(int argc, char **argv)
                     connecting--;
                 }
 
-                r = write(cn->fd, req + cn->sent, reqlen - cn->sent);
+                r = write(cn->fd, cn->req + cn->sent,
+                          cn->reqlen - cn->sent);
                 if (r < 0) {
                     if (errno == EAGAIN) {
                         continue;
@@ -192,7 +250,7 @@ main(int argc, char **argv)
                 }
 
                 cn->sent += r;
-                if (cn->sent == reqlen) {
+                if (cn->sent == cn->reqlen) {
                     cn->state = 2;
                     nsent++;
                     ev.events = EPOLLIN;
