@@ -15,6 +15,9 @@ from .state import Approval, iso, sid
 
 IDENTITY_RE = re.compile(r"\A[A-Za-z0-9-]{8,64}\Z")
 MAX_EXPIRY = 3600
+# access tokens: Ttl 60..300 s, default 60 (twilio-oai CreateAccessToken)
+TOKEN_TTL = 60
+TOKEN_TTL_MAX = 300
 DEFAULT_EXPIRY = 300
 
 
@@ -281,14 +284,14 @@ def create_access_token(store, base, params):
         return invalid("FactorType")
     ttl = _one(params, "Ttl")
     if ttl is None or ttl == "":
-        ttl = 600
+        ttl = TOKEN_TTL
     else:
         try:
             ttl = int(ttl)
         except ValueError:
             return invalid("Ttl")
-        if not 60 <= ttl <= 86400:
-            return invalid("Ttl")
+        if not TOKEN_TTL <= ttl <= TOKEN_TTL_MAX:
+            return invalid("Ttl", "must be between 60 and 300")
     friendly = _one(params, "FactorFriendlyName")
     jwt = make_jwt(store, ident, ttl, friendly)
     ysid = sid("YK")
