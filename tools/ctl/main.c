@@ -951,7 +951,7 @@ pactl_callback_verify(pactl_args_t *a, int check, const char *body,
 
     ok = pactl_sig_equal(sig.data, a->val[PACTL_O_SIGNATURE]);
 
-    /* the provider may have signed the URL with or without :443 / :80 */
+    /* the provider may have signed the URL with or without its port */
 
     n = pactl_sig_url_variants(url, &alt);
     if (n < 0) {
