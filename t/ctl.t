@@ -121,6 +121,12 @@ sub ctl (@args) {
          'bad --timeout'],
         [['push', '--identity', 'alice-0001', '--detail', 'novalue'],
          'bad --detail'],
+        # Authy documents details keys of at most 20 characters
+        [['push', '--provider', 'authy', '--identity', '1234567',
+          '--detail', ('K' x 21) . '=v'], 'Authy --detail label over 20'],
+        # a Verify challenge expires within 60 minutes
+        [['push', '--identity', 'alice-0001', '--timeout', '3601'],
+         'Verify --timeout over 3600'],
         [['push', '--identity', 'alice-0001', '--provider', 'nope'],
          'unknown provider'],
         [['push', '--identity', 'alice-0001', '--wait', '--wait'],
