@@ -9,7 +9,7 @@ import json
 import re
 import time
 
-from .messages import json_response
+from .messages import Response, json_response
 from .params import parse_pairs, pairs_to_multi
 from .state import Approval, iso, sid
 
@@ -246,6 +246,16 @@ def handle(store, req):
             if n == 4 and m == "POST":
                 return verify_factor(store, base, req, identity, rest[3],
                                      params)
+            if n == 4 and m == "DELETE":
+                # DeleteFactor (twilio-oai): 204, the factor is gone
+                with store.lock:
+                    f = store.factors.get(rest[3])
+                    if not ent or not f or f["identity"] != identity:
+                        return not_found(req.path)
+                    del store.factors[rest[3]]
+                    if rest[3] in ent["factors"]:
+                        ent["factors"].remove(rest[3])
+                return Response(204)
         if n >= 3 and rest[2] == "Challenges":
             if not ent:
                 return not_found(req.path)
