@@ -1,4 +1,4 @@
-"""Authy OneTouch API (provider-apis.md section B)."""
+"""Authy OneTouch API (README.md, Sources)."""
 
 import hmac
 import json

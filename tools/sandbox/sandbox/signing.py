@@ -1,4 +1,4 @@
-"""Webhook signature algorithms (provider-apis.md, X-Twilio-Signature and
+"""Webhook signature algorithms (README.md, Sources: X-Twilio-Signature and
 X-Authy-Signature)."""
 
 import base64

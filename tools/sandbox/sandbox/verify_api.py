@@ -1,4 +1,4 @@
-"""Twilio Verify Push v2 API (provider-apis.md section A)."""
+"""Twilio Verify Push v2 API (README.md, Sources)."""
 
 import base64
 import calendar
