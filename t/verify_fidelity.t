@@ -9,6 +9,7 @@ use Test::More;
 use JSON::PP;
 use Time::HiRes qw(time sleep);
 use lib 't/lib';
+use NginxTest;
 use PushTest;
 
 my ($t, $sb) = PushTest::setup(
@@ -116,5 +117,41 @@ while (time < $deadline) {
     sleep 0.5;
 }
 is($got, 'approved', 'once the provider answers: "approved", not "error"');
+
+# ---- the same on a second host completing a page started on the first -------
+
+my $B = NginxTest->new(workers => 1);
+PushTest::prepare($B, $sb);
+$B->write_file('secret', $t->read_file('secret'));
+$B->start(PushTest::config(sb => $sb));
+
+$sb->add_entity('dave-00004');
+$r = $t->get('/r/', headers => { 'X-User' => 'dave-00004',
+                                 Accept => 'text/html,application/xhtml+xml' });
+is($r->{status}, 302, 'host A: redirect to the waiting page');
+$loc = $r->{headers}{location} // '';
+$loc =~ s{^https?://[^/]+}{};
+($wait) = grep { /_wait_[0-9a-f]{8}=/ } @{ $r->{cookies} };
+$wait =~ s/;.*// if defined $wait;
+$ap = $sb->wait_approval(identity => 'dave-00004');
+
+sub status_b () {
+    my $r = $B->get("$loc&format=json", timeout => 30,
+                    headers => { Cookie => $wait });
+    return (eval { $JSON->decode($r->{body}) } // {})->{status} // 'none';
+}
+
+$sb->fail(count => 1, status => 500, method => 'GET', path => $ap->{id});
+is(status_b(), 'error', 'host B: a failed status fetch: "error"');
+$sb->decide($ap->{id}, 'approved', callback => 0);
+($got, $deadline) = ('', time + 10);
+while (time < $deadline) {
+    $got = status_b();
+    last if $got ne 'error';
+    sleep 0.5;
+}
+is($got, 'approved', 'host B: once the provider answers, "approved"');
+$B->stop;
+is_deeply([$B->problems], [], 'host B: no alerts or sanitizer reports');
 
 $t->done_testing;
