@@ -335,6 +335,7 @@ typedef struct {
     ngx_array_t                     details;        /* _param_t */
     ngx_array_t                     hidden_details; /* _param_t */
     time_t                          expires;
+    unsigned                        factor_cached:1;
 } ngx_http_push_approval_request_t;
 
 
@@ -450,6 +451,7 @@ typedef struct {
     unsigned                            timed_out:1;
     unsigned                            poll_now:1;
     unsigned                            poll_refused:1;
+    unsigned                            client_gone:1;
 } ngx_http_push_approval_ctx_t;
 
 

@@ -27,6 +27,8 @@ static ngx_int_t ngx_http_push_approval_send_create(ngx_http_request_t *r,
 static ngx_str_t *ngx_http_push_approval_host(ngx_http_request_t *r);
 static void ngx_http_push_approval_factors_done(ngx_http_request_t *r,
     ngx_http_push_approval_call_t *call);
+static void ngx_http_push_approval_factor_gone(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
 static void ngx_http_push_approval_create_done(ngx_http_request_t *r,
     ngx_http_push_approval_call_t *call);
 static void ngx_http_push_approval_created(ngx_http_request_t *r,
@@ -40,6 +42,7 @@ static ngx_int_t ngx_http_push_approval_check_pair(ngx_http_request_t *r,
 static ngx_int_t ngx_http_push_approval_check_approval(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 static void ngx_http_push_approval_hold_handler(ngx_event_t *ev);
+static void ngx_http_push_approval_test_reading(ngx_http_request_t *r);
 static ngx_int_t ngx_http_push_approval_finish(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_uint_t status, ngx_int_t rc);
 static ngx_int_t ngx_http_push_approval_fail(ngx_http_request_t *r,
@@ -519,6 +522,8 @@ ngx_http_push_approval_create(ngx_http_request_t *r,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
+        ctx->pr->factor_cached = 1;
+
         return ngx_http_push_approval_send_create(r, ctx);
     }
 
@@ -895,7 +900,72 @@ ngx_http_push_approval_create_done(ngx_http_request_t *r,
     provider = ngx_http_push_approval_providers[ctx->conf->provider];
     provider->parse(r->pool, NGX_HTTP_PUSH_APPROVAL_OP_CREATE, call, &ans);
 
+    if (ans.result == NGX_HTTP_PUSH_APPROVAL_R_NOT_FOUND
+        && ctx->pr->factor_cached)
+    {
+        ngx_http_push_approval_factor_gone(r, ctx);
+
+        if (!ctx->done) {
+            return;
+        }
+    }
+
     ngx_http_push_approval_created(r, ctx, &ans);
+}
+
+
+/*
+ * a 404 for a factor kept in the zone: the phone was re-enrolled (or
+ * removed), so the factor is forgotten and looked up again, once
+ */
+
+static void
+ngx_http_push_approval_factor_gone(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
+    ngx_int_t                       rc;
+    ngx_http_push_approval_node_t  *pn;
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "push approval: the provider knows the factor of \"%V\" "
+                  "no more, looking it up again", &ctx->identity);
+
+    ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR,
+                               &ctx->identity, &ctx->conf->verify_service,
+                               NULL);
+
+    ngx_shmtx_lock(&ctx->zone->shpool->mutex);
+
+    pn = ngx_http_push_approval_lookup(ctx->zone, key,
+                                       NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR);
+
+    /* another worker may have stored the new factor already */
+
+    if (pn && pn->v.factor.len == ctx->pr->factor.len
+        && ngx_memcmp(pn->v.factor.sid, ctx->pr->factor.data,
+                      pn->v.factor.len)
+           == 0)
+    {
+        ngx_http_push_approval_delete(ctx->zone, pn);
+    }
+
+    ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+
+    if (ctx->done) {
+        /* nobody to create for: the answer is recorded as it is */
+        return;
+    }
+
+    ctx->call = NULL;
+
+    rc = ngx_http_push_approval_create(r, ctx);
+
+    if (rc != NGX_AGAIN) {
+        ctx->rc = rc;
+        ctx->done = 1;
+        ngx_http_push_approval_resume(r, ctx);
+    }
 }
 
 
@@ -994,6 +1064,14 @@ ngx_http_push_approval_created(ngx_http_request_t *r,
 
     if (ctx->done) {
         /* the creator is finished already (timed out): nothing to resume */
+        return;
+    }
+
+    if (ctx->client_gone) {
+        /* the answer is recorded for later requests; nobody to tell */
+        ctx->rc = NGX_HTTP_CLIENT_CLOSED_REQUEST;
+        ctx->done = 1;
+        ngx_http_push_approval_resume(r, ctx);
         return;
     }
 
@@ -1098,6 +1176,7 @@ ngx_http_push_approval_fetch_done(ngx_http_request_t *r,
 
     decided = 0;
     flipped = 0;
+    failed = 0;
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
@@ -1140,7 +1219,9 @@ ngx_http_push_approval_fetch_done(ngx_http_request_t *r,
         ngx_http_push_approval_log_decision(r->connection->log, &copy);
     }
 
-    if (decided || flipped) {
+    /* a status endpoint that asked again waits for the result, even "failed" */
+
+    if (decided || flipped || failed) {
         ngx_http_push_approval_changed_key(zone, call->key);
     }
 }
@@ -1194,12 +1275,96 @@ ngx_http_push_approval_wait(ngx_http_request_t *r,
 
     ngx_add_timer(&ctx->timer, ctx->conf->timeout);
 
-    r->read_event_handler = ngx_http_test_reading;
+    r->read_event_handler = ngx_http_push_approval_test_reading;
     r->write_event_handler = ngx_http_request_empty_handler;
 
     ngx_http_push_approval_metric(ctx->zone, NGX_HTTP_PUSH_APPROVAL_M_HELD, 1);
 
     return NGX_AGAIN;
+}
+
+
+/*
+ * ngx_http_test_reading() for a held request, except that a creator whose
+ * client goes away keeps its create call: the provider may have sent the
+ * push already, and its answer must reach the zone (SPEC 4: a pending
+ * approval outlives the requests waiting on it).  The request then ends
+ * as soon as the answer is recorded, or at its timeout.
+ */
+
+static void
+ngx_http_push_approval_test_reading(ngx_http_request_t *r)
+{
+    int                            n;
+    char                           buf[1];
+    ngx_err_t                      err;
+    ngx_event_t                   *rev;
+    ngx_connection_t              *c;
+    ngx_http_push_approval_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
+
+    c = r->connection;
+    rev = c->read;
+
+    if (ctx == NULL || ctx->call == NULL || ctx->done || ctx->client_gone
+        || c->error
+#if (NGX_HTTP_V2)
+        || r->stream
+#endif
+       )
+    {
+        ngx_http_test_reading(r);
+        return;
+    }
+
+    n = recv(c->fd, buf, 1, MSG_PEEK);
+
+    err = ngx_socket_errno;
+
+    if (n > 0 || (n == -1 && err == NGX_EAGAIN)) {
+        /* still there (or pipelining): as ngx_http_test_reading() */
+
+        if ((ngx_event_flags & NGX_USE_LEVEL_EVENT) && rev->active) {
+            if (ngx_del_event(rev, NGX_READ_EVENT, 0) != NGX_OK) {
+                ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            }
+        }
+
+        return;
+    }
+
+    rev->eof = 1;
+
+    if (n == -1) {
+        rev->error = 1;
+
+    } else {
+        err = 0;
+    }
+
+    if ((ngx_event_flags & NGX_USE_LEVEL_EVENT) && rev->active) {
+        if (ngx_del_event(rev, NGX_READ_EVENT, 0) != NGX_OK) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+    }
+
+    ngx_log_error(NGX_LOG_INFO, c->log, err,
+                  "client prematurely closed connection while its push "
+                  "was being created");
+
+    ctx->client_gone = 1;
+
+    r->read_event_handler = ngx_http_block_reading;
+
+    /* no longer held; the create call and the timer bound what is left */
+
+    if (ctx->held) {
+        ctx->held = 0;
+        ngx_http_push_approval_metric(ctx->zone,
+                                      NGX_HTTP_PUSH_APPROVAL_M_HELD, -1);
+    }
 }
 
 

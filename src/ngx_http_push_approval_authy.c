@@ -201,7 +201,9 @@ ngx_http_push_approval_authy_enroll(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    if (ngx_http_push_approval_form_add(r->pool, &params, "user_id",
+    /* authy_id, as Twilio's own SDK backend sends it (not user_id) */
+
+    if (ngx_http_push_approval_form_add(r->pool, &params, "authy_id",
                                         identity)
         != NGX_OK)
     {
@@ -249,10 +251,16 @@ ngx_http_push_approval_authy_parse(ngx_pool_t *pool, ngx_uint_t op,
                                                  call->body.len);
     }
 
-    /* a 200 with "success": false is an error too */
+    /*
+     * a 200 with "success": false is an error too; an SDK registration is
+     * documented to carry registration_token only: "success" is not needed
+     * there, but "false" still fails
+     */
 
     if (call->status < 200 || call->status > 299 || root == NULL
-        || ngx_http_push_approval_json_true(root, success_path) != NGX_OK)
+        || (ngx_http_push_approval_json_true(root, success_path) != NGX_OK
+            && (op != NGX_HTTP_PUSH_APPROVAL_OP_ENROLL
+                || yajl_tree_get(root, success_path, yajl_t_any) != NULL)))
     {
         ngx_str_set(&code, "-");
         ngx_str_set(&message, "no valid JSON answer");

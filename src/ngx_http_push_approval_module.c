@@ -16,6 +16,10 @@ static void *ngx_http_push_approval_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_push_approval_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_push_approval_merge_loc_conf(ngx_conf_t *cf,
     void *parent, void *child);
+static char *ngx_http_push_approval_check_authy_labels(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *conf);
+static char *ngx_http_push_approval_check_verify_timeout(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *conf);
 static char *ngx_http_push_approval_check(ngx_conf_t *cf,
     ngx_http_push_approval_loc_conf_t *conf);
 static ngx_shm_zone_t *ngx_http_push_approval_find_zone(ngx_conf_t *cf,
@@ -804,6 +808,20 @@ ngx_http_push_approval_check(ngx_conf_t *cf,
         return NGX_CONF_OK;
     }
 
+    if (conf->handler == NGX_HTTP_PUSH_APPROVAL_HANDLER_NONE
+        || conf->handler == NGX_HTTP_PUSH_APPROVAL_HANDLER_ENROLL)
+    {
+        /* where approvals are created: the provider's own limits */
+
+        if (ngx_http_push_approval_check_authy_labels(cf, conf)
+            != NGX_CONF_OK
+            || ngx_http_push_approval_check_verify_timeout(cf, conf)
+               != NGX_CONF_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+    }
+
     if (conf->api.len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%s\" requires \"push_approval_api\"", what);
@@ -899,6 +917,37 @@ ngx_http_push_approval_bind(ngx_conf_t *cf,
 }
 
 
+/* Authy documents details keys of at most 20 characters */
+
+static char *
+ngx_http_push_approval_check_authy_labels(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *conf)
+{
+    ngx_uint_t                        i;
+    ngx_http_push_approval_detail_t  *d;
+
+    if (conf->provider != NGX_HTTP_PUSH_APPROVAL_AUTHY
+        || conf->details == NULL)
+    {
+        return NGX_CONF_OK;
+    }
+
+    d = conf->details->elts;
+
+    for (i = 0; i < conf->details->nelts; i++) {
+        if (ngx_utf8_length(d[i].label.data, d[i].label.len) > 20) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"push_approval_detail\" label \"%V\" "
+                               "must be at most 20 characters with the "
+                               "authy provider", &d[i].label);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 /*
  * whether the location restricts who calls it: the access, auth_basic and
  * auth_request modules, looked up by name, keep a pointer or a string first
@@ -954,6 +1003,26 @@ ngx_http_push_approval_restricted(ngx_conf_t *cf)
     }
 
     return 0;
+}
+
+
+/* a Verify challenge expires at most 60 minutes after its creation */
+
+static char *
+ngx_http_push_approval_check_verify_timeout(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *conf)
+{
+    if (conf->provider != NGX_HTTP_PUSH_APPROVAL_VERIFY
+        || conf->timeout <= 3600000)
+    {
+        return NGX_CONF_OK;
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"push_approval_timeout\" must be at most 1h with "
+                       "the verify provider (the longest expiry of a "
+                       "Verify challenge)");
+    return NGX_CONF_ERROR;
 }
 
 

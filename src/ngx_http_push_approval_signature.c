@@ -332,6 +332,17 @@ ngx_http_push_approval_sig_twilio_mac(ngx_str_t *token, ngx_str_t *parts,
     }
 
     for (i = 0; rc == NGX_OK && i < n; i++) {
+
+        /* a repeated name and value counts once, as Twilio's validators */
+
+        if (i > 0
+            && ngx_http_push_approval_sig_param_cmp(&params[i - 1],
+                                                    &params[i])
+               == 0)
+        {
+            continue;
+        }
+
         rc = ngx_http_push_approval_sig_hmac_update(&h, params[i].name.data,
                                                     params[i].name.len);
         if (rc == NGX_OK) {
@@ -359,8 +370,9 @@ ngx_http_push_approval_sig_twilio_mac(ngx_str_t *token, ngx_str_t *parts,
 
 
 /*
- * The URL with the default port added when absent, or removed when present:
- * parts[0] + parts[1] + parts[2].  NGX_DECLINED when there is no variant.
+ * The URL with the default port added when absent, or without its port
+ * (any port) when present: parts[0] + parts[1] + parts[2].  NGX_DECLINED
+ * when there is no variant.
  */
 
 static ngx_int_t
@@ -426,20 +438,22 @@ ngx_http_push_approval_sig_url_variant(ngx_str_t *url, ngx_str_t *parts)
         return NGX_OK;
     }
 
-    if ((size_t) (p - colon) == port.len
-        && ngx_memcmp(colon, port.data, port.len) == 0)
-    {
-        parts[0].data = url->data;
-        parts[0].len = colon - url->data;
-        parts[1].data = colon;
-        parts[1].len = 0;
-        parts[2].data = p;
-        parts[2].len = end - p;
+    /* any port is dropped, as Twilio's own validators do */
 
-        return NGX_OK;
+    for (port.data = colon + 1; port.data < p; port.data++) {
+        if (*port.data < '0' || *port.data > '9') {
+            return NGX_DECLINED;
+        }
     }
 
-    return NGX_DECLINED;
+    parts[0].data = url->data;
+    parts[0].len = colon - url->data;
+    parts[1].data = colon;
+    parts[1].len = 0;
+    parts[2].data = p;
+    parts[2].len = end - p;
+
+    return NGX_OK;
 }
 
 

@@ -594,7 +594,7 @@ ngx_http_push_approval_wait_state(ngx_http_request_t *r,
         state = NGX_HTTP_PUSH_APPROVAL_EXPIRED;
     }
 
-    if (state == NGX_HTTP_PUSH_APPROVAL_PENDING && !page->json) {
+    if (state == NGX_HTTP_PUSH_APPROVAL_PENDING && (!page->json || failed)) {
         poll = 1;
     }
 
@@ -606,8 +606,16 @@ ngx_http_push_approval_wait_state(ngx_http_request_t *r,
                                              &next)
            == NGX_OK)
     {
-        /* a page without JavaScript asks on each refresh */
+        /*
+         * a page without JavaScript asks on each refresh; after a failed
+         * poll the status endpoint asks again and waits for the answer,
+         * so that "error" lasts only while the provider cannot be asked
+         */
         ngx_http_push_approval_fetch(r, ctx);
+
+        if (failed && page->json) {
+            return NGX_HTTP_PUSH_APPROVAL_W_PENDING;
+        }
     }
 
     if (state == NGX_HTTP_PUSH_APPROVAL_PENDING && failed) {

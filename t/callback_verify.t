@@ -122,8 +122,26 @@ check(send_form(event('challenge.approved'), host => "$HOST:80"),
    200, 'Host with :80, signed without the port');
 check(send_form(event('challenge.approved'), url => "http://$HOST:80$PATH"),
    200, 'signed with :80, Host without the port');
+# Twilio's own validators also try the URL without any port
 check(send_form(event('challenge.approved'), host => "$HOST:8080"),
+   200, 'Host with :8080, signed without the port');
+check(send_form(event('challenge.approved'), host => "$HOST:8080",
+                url => "http://$HOST:8080$PATH"),
+   200, 'Host with :8080, signed with it');
+check(send_form(event('challenge.approved'), host => "$HOST:8080",
+                url => "http://$HOST:8081$PATH"),
    401, 'another port is another URL');
+check(send_form(event('challenge.approved'), url => "http://$HOST:8080$PATH"),
+   401, 'signed with a port the Host does not name');
+# a repeated name and value counts once (twilio-python, twilio-node)
+{
+    my $e = event('challenge.approved');
+    my $signed = [@$e, [note => 'a'], [note => 'b']];
+    check(send_form([@$signed, [note => 'a']], signed => $signed),
+       200, 'a repeated value counts once');
+    check(send_form([@$signed, [note => 'a']], signed => [@$signed, [note => 'a']]),
+       401, 'a repeated value signed twice: not what Twilio sends');
+}
 check(send_form(event('challenge.approved'), url => "https://$HOST$PATH"),
    401, 'https URL on a plain connection');
 check(send_form(event('challenge.approved'), target => "$PATH?a=1",

@@ -11,6 +11,7 @@ use POSIX qw(WNOHANG);
 use Time::HiRes qw(sleep time);
 use lib 't/lib';
 use Sandbox;
+use PushSign ();
 
 my $ROOT = Sandbox::root();
 my $CTL  = "$ROOT/tools/ctl/push-approval-ctl";
@@ -121,6 +122,12 @@ sub ctl (@args) {
          'bad --timeout'],
         [['push', '--identity', 'alice-0001', '--detail', 'novalue'],
          'bad --detail'],
+        # Authy documents details keys of at most 20 characters
+        [['push', '--provider', 'authy', '--identity', '1234567',
+          '--detail', ('K' x 21) . '=v'], 'Authy --detail label over 20'],
+        # a Verify challenge expires within 60 minutes
+        [['push', '--identity', 'alice-0001', '--timeout', '3601'],
+         'Verify --timeout over 3600'],
         [['push', '--identity', 'alice-0001', '--provider', 'nope'],
          'unknown provider'],
         [['push', '--identity', 'alice-0001', '--wait', '--wait'],
@@ -218,6 +225,9 @@ my @B1 = ('--provider', 'authy', '--api-key-file', $B1_KEY,
     ok(abs($nonce - time) < 5, 'sign without --nonce: now');
 
     # verify-callback: valid
+    my $A1_SIG_8444 = PushSign::twilio_sig('12345',
+        'https://mycompany.com:8444/myapp.php?foo=1&bar=2',
+        [map { [split /=/, $_, 2] } @A1]);
     my @ok = (
         ['A1', [ '--credentials-file', $A1_CRED, '--url', $A1_URL,
                  (map { ('--param', $_) } @A1), '--signature', $A1_SIG ]],
@@ -226,6 +236,14 @@ my @B1 = ('--provider', 'authy', '--api-key-file', $B1_KEY,
                  (map { ('--param', $_) } @A1), '--signature', $A1_SIG ]],
         ['A2', [ '--credentials-file', $A2_CRED, '--url', $A2_URL,
                  (map { ('--param', $_) } @A2), '--signature', $A2_SIG ]],
+        # Twilio's validators try the URL without any port, and count a
+        # repeated name and value once
+        ['A1 with :8443', [ '--credentials-file', $A1_CRED, '--url',
+                 'https://mycompany.com:8443/myapp.php?foo=1&bar=2',
+                 (map { ('--param', $_) } @A1), '--signature', $A1_SIG ]],
+        ['A1 with a repeated parameter', [ '--credentials-file', $A1_CRED,
+                 '--url', $A1_URL, (map { ('--param', $_) } @A1, $A1[0]),
+                 '--signature', $A1_SIG ]],
         ['B1', [ @B1, '--nonce', '1764000030', '--body-file', $B1_FILE,
                  '--signature', $B1_SIG ]],
     );
@@ -251,9 +269,10 @@ my @B1 = ('--provider', 'authy', '--api-key-file', $B1_KEY,
         ['A1 other URL', [ '--credentials-file', $A1_CRED, '--url',
             'https://mycompany.com/myapp.php?foo=1&bar=3',
             (map { ('--param', $_) } @A1), '--signature', $A1_SIG ]],
-        ['A1 other port', [ '--credentials-file', $A1_CRED, '--url',
-            'https://mycompany.com:8443/myapp.php?foo=1&bar=2',
-            (map { ('--param', $_) } @A1), '--signature', $A1_SIG ]],
+        ['A1 signed with another port', [ '--credentials-file', $A1_CRED,
+            '--url', 'https://mycompany.com:8443/myapp.php?foo=1&bar=2',
+            (map { ('--param', $_) } @A1),
+            '--signature', $A1_SIG_8444 ]],
         ['A1 wrong token', [ '--credentials-file', $A2_CRED, '--url',
             $A1_URL, (map { ('--param', $_) } @A1), '--signature',
             $A1_SIG ]],

@@ -155,6 +155,15 @@ my $f = $sb->request('POST', "/v2/Services/$svc/Entities/carol-0003/Factors", {
 });
 is($f->{status}, 201, 'verify: the token registers a factor');
 
+# no Ttl: Verify's default of 60 s is enough for the app that asked, and a
+# token that adds a phone should not outlive its use
+ok(!exists $c->{params}{Ttl}, 'verify: no Ttl sent');
+my ($payload) = $j->{token} =~ /^[^.]+\.([^.]+)\./;
+$payload =~ tr{-_}{+/};
+my $claims = eval { $json->decode(MIME::Base64::decode_base64($payload)) } // {};
+is(($claims->{exp} // 0) - ($claims->{iat} // 0), 60,
+   'verify: the token lives the provider\'s default 60 s, and enrols within it');
+
 # no identity, an identity the provider cannot have
 $sb->clear_calls;
 $r = post('/enroll');
@@ -225,7 +234,8 @@ is(scalar @$calls, 1, 'authy: one provider call');
 $c = $calls->[0];
 is($c->{method}, 'POST', 'authy: POST');
 is($c->{path}, '/protected/json/sdk/registrations', 'authy: path');
-is_deeply($c->{params}{user_id}, ['1234567'], 'authy: user_id');
+is_deeply($c->{params}{authy_id}, ['1234567'], 'authy: authy_id');
+ok(!exists $c->{params}{user_id}, 'authy: no user_id');
 is($c->{headers}{'x-authy-api-key'}, $sb->authy_api_key, 'authy: API key');
 ok(!exists $c->{headers}{authorization}, 'authy: no Authorization');
 clean_call('authy', $c);

@@ -185,6 +185,8 @@ my @uuids;
         'logo without url'    => form(message => 'm', 'logos[][res]' => 'low'),
         'negative expiry'     => form(message => 'm', seconds_to_expire => -1),
         'non-numeric expiry'  => form(message => 'm', seconds_to_expire => 'soon'),
+        # Authy documents details keys of at most 20 characters
+        'details key > 20'    => form(message => 'm', 'details[' . ('k' x 21) . ']' => 'v'),
     );
     for my $name (sort keys %bad) {
         my $r = api(POST => $P, form => $bad{$name});
@@ -197,6 +199,8 @@ my @uuids;
     $r = $sb->request(POST => $P, {headers => {'X-Authy-API-Key' => $KEY,
         'Content-Type' => 'application/json'}, content => '{"message": '});
     is($r->{status}, 400, 'broken JSON body: 400');
+    is(api(POST => $P, form => form(message => 'm', 'details[' . ('k' x 20) . ']' => 'v'))
+       ->{status}, 200, 'details key of 20 characters: 200');
     is(api(POST => $P, form => form(message => 'x' x 144))->{status}, 200,
        'message of 144 accepted');
 }
@@ -226,17 +230,21 @@ my @uuids;
 
 # ---- SDK registration -------------------------------------------------------------------
 {
-    my $r = api(POST => '/protected/json/sdk/registrations', form => 'user_id=1234567');
+    # authy_id, as Twilio's SDK backend (authy-sdk-backend) sends it
+    my $r = api(POST => '/protected/json/sdk/registrations', form => 'authy_id=1234567');
     is($r->{status}, 200, 'registration: 200');
-    is($r->{json}{success}, JSON::PP::true, 'registration: success');
     like($r->{json}{registration_token}, qr/^\S{16,}$/, 'registration_token');
-    $r = api(POST => '/protected/json/sdk/registrations', json => {user_id => 1234567});
+    is_deeply([keys %{ $r->{json} }], ['registration_token'],
+              'registration: only the documented registration_token');
+    $r = api(POST => '/protected/json/sdk/registrations', json => {authy_id => 1234567});
     is($r->{status}, 200, 'registration (JSON): 200');
-    authy_error(api(POST => '/protected/json/sdk/registrations', form => 'user_id=999999'),
+    authy_error(api(POST => '/protected/json/sdk/registrations', form => 'user_id=1234567'),
+                400, '60004', 'registration with user_id instead of authy_id');
+    authy_error(api(POST => '/protected/json/sdk/registrations', form => 'authy_id=999999'),
                 404, '60026', 'registration for unknown user');
     is(api(POST => '/protected/json/sdk/registrations', form => '')->{status}, 400,
-       'registration without user_id: 400');
-    authy_error(api(POST => '/protected/json/sdk/registrations', form => 'user_id=1',
+       'registration without authy_id: 400');
+    authy_error(api(POST => '/protected/json/sdk/registrations', form => 'authy_id=1',
                     key => 'bad'), 401, '60001', 'registration with bad key');
 }
 

@@ -243,4 +243,11 @@ sub authy_approval () {
        $req->{headers}{'x-twilio-signature'}, 'signed over the new URL');
 }
 
+# a repeated name and value counts once, as twilio-python and twilio-node
+is($sb->sign(provider => 'verify', url => $A1{url},
+             params => {a => ['x', 'y', 'x']}, key => '12345'),
+   $sb->sign(provider => 'verify', url => $A1{url},
+             params => {a => ['y', 'x']}, key => '12345'),
+   'verify: a repeated value counts once');
+
 done_testing;

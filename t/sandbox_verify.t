@@ -210,11 +210,21 @@ my $challenge;
     is($t->{entity_identity}, 'dave-00004', 'entity_identity');
     is($t->{factor_type}, 'push', 'factor_type');
     is($t->{factor_friendly_name}, "Dave's phone", 'factor_friendly_name');
-    is($t->{ttl}, 600, 'ttl');
+    is($t->{ttl}, 60, 'ttl: 60 s by default, as Verify');
     is($t->{account_sid}, $sb->account_sid, 'account_sid');
     is($t->{service_sid}, $VA, 'service_sid');
     ok($t->{url} && $t->{date_created}, 'url and date_created');
     like($t->{token}, qr/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'JWT-looking');
+    # Ttl 60..300 (twilio-oai CreateAccessToken)
+    for my $ttl (59, 301, 600, 86400) {
+        twilio_error(api(POST => "$SVC/AccessTokens",
+                         form(Identity => 'dave-00004', FactorType => 'push',
+                              Ttl => $ttl)),
+                     400, 60200, "token with Ttl $ttl");
+    }
+    is(api(POST => "$SVC/AccessTokens",
+           form(Identity => 'dave-00004', FactorType => 'push', Ttl => 300))
+       ->{json}{ttl}, 300, 'token with Ttl 300');
     twilio_error(api(POST => "$SVC/AccessTokens", form(FactorType => 'push')),
                  400, 60200, 'token without Identity');
     twilio_error(api(POST => "$SVC/AccessTokens",

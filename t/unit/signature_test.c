@@ -279,7 +279,18 @@ ngx_http_push_approval_test_twilio_ports(void)
         { "https://[::1]/cb", "https://[::1]:443/cb", NGX_OK },
         { "https://[::1]:443/cb", "https://[::1]/cb", NGX_OK },
 
-        /* only the scheme's own default port */
+        /* without any port, as Twilio's own validators try it */
+        { "https://gate.example.org/cb",
+          "https://gate.example.org:8443/cb", NGX_OK },
+        { "http://gate.example.org/cb?a=1",
+          "http://gate.example.org:8080/cb?a=1", NGX_OK },
+        { "https://[::1]/cb", "https://[::1]:8443/cb", NGX_OK },
+        { "https://gate.example.org:8444/cb",
+          "https://gate.example.org:8443/cb", NGX_DECLINED },
+        { "https://gate.example.org/cb",
+          "https://gate.example.org:84x3/cb", NGX_DECLINED },
+
+        /* a default port is added only for the scheme's own */
         { "https://gate.example.org:80/cb",
           "https://gate.example.org/cb", NGX_DECLINED },
         { "http://gate.example.org:443/cb",

@@ -118,6 +118,7 @@ static int pactl_cmd_user_add(pactl_args_t *a);
 static int pactl_cmd_user_status(pactl_args_t *a);
 static int pactl_cmd_factors(pactl_args_t *a);
 static int pactl_cmd_push(pactl_args_t *a);
+static size_t pactl_utf8_chars(const char *s);
 static int pactl_cmd_callback(pactl_args_t *a, int check);
 static int pactl_callback_verify(pactl_args_t *a, int check,
     const char *body, size_t len, int json, const char *method);
@@ -697,6 +698,23 @@ pactl_cmd_factors(pactl_args_t *a)
 }
 
 
+/* characters, not bytes: Authy counts a details key in characters */
+
+static size_t
+pactl_utf8_chars(const char *s)
+{
+    size_t  n;
+
+    for (n = 0; *s; s++) {
+        if ((*s & 0xc0) != 0x80) {
+            n++;
+        }
+    }
+
+    return n;
+}
+
+
 static int
 pactl_cmd_push(pactl_args_t *a)
 {
@@ -781,6 +799,14 @@ pactl_cmd_push(pactl_args_t *a)
             if (i > 1024) {
                 return pactl_usage(a, "--hidden: at most 1024 characters of "
                                    "JSON for Verify");
+            }
+        }
+
+    } else {
+        for (i = 0; i < a->details.nelts; i++) {
+            if (pactl_utf8_chars(a->details.elts[i].name) > 20) {
+                return pactl_usage(a, "--detail: label at most 20 "
+                                   "characters for Authy");
             }
         }
     }
@@ -977,7 +1003,7 @@ pactl_callback_verify(pactl_args_t *a, int check, const char *body,
 
     ok = pactl_sig_equal(sig.data, a->val[PACTL_O_SIGNATURE]);
 
-    /* the provider may have signed the URL with or without :443 / :80 */
+    /* the provider may have signed the URL with or without its port */
 
     n = pactl_sig_url_variants(url, &alt);
     if (n < 0) {

@@ -98,6 +98,13 @@ pactl_sig_twilio(const char *key, const char *url, pactl_pairs_t *params,
     rc = pactl_buf_adds(&data, url);
 
     for (i = 0; rc == 0 && i < params->nelts; i++) {
+
+        /* a repeated name and value counts once, as Twilio's validators */
+
+        if (i > 0 && pactl_sig_pair_cmp(&sorted[i - 1], &sorted[i]) == 0) {
+            continue;
+        }
+
         rc = pactl_buf_adds(&data, sorted[i]->name);
         if (rc == 0) {
             rc = pactl_buf_adds(&data, sorted[i]->value);
@@ -429,14 +436,14 @@ pactl_sig_body_hash(const char *body, size_t len, pactl_buf_t *hex)
 
 
 /*
- * The same URL with the default port made explicit, or removed when it
- * was; 1 and *alt (to free) when there is such a variant.
+ * The same URL with the default port made explicit, or without its port
+ * (any port); 1 and *alt (to free) when there is such a variant.
  */
 
 int
 pactl_sig_url_variants(const char *url, char **alt)
 {
-    size_t       slen, alen, plen;
+    size_t       slen, alen;
     const char  *auth, *end, *colon, *port, *p;
     pactl_buf_t  b;
 
@@ -459,7 +466,6 @@ pactl_sig_url_variants(const char *url, char **alt)
     auth = url + slen;
     alen = strcspn(auth, "/?#");
     end = auth + alen;
-    plen = strlen(port);
 
     colon = NULL;
     for (p = auth; p < end; p++) {
@@ -472,13 +478,11 @@ pactl_sig_url_variants(const char *url, char **alt)
     }
 
     if (colon != NULL) {
-        if ((size_t) (end - colon) != plen
-            || memcmp(colon, port, plen) != 0)
-        {
+        if (strspn(colon + 1, "0123456789") != (size_t) (end - colon - 1)) {
             return 0;
         }
 
-        /* drop the explicit default port */
+        /* drop the port, any port, as Twilio's own validators do */
         if (pactl_buf_add(&b, url, (size_t) (colon - url)) != 0
             || pactl_buf_adds(&b, end) != 0)
         {

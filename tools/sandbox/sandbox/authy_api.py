@@ -1,4 +1,4 @@
-"""Authy OneTouch API (provider-apis.md section B)."""
+"""Authy OneTouch API (README.md, Sources)."""
 
 import hmac
 import json
@@ -13,6 +13,8 @@ from .state import Approval, iso
 
 LOGO_RES = ("default", "low", "med", "high")
 MAX_MESSAGE = 144
+# "details: ... key at most 20 characters" (Authy OneTouch API docs)
+MAX_DETAIL_KEY = 20
 DEFAULT_EXPIRY = 86400
 
 
@@ -194,14 +196,14 @@ def remove_user(store, uid):
 
 
 def sdk_registration(store, params):
-    uid = params.get("user_id")
+    # authy_id, as Twilio's own SDK backend (authy-sdk-backend, backend.rb)
+    # sends it; the answer's documented field is registration_token only
+    uid = params.get("authy_id")
     if uid is None or uid == "":
-        return invalid("user_id is required")
+        return invalid("authy_id is required")
     if not _user(store, uid):
         return user_not_found()
-    return json_response(200, {"registration_token": secrets.token_urlsafe(24),
-                               "message": "Registration token created.",
-                               "success": True})
+    return json_response(200, {"registration_token": secrets.token_urlsafe(24)})
 
 
 def create_approval(store, req, uid, params):
@@ -219,6 +221,10 @@ def create_approval(store, req, uid, params):
         if not isinstance(det, dict):
             return invalid("details must be a hash")
         details = [{"label": str(k), "value": _scalar(v)} for k, v in det.items()]
+        for d in details:
+            if len(d["label"]) > MAX_DETAIL_KEY:
+                return invalid("details keys are at most %d characters"
+                               % MAX_DETAIL_KEY)
         hid = params.get("hidden_details") or {}
         if not isinstance(hid, dict):
             return invalid("hidden_details must be a hash")

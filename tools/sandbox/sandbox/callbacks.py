@@ -52,10 +52,10 @@ def authy_body(store, a):
                 "status": a.status,
                 "uuid": a.id,
                 "created_at_time": created,
-                "device_details": None,
-                "device_geolocation": None,
+                "device_details": {},
+                "device_geolocation": "",
                 "device_signing_time": int(a.decided or time.time()),
-                "reason": None,
+                "reason": "",
             },
             "expiration_timestamp": int(a.expires) if a.expires else None,
             "logos": a.extra.get("logos") or None,
@@ -96,7 +96,9 @@ def build(store, a):
     headers = {"X-Authy-Signature-Nonce": nonce,
                "User-Agent": "AuthyCallbacks/1.0"}
     if store.authy_callback_method == "GET":
-        pairs = signing.flatten(obj)
+        # as Authy sends them: arrays without indexes (logos[][res]), signed
+        # as the receiver sees the query
+        pairs = signing.flatten(obj, indexes=False)
         sig, _ = signing.authy_signature(store.authy_api_key, nonce, "GET",
                                          url, pairs)
         sep = "&" if "?" in url else "?"

@@ -1,4 +1,4 @@
-"""Webhook signature algorithms (provider-apis.md, X-Twilio-Signature and
+"""Webhook signature algorithms (README.md, Sources: X-Twilio-Signature and
 X-Authy-Signature)."""
 
 import base64
@@ -15,7 +15,9 @@ def twilio_signature(token, url, params):
         vals = params[name]
         if not isinstance(vals, (list, tuple)):
             vals = [vals]
-        for v in sorted((str(x) for x in vals), key=lambda s: s.encode("utf-8")):
+        # a repeated value counts once (twilio-python, twilio-node)
+        for v in sorted(set(str(x) for x in vals),
+                        key=lambda s: s.encode("utf-8")):
             data += name + v
     mac = hmac.new(token.encode("utf-8"), data.encode("utf-8"), hashlib.sha1)
     return base64.b64encode(mac.digest()).decode("ascii")
@@ -33,18 +35,21 @@ def _scalar(v):
     return str(v)
 
 
-def flatten(value, prefix=None, out=None):
-    """Flatten a JSON value as parent[child] / parent[i] pairs.
+def flatten(value, prefix=None, out=None, indexes=True):
+    """Flatten a JSON value as parent[child] / parent[i] pairs (parent[]
+    without indexes).
 
     Empty objects and arrays are dropped; null becomes an empty string."""
     if out is None:
         out = []
     if isinstance(value, dict):
         for k, v in value.items():
-            flatten(v, k if prefix is None else "%s[%s]" % (prefix, k), out)
+            flatten(v, k if prefix is None else "%s[%s]" % (prefix, k), out,
+                    indexes)
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            flatten(v, "%s[%d]" % (prefix, i), out)
+            flatten(v, "%s[%s]" % (prefix, i if indexes else ""), out,
+                    indexes)
     else:
         out.append((prefix, _scalar(value)))
     return out

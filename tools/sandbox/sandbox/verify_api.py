@@ -1,4 +1,4 @@
-"""Twilio Verify Push v2 API (provider-apis.md section A)."""
+"""Twilio Verify Push v2 API (README.md, Sources)."""
 
 import base64
 import calendar
@@ -9,12 +9,15 @@ import json
 import re
 import time
 
-from .messages import json_response
+from .messages import Response, json_response
 from .params import parse_pairs, pairs_to_multi
 from .state import Approval, iso, sid
 
 IDENTITY_RE = re.compile(r"\A[A-Za-z0-9-]{8,64}\Z")
 MAX_EXPIRY = 3600
+# access tokens: Ttl 60..300 s, default 60 (twilio-oai CreateAccessToken)
+TOKEN_TTL = 60
+TOKEN_TTL_MAX = 300
 DEFAULT_EXPIRY = 300
 
 
@@ -243,6 +246,16 @@ def handle(store, req):
             if n == 4 and m == "POST":
                 return verify_factor(store, base, req, identity, rest[3],
                                      params)
+            if n == 4 and m == "DELETE":
+                # DeleteFactor (twilio-oai): 204, the factor is gone
+                with store.lock:
+                    f = store.factors.get(rest[3])
+                    if not ent or not f or f["identity"] != identity:
+                        return not_found(req.path)
+                    del store.factors[rest[3]]
+                    if rest[3] in ent["factors"]:
+                        ent["factors"].remove(rest[3])
+                return Response(204)
         if n >= 3 and rest[2] == "Challenges":
             if not ent:
                 return not_found(req.path)
@@ -281,14 +294,14 @@ def create_access_token(store, base, params):
         return invalid("FactorType")
     ttl = _one(params, "Ttl")
     if ttl is None or ttl == "":
-        ttl = 600
+        ttl = TOKEN_TTL
     else:
         try:
             ttl = int(ttl)
         except ValueError:
             return invalid("Ttl")
-        if not 60 <= ttl <= 86400:
-            return invalid("Ttl")
+        if not TOKEN_TTL <= ttl <= TOKEN_TTL_MAX:
+            return invalid("Ttl", "must be between 60 and 300")
     friendly = _one(params, "FactorFriendlyName")
     jwt = make_jwt(store, ident, ttl, friendly)
     ysid = sid("YK")
