@@ -121,6 +121,8 @@ typedef struct {
     ngx_array_t                     zones;     /* ngx_shm_zone_t * */
     ngx_array_t                    *secrets;   /* ngx_str_t, line 1 signs */
     ngx_str_t                       secret_file;
+    ngx_str_t                       used_file;  /* first user, for errors */
+    ngx_uint_t                      used_line;
     unsigned                        used:1;
 } ngx_http_push_approval_main_conf_t;
 
@@ -167,6 +169,9 @@ typedef struct {
     ngx_uint_t                      handler;
     ngx_str_t                       handler_zone_name;
     ngx_shm_zone_t                 *handler_zone;
+
+    ngx_str_t                       conf_file;  /* where push_approval or */
+    ngx_uint_t                      conf_line;  /* the handler is set */
 } ngx_http_push_approval_loc_conf_t;
 
 
@@ -574,6 +579,12 @@ ngx_int_t ngx_http_push_approval_authy_check(ngx_str_t *key,
 
 /* ngx_http_push_approval_wait.c */
 void ngx_http_push_approval_wait_hash(ngx_str_t *value, u_char *hash);
+
+/* ngx_http_push_approval_routes.c */
+ngx_int_t ngx_http_push_approval_check_routes(ngx_conf_t *cf);
+ngx_int_t ngx_http_push_approval_misrouted(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf);
+ngx_int_t ngx_http_push_approval_call_misrouted(ngx_http_request_t *sr);
 
 /* ngx_http_push_approval_response.c */
 ngx_table_elt_t *ngx_http_push_approval_add_header(ngx_http_request_t *r,

@@ -56,6 +56,7 @@ static ngx_int_t ngx_http_push_approval_result(ngx_http_request_t *r,
 ngx_int_t
 ngx_http_push_approval_access_handler(ngx_http_request_t *r)
 {
+    ngx_int_t                           rc;
     ngx_http_push_approval_ctx_t       *ctx;
     ngx_http_push_approval_provider_t  *provider;
     ngx_http_push_approval_loc_conf_t  *plcf;
@@ -78,6 +79,11 @@ ngx_http_push_approval_access_handler(ngx_http_request_t *r)
         }
 
         return NGX_AGAIN;
+    }
+
+    rc = ngx_http_push_approval_misrouted(r, plcf);
+    if (rc != NGX_DECLINED) {
+        return rc;
     }
 
     ctx = ngx_http_push_approval_create_ctx(r);
