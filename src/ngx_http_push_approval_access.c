@@ -40,6 +40,8 @@ static ngx_int_t ngx_http_push_approval_finish(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_uint_t status, ngx_int_t rc);
 static ngx_int_t ngx_http_push_approval_fail(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, const char *why);
+static ngx_uint_t ngx_http_push_approval_ran_out(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
 static ngx_int_t ngx_http_push_approval_approved(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 static void ngx_http_push_approval_resume(ngx_http_request_t *r,
@@ -100,7 +102,8 @@ ngx_http_push_approval_access_handler(ngx_http_request_t *r)
     }
 
     if (ctx->identity.len == 0) {
-        return ngx_http_push_approval_no_identity(r, ctx);
+        return ngx_http_push_approval_result(r, ctx,
+                                    ngx_http_push_approval_no_identity(r, ctx));
     }
 
     if (plcf->scope == NULL) {
@@ -135,7 +138,8 @@ ngx_http_push_approval_access_handler(ngx_http_request_t *r)
     provider = ngx_http_push_approval_providers[plcf->provider];
 
     if (provider->valid_identity(&ctx->identity) != NGX_OK) {
-        return ngx_http_push_approval_no_identity(r, ctx);
+        return ngx_http_push_approval_result(r, ctx,
+                                    ngx_http_push_approval_no_identity(r, ctx));
     }
 
     return ngx_http_push_approval_result(r, ctx,
@@ -147,7 +151,7 @@ static ngx_int_t
 ngx_http_push_approval_no_identity(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx)
 {
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+    ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                   "push approval: no valid identity for the %V provider",
                   &ngx_http_push_approval_providers[ctx->conf->provider]
                        ->name);
@@ -167,7 +171,7 @@ ngx_http_push_approval_result(ngx_http_request_t *r,
     ngx_chain_t  *out;
 
     if (ctx->out == NULL || rc != NGX_HTTP_UNAUTHORIZED) {
-        return rc;
+        return ctx->done ? ngx_http_push_approval_refusal(r, ctx, rc) : rc;
     }
 
     out = ctx->out;
@@ -201,6 +205,7 @@ ngx_http_push_approval_start(ngx_http_request_t *r,
         ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
 
         if (rc != NGX_OK) {
+            ngx_http_push_approval_log_limit(r, ctx);
             return rc;
         }
 
@@ -272,6 +277,7 @@ ngx_http_push_approval_start(ngx_http_request_t *r,
 
     if (rc != NGX_OK) {
         ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+        ngx_http_push_approval_log_limit(r, ctx);
         return rc;
     }
 
@@ -832,7 +838,7 @@ ngx_http_push_approval_created(ngx_http_request_t *r,
         break;
 
     case NGX_HTTP_PUSH_APPROVAL_PAIR_NO_USER:
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "push approval: the provider knows no push device "
                       "for \"%V\"", &ctx->identity);
 
@@ -1191,6 +1197,7 @@ static ngx_int_t
 ngx_http_push_approval_check_approval(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx)
 {
+    ngx_log_t                           log;
     ngx_uint_t                          state, decided;
     ngx_http_push_approval_node_t      *ap;
     ngx_http_push_approval_approval_t   copy;
@@ -1228,7 +1235,11 @@ ngx_http_push_approval_check_approval(ngx_http_request_t *r,
     ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
 
     if (decided) {
-        ngx_http_push_approval_log_decision(r->connection->log, &copy);
+        /* a line about the approval, not about this request's progress */
+        log = *r->connection->log;
+        log.action = NULL;
+
+        ngx_http_push_approval_log_decision(&log, &copy);
         ngx_http_push_approval_changed(ctx->zone);
     }
 
@@ -1244,12 +1255,42 @@ ngx_http_push_approval_check_approval(ngx_http_request_t *r,
 
     case NGX_HTTP_PUSH_APPROVAL_EXPIRED:
         return ngx_http_push_approval_finish(r, ctx,
-                                             NGX_HTTP_PUSH_APPROVAL_ST_EXPIRED,
-                                             NGX_HTTP_FORBIDDEN);
+                                   ngx_http_push_approval_ran_out(r, ctx),
+                                   NGX_HTTP_FORBIDDEN);
 
     default:
         return NGX_AGAIN;
     }
+}
+
+
+/*
+ * "timeout": this request waited its whole push_approval_timeout with no
+ * answer (the approval's own life, as long by default, ends with it);
+ * "expired": the approval ran out at the provider while this request
+ * still had time left (it joined late, or the provider's life is shorter)
+ */
+
+static ngx_uint_t
+ngx_http_push_approval_ran_out(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    ngx_msec_int_t   waited;
+    ngx_time_t      *tp;
+
+    tp = ngx_timeofday();
+
+    waited = (ngx_msec_int_t) ((tp->sec - r->start_sec) * 1000
+                               + (tp->msec - r->start_msec));
+
+    /* the two run out together by default: a tick early is ours too */
+
+    if (ctx->timed_out || waited + 500 >= (ngx_msec_int_t) ctx->conf->timeout)
+    {
+        return NGX_HTTP_PUSH_APPROVAL_ST_TIMEOUT;
+    }
+
+    return NGX_HTTP_PUSH_APPROVAL_ST_EXPIRED;
 }
 
 
