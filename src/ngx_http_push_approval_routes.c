@@ -34,21 +34,45 @@ static ngx_http_push_approval_loc_conf_t *ngx_http_push_approval_routes_conf(
 ngx_int_t
 ngx_http_push_approval_check_routes(ngx_conf_t *cf)
 {
+    ngx_int_t                   rc;
+    ngx_str_t                   root;
     ngx_uint_t                  s, warned;
     ngx_http_core_srv_conf_t  **cscfp;
     ngx_http_core_loc_conf_t   *clcf;
     ngx_http_core_main_conf_t  *cmcf;
+#if (NGX_PCRE)
+    ngx_http_core_loc_conf_t  **re;
+#endif
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
     cscfp = cmcf->servers.elts;
+
+    ngx_str_set(&root, "/");
 
     for (s = 0; s < cmcf->servers.nelts; s++) {
         clcf = cscfp[s]->ctx->loc_conf[ngx_http_core_module.ctx_index];
         warned = 0;
 
-        if (ngx_http_push_approval_routes_walk(cf, cscfp[s], clcf, &warned)
-            != NGX_OK)
-        {
+        /* with a "location /", no request uses the server's own settings */
+
+        if (ngx_http_push_approval_find_location(clcf, &root) != clcf) {
+            rc = ngx_http_push_approval_routes_tree(cf, cscfp[s],
+                                                    clcf->static_locations,
+                                                    &warned);
+#if (NGX_PCRE)
+            for (re = clcf->regex_locations; rc == NGX_OK && re && *re; re++)
+            {
+                rc = ngx_http_push_approval_routes_walk(cf, cscfp[s], *re,
+                                                        &warned);
+            }
+#endif
+
+        } else {
+            rc = ngx_http_push_approval_routes_walk(cf, cscfp[s], clcf,
+                                                    &warned);
+        }
+
+        if (rc != NGX_OK) {
             return NGX_ERROR;
         }
     }

@@ -449,6 +449,16 @@ good('hold mode never redirects: no wait location needed',
 good('a wait location makes "location /" right',
      conf(more => "location / { push_approval zone=pa; }\n"
           . 'location = /_push/wait { push_approval_wait; }'));
+good('a server whose "location /" is off needs no provider location',
+     conf(http => "push_approval zone=pa;\n"
+          . "push_approval_api /_push_api/;\n"
+          . "push_approval_verify_service $SVC;\n"
+          . "push_approval_verify_credentials_file %%PREFIX%%/verify.cred;\n"
+          . "push_approval_identity \$remote_user;\n"
+          . "server { listen 127.0.0.1:%%PORT%%; server_name other;\n"
+          . "    location / { push_approval off; } }",
+          api => '', provider => '', identity => '', loc => '',
+          more => 'location = /_push/wait { push_approval_wait; }'));
 {
     my ($rc, $out) = test_config(conf());
     like($out, qr/\[warn\].*"push_approval_wait_uri" "\/_push\/wait" leads to no "push_approval_wait" location/,

@@ -16,6 +16,8 @@ my $ROOT = $NginxTest::ROOT;
 my $module = $ENV{TEST_NGINX_MODULE}
     || "$ROOT/build/ngx_http_push_approval_module.so";
 plan skip_all => "no module at $module" unless -f $module;
+# the demo runs nginx itself, without the sanitizer run times
+plan skip_all => 'the demo does not run under ASan' if $ENV{TEST_NGINX_ASAN};
 
 for my $port (8080, 8765) {
     plan skip_all => "port $port in use"
