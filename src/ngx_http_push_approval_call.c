@@ -212,8 +212,11 @@ ngx_http_push_approval_call_done(ngx_http_request_t *sr, void *data,
     call->done = 1;
 
     if (ngx_http_push_approval_call_misrouted(sr) != NGX_DECLINED) {
-        /* not the provider's answer: a failure, never "no such user" */
-        call->status = 0;
+        /*
+         * not the provider's answer: a refusal (421 Misdirected Request),
+         * never "no such user", and nothing a client can open
+         */
+        call->status = NGX_HTTP_MISDIRECTED_REQUEST;
         call->body.len = 0;
 
     } else if (rc == NGX_ERROR || rc >= NGX_HTTP_SPECIAL_RESPONSE) {

@@ -418,6 +418,26 @@ names_line('requires names the location, not the end of http',
      conf(identity => '', loc => "push_approval zone=pa; # the block"),
      qr/"push_approval" requires "push_approval_identity"/,
      qr/push_approval zone=pa; # the block/);
+{
+    # a site in an included file: its file and line, not nginx.conf's
+    $t->write_file('sites/admin.conf', <<'SITE');
+server {
+    listen 127.0.0.1:9;
+    push_approval_api /_push_api/;
+
+    location /_push_api/ { internal; }
+
+    location / {
+        push_approval zone=pa;
+    }
+}
+SITE
+    my ($rc, $out) = test_config("push_approval_zone zone=pa:1m;\n"
+        . "push_approval_secret_file %%PREFIX%%/secret;\n"
+        . "include %%PREFIX%%/sites/admin.conf;\n");
+    like($out, qr/"push_approval" requires "push_approval_identity" in \S+\/sites\/admin\.conf:8$/m,
+         'an included site: its own file and line');
+}
 names_line('handler requires names its location',
      conf(identity => '', loc => '',
           more => 'location = /e { push_approval_enroll; } # enroll here'),
