@@ -10,6 +10,8 @@
 #   make fuzz         every libFuzzer harness for FUZZ_TIME seconds each
 #   make fuzz-smoke   every harness for 10 seconds (CI)
 #   make deb          the Debian package libnginx-mod-http-push-approval
+#   make install      the module into Debian's module directory and the
+#                     tool into /usr/local/bin (DESTDIR, PREFIX, MODULES_DIR)
 #   make clean
 #
 # NGINX_SRC=/path/to/nginx-x.y.z builds against another nginx source tree
@@ -33,7 +35,7 @@ CTL := $(BUILD)/push-approval-ctl
 FUZZ_TIME ?= 60
 
 .PHONY: all module ctl deps test test-asan test-unit demo bench fuzz fuzz-smoke \
-        deb clean
+        deb install clean
 
 all: module ctl
 
@@ -89,6 +91,15 @@ fuzz: $(MODULE)
 fuzz-smoke: $(MODULE)
 	$(MAKE) -C t/unit fuzz-smoke BUILD=$(abspath $(BUILD)) \
 	    NGINX_SRC=$(NGINX_SRC)
+
+PREFIX      ?= /usr/local
+MODULES_DIR ?= /usr/lib/nginx/modules
+
+install: all
+	install -D -m 644 $(MODULE) \
+	    $(DESTDIR)$(MODULES_DIR)/ngx_http_push_approval_module.so
+	install -D -m 755 $(CTL) $(DESTDIR)$(PREFIX)/bin/push-approval-ctl
+	@echo "load it with: load_module $(MODULES_DIR)/ngx_http_push_approval_module.so;"
 
 deb: all
 	@tools/install-deps deb

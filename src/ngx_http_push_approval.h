@@ -132,6 +132,8 @@ typedef struct {
     ngx_array_t                     zones;     /* ngx_shm_zone_t * */
     ngx_array_t                    *secrets;   /* ngx_str_t, line 1 signs */
     ngx_str_t                       secret_file;
+    ngx_str_t                       used_file;  /* first user, for errors */
+    ngx_uint_t                      used_line;
     unsigned                        used:1;
 } ngx_http_push_approval_main_conf_t;
 
@@ -183,6 +185,8 @@ typedef struct {
     ngx_flag_t                      revoke_self;
     u_char                          cookie_bind[
                                         NGX_HTTP_PUSH_APPROVAL_BIND_LEN];
+    ngx_str_t                       conf_file;  /* where push_approval or */
+    ngx_uint_t                      conf_line;  /* the handler is set */
 } ngx_http_push_approval_loc_conf_t;
 
 
@@ -656,7 +660,20 @@ ngx_int_t ngx_http_push_approval_authy_check(ngx_str_t *key,
     ngx_str_t *canonical, ngx_str_t *signature);
 
 /* ngx_http_push_approval_wait.c */
+ngx_uint_t ngx_http_push_approval_accepts_html(ngx_http_request_t *r);
 void ngx_http_push_approval_wait_hash(ngx_str_t *value, u_char *hash);
+
+/* ngx_http_push_approval_routes.c */
+ngx_int_t ngx_http_push_approval_check_routes(ngx_conf_t *cf);
+ngx_int_t ngx_http_push_approval_misrouted(ngx_http_request_t *r,
+    ngx_http_push_approval_loc_conf_t *plcf);
+ngx_int_t ngx_http_push_approval_call_misrouted(ngx_http_request_t *sr);
+
+/* ngx_http_push_approval_refusal.c */
+ngx_int_t ngx_http_push_approval_refusal(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_int_t rc);
+void ngx_http_push_approval_log_limit(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
 
 /* ngx_http_push_approval_response.c */
 ngx_table_elt_t *ngx_http_push_approval_add_header(ngx_http_request_t *r,

@@ -49,6 +49,8 @@ static ngx_int_t ngx_http_push_approval_fail(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, const char *why);
 static ngx_int_t ngx_http_push_approval_refused(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
+static ngx_uint_t ngx_http_push_approval_ran_out(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
 static ngx_int_t ngx_http_push_approval_approved(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 static void ngx_http_push_approval_resume(ngx_http_request_t *r,
@@ -65,6 +67,7 @@ static ngx_int_t ngx_http_push_approval_result(ngx_http_request_t *r,
 ngx_int_t
 ngx_http_push_approval_access_handler(ngx_http_request_t *r)
 {
+    ngx_int_t                           rc;
     ngx_http_push_approval_ctx_t       *ctx;
     ngx_http_push_approval_provider_t  *provider;
     ngx_http_push_approval_loc_conf_t  *plcf;
@@ -95,6 +98,11 @@ ngx_http_push_approval_access_handler(ngx_http_request_t *r)
         return ctx->rc;
     }
 
+    rc = ngx_http_push_approval_misrouted(r, plcf);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
     /* a new check: after an internal redirect, with a context of its own */
 
     ctx = ngx_http_push_approval_create_ctx(r);
@@ -112,7 +120,8 @@ ngx_http_push_approval_access_handler(ngx_http_request_t *r)
     }
 
     if (ctx->identity.len == 0) {
-        return ngx_http_push_approval_no_identity(r, ctx);
+        return ngx_http_push_approval_result(r, ctx,
+                                    ngx_http_push_approval_no_identity(r, ctx));
     }
 
     if (plcf->scope == NULL) {
@@ -147,7 +156,8 @@ ngx_http_push_approval_access_handler(ngx_http_request_t *r)
     provider = ngx_http_push_approval_providers[plcf->provider];
 
     if (provider->valid_identity(&ctx->identity) != NGX_OK) {
-        return ngx_http_push_approval_no_identity(r, ctx);
+        return ngx_http_push_approval_result(r, ctx,
+                                    ngx_http_push_approval_no_identity(r, ctx));
     }
 
     return ngx_http_push_approval_result(r, ctx,
@@ -222,7 +232,7 @@ static ngx_int_t
 ngx_http_push_approval_no_identity(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx)
 {
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+    ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                   "push approval: no valid identity for the %V provider",
                   &ngx_http_push_approval_providers[ctx->conf->provider]
                        ->name);
@@ -242,7 +252,7 @@ ngx_http_push_approval_result(ngx_http_request_t *r,
     ngx_chain_t  *out;
 
     if (ctx->out == NULL || rc != NGX_HTTP_UNAUTHORIZED) {
-        return rc;
+        return ctx->done ? ngx_http_push_approval_refusal(r, ctx, rc) : rc;
     }
 
     out = ctx->out;
@@ -276,6 +286,7 @@ ngx_http_push_approval_start(ngx_http_request_t *r,
         ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
 
         if (rc != NGX_OK) {
+            ngx_http_push_approval_log_limit(r, ctx);
             return rc;
         }
 
@@ -353,6 +364,7 @@ ngx_http_push_approval_start(ngx_http_request_t *r,
 
     if (rc != NGX_OK) {
         ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+        ngx_http_push_approval_log_limit(r, ctx);
         return rc;
     }
 
@@ -1083,7 +1095,7 @@ ngx_http_push_approval_created(ngx_http_request_t *r,
         break;
 
     case NGX_HTTP_PUSH_APPROVAL_PAIR_NO_USER:
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "push approval: the provider knows no push device "
                       "for \"%V\"", &ctx->identity);
 
@@ -1540,6 +1552,7 @@ static ngx_int_t
 ngx_http_push_approval_check_approval(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx)
 {
+    ngx_log_t                           log;
     ngx_uint_t                          state, decided;
     ngx_http_push_approval_node_t      *ap;
     ngx_http_push_approval_approval_t   copy;
@@ -1578,7 +1591,11 @@ ngx_http_push_approval_check_approval(ngx_http_request_t *r,
     ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
 
     if (decided) {
-        ngx_http_push_approval_log_decision(r->connection->log, &copy);
+        /* a line about the approval, not about this request's progress */
+        log = *r->connection->log;
+        log.action = NULL;
+
+        ngx_http_push_approval_log_decision(&log, &copy);
         ngx_http_push_approval_changed_key(ctx->zone, ctx->approval_key);
     }
 
@@ -1594,12 +1611,42 @@ ngx_http_push_approval_check_approval(ngx_http_request_t *r,
 
     case NGX_HTTP_PUSH_APPROVAL_EXPIRED:
         return ngx_http_push_approval_finish(r, ctx,
-                                             NGX_HTTP_PUSH_APPROVAL_ST_EXPIRED,
-                                             NGX_HTTP_FORBIDDEN);
+                                   ngx_http_push_approval_ran_out(r, ctx),
+                                   NGX_HTTP_FORBIDDEN);
 
     default:
         return NGX_AGAIN;
     }
+}
+
+
+/*
+ * "timeout": this request waited its whole push_approval_timeout with no
+ * answer (the approval's own life, as long by default, ends with it);
+ * "expired": the approval ran out at the provider while this request
+ * still had time left (it joined late, or the provider's life is shorter)
+ */
+
+static ngx_uint_t
+ngx_http_push_approval_ran_out(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    ngx_msec_int_t   waited;
+    ngx_time_t      *tp;
+
+    tp = ngx_timeofday();
+
+    waited = (ngx_msec_int_t) ((tp->sec - r->start_sec) * 1000
+                               + (tp->msec - r->start_msec));
+
+    /* the two run out together by default: a tick early is ours too */
+
+    if (ctx->timed_out || waited + 500 >= (ngx_msec_int_t) ctx->conf->timeout)
+    {
+        return NGX_HTTP_PUSH_APPROVAL_ST_TIMEOUT;
+    }
+
+    return NGX_HTTP_PUSH_APPROVAL_ST_EXPIRED;
 }
 
 

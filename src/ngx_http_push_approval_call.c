@@ -211,7 +211,15 @@ ngx_http_push_approval_call_done(ngx_http_request_t *sr, void *data,
 
     call->done = 1;
 
-    if (rc == NGX_ERROR || rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+    if (ngx_http_push_approval_call_misrouted(sr) != NGX_DECLINED) {
+        /*
+         * not the provider's answer: a refusal (421 Misdirected Request),
+         * never "no such user", and nothing a client can open
+         */
+        call->status = NGX_HTTP_MISDIRECTED_REQUEST;
+        call->body.len = 0;
+
+    } else if (rc == NGX_ERROR || rc >= NGX_HTTP_SPECIAL_RESPONSE) {
         /* nginx's own error: the provider could not be reached */
         if (call->status == 0 || call->body.len == 0) {
             call->status = (rc == NGX_ERROR) ? 0 : (ngx_uint_t) rc;

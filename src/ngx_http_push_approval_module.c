@@ -20,6 +20,16 @@ static char *ngx_http_push_approval_check_authy_labels(ngx_conf_t *cf,
     ngx_http_push_approval_loc_conf_t *conf);
 static char *ngx_http_push_approval_check_verify_timeout(ngx_conf_t *cf,
     ngx_http_push_approval_loc_conf_t *conf);
+static char *ngx_http_push_approval_check_at(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *conf);
+static void ngx_http_push_approval_conf_where(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *conf);
+static void ngx_http_push_approval_used_at(
+    ngx_http_push_approval_main_conf_t *pmcf,
+    ngx_http_push_approval_loc_conf_t *conf);
+static ngx_int_t ngx_http_push_approval_sid(u_char *p, size_t len);
+static char *ngx_http_push_approval_check_values(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *conf);
 static char *ngx_http_push_approval_check(ngx_conf_t *cf,
     ngx_http_push_approval_loc_conf_t *conf);
 static ngx_shm_zone_t *ngx_http_push_approval_find_zone(ngx_conf_t *cf,
@@ -607,6 +617,11 @@ ngx_http_push_approval_merge_loc_conf(ngx_conf_t *cf, void *parent,
         conf->zone_name = prev->zone_name;
     }
 
+    if (conf->conf_file.data == NULL) {
+        conf->conf_file = prev->conf_file;
+        conf->conf_line = prev->conf_line;
+    }
+
     ngx_conf_merge_uint_value(conf->provider, prev->provider,
                               NGX_HTTP_PUSH_APPROVAL_VERIFY);
     ngx_conf_merge_str_value(conf->api, prev->api, "");
@@ -668,17 +683,125 @@ ngx_http_push_approval_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_conf_merge_sec_value(conf->callback_max_age, prev->callback_max_age,
                              300);
 
+    return ngx_http_push_approval_check_at(cf, conf);
+}
+
+
+/*
+ * a location is merged at the closing "}" of "http": its errors name the
+ * line of its "push_approval" (or handler) directive instead
+ */
+
+static char *
+ngx_http_push_approval_check_at(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *conf)
+{
+    char              *rv;
+    ngx_conf_file_t    file, *saved;
+
+    saved = cf->conf_file;
+
+    if (conf->conf_file.len && saved) {
+        file = *saved;
+        file.file.name = conf->conf_file;
+        file.line = conf->conf_line;
+        cf->conf_file = &file;
+    }
+
+    rv = NGX_CONF_OK;
+
     if (conf->timeout == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"push_approval_timeout\" must be more than 0");
-        return NGX_CONF_ERROR;
+        rv = NGX_CONF_ERROR;
     }
 
-    if (ngx_http_push_approval_check(cf, conf) != NGX_CONF_OK) {
-        return NGX_CONF_ERROR;
+    if (rv == NGX_CONF_OK) {
+        rv = ngx_http_push_approval_check(cf, conf);
     }
 
-    return ngx_http_push_approval_bind(cf, conf);
+    if (rv == NGX_CONF_OK) {
+        rv = ngx_http_push_approval_check_values(cf, conf);
+    }
+
+    if (rv == NGX_CONF_OK) {
+        rv = ngx_http_push_approval_bind(cf, conf);
+    }
+
+    cf->conf_file = saved;
+
+    return rv;
+}
+
+
+/* where a directive that needs others was set, for later messages */
+
+static void
+ngx_http_push_approval_conf_where(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *conf)
+{
+    if (cf->conf_file == NULL) {
+        return;
+    }
+
+    conf->conf_file = cf->conf_file->file.name;
+    conf->conf_line = cf->conf_file->line;
+}
+
+
+static void
+ngx_http_push_approval_used_at(ngx_http_push_approval_main_conf_t *pmcf,
+    ngx_http_push_approval_loc_conf_t *conf)
+{
+    if (!pmcf->used) {
+        pmcf->used = 1;
+        pmcf->used_file = conf->conf_file;
+        pmcf->used_line = conf->conf_line;
+    }
+}
+
+
+/* a Twilio SID: two letters and 32 lower-case hex digits */
+
+static ngx_int_t
+ngx_http_push_approval_sid(u_char *p, size_t len)
+{
+    size_t  i;
+
+    if (len != 34) {
+        return NGX_ERROR;
+    }
+
+    for (i = 2; i < len; i++) {
+        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f'))) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* values that parse but cannot work where they are used */
+
+static char *
+ngx_http_push_approval_check_values(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *conf)
+{
+    if (conf->shm_zone == NULL && conf->handler
+                                  != NGX_HTTP_PUSH_APPROVAL_HANDLER_WAIT)
+    {
+        return NGX_CONF_OK;
+    }
+
+    if (conf->timeout < 30000) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "\"push_approval_timeout\" of %M ms is below "
+                           "the 30 s minimum that phones need to show "
+                           "and answer a push", conf->timeout);
+    }
+
+    return NGX_CONF_OK;
 }
 
 
@@ -743,7 +866,7 @@ ngx_http_push_approval_check(ngx_conf_t *cf,
 
         case NGX_HTTP_PUSH_APPROVAL_HANDLER_WAIT:
             provider_needed = 1;
-            pmcf->used = 1;
+            ngx_http_push_approval_used_at(pmcf, conf);
             break;
 
         case NGX_HTTP_PUSH_APPROVAL_HANDLER_ENROLL:
@@ -789,7 +912,7 @@ ngx_http_push_approval_check(ngx_conf_t *cf,
 
         provider_needed = 1;
         identity_needed = 1;
-        pmcf->used = 1;
+        ngx_http_push_approval_used_at(pmcf, conf);
 
     } else {
         conf->shm_zone = NULL;
@@ -1070,7 +1193,15 @@ ngx_http_push_approval_init(ngx_conf_t *cf)
     if (pmcf->used && pmcf->secrets == NULL) {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                       "\"push_approval_secret_file\" is required when "
-                      "\"push_approval\" or \"push_approval_wait\" is used");
+                      "\"push_approval\" or \"push_approval_wait\" is used "
+                      "(first used in %V:%ui); add it at \"http\" level, "
+                      "one secret of at least 32 bytes per line "
+                      "(\"push-approval-ctl secret\" makes one)",
+                      &pmcf->used_file, pmcf->used_line);
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_push_approval_check_routes(cf) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -1232,6 +1363,8 @@ ngx_http_push_approval(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     plcf->zone_name.data = value[1].data + 5;
     plcf->zone_name.len = value[1].len - 5;
+
+    ngx_http_push_approval_conf_where(cf, plcf);
 
     return NGX_CONF_OK;
 }
@@ -1514,6 +1647,17 @@ ngx_http_push_approval_credentials_file(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
+    if (ngx_http_push_approval_sid(line[0].data, colon - line[0].data)
+        != NGX_OK)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": line 1 of \"%V\" must start with an "
+                           "account SID (\"AC\") or API key SID (\"SK\") "
+                           "of 32 hex digits before the \":\"",
+                           &cmd->name, &plcf->credentials_file);
+        return NGX_CONF_ERROR;
+    }
+
     if (line[0].data[0] == 'A') {
         /* the account's auth token signs webhooks */
         plcf->auth_token.data = colon + 1;
@@ -1578,7 +1722,8 @@ ngx_http_push_approval_detail(ngx_conf_t *cf, ngx_command_t *cmd,
 
     if ((*a)->nelts >= 19) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "too many \"%V\" directives", &cmd->name);
+                           "too many \"%V\" directives, at most 19",
+                           &cmd->name);
         return NGX_CONF_ERROR;
     }
 
@@ -1902,7 +2047,9 @@ ngx_http_push_approval_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     if (rate == NGX_ERROR) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"push_approval_limit\" requires \"rate=N/m\"");
+                           "\"push_approval_limit\" requires \"rate=N/m\", "
+                           "as in \"push_approval_limit rate=5/m "
+                           "cooldown=30s\"");
         return NGX_CONF_ERROR;
     }
 
@@ -1914,8 +2061,8 @@ ngx_http_push_approval_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 invalid:
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid \"push_approval_limit\" parameter \"%V\"",
-                       &value[i]);
+                       "invalid \"push_approval_limit\" parameter \"%V\", "
+                       "expected \"rate=N/m [cooldown=TIME]\"", &value[i]);
     return NGX_CONF_ERROR;
 }
 
@@ -1999,6 +2146,8 @@ ngx_http_push_approval_handler(ngx_conf_t *cf, ngx_command_t *cmd,
             return NGX_CONF_ERROR;
         }
     }
+
+    ngx_http_push_approval_conf_where(cf, plcf);
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = handlers[plcf->handler];

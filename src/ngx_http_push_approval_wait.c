@@ -35,7 +35,6 @@ typedef struct {
 } ngx_http_push_approval_page_t;
 
 
-static ngx_uint_t ngx_http_push_approval_accepts_html(ngx_http_request_t *r);
 static ngx_int_t ngx_http_push_approval_wait_cookie(ngx_http_request_t *r,
     ngx_str_t *name, u_char *hash);
 static uint32_t ngx_http_push_approval_wait_id(u_char *hash);
@@ -145,7 +144,7 @@ ngx_http_push_approval_wants_redirect(ngx_http_request_t *r,
 }
 
 
-static ngx_uint_t
+ngx_uint_t
 ngx_http_push_approval_accepts_html(ngx_http_request_t *r)
 {
     ngx_uint_t        i;

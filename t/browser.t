@@ -60,7 +60,7 @@ EOF
 $sb->config(verify_callback_url => $t->url('/_push/callback'));
 
 my %users;
-for my $case (qw(approve deny expire noscript code)) {
+for my $case (qw(approve deny expire noscript code live)) {
     $users{$case} = "web-$case-01";
     $sb->add_entity($users{$case});
 }

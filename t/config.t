@@ -399,6 +399,142 @@ bad('push_approval on at the server level without identity',
     conf(identity => '', loc => '', server => 'push_approval zone=pa;'),
     qr/"push_approval" requires "push_approval_identity"/);
 
+# ---- issue 17: mistakes a new operator makes ---------------------------------
+
+# the line "nginx -t" names holds the directive of the offending block
+sub names_line ($name, $http, $re, $line_re) {
+    my ($rc, $out) = test_config($http);
+    ok($rc != 0, "$name: rejected") or diag($out);
+    like($out, $re, "$name: message") or diag($out);
+    my ($file, $n) = $out =~ /\[emerg\].*? in (\S+?):(\d+)\b/m;
+    ok($file && $n, "$name: names a file and line") or return diag($out);
+    my @lines = split /\n/, $t->read_file('conf/test.conf');
+    like($lines[$n - 1] // '', $line_re, "$name: that line is the block's")
+        or diag("line $n: " . ($lines[$n - 1] // 'none'));
+    isnt($n, scalar @lines, "$name: not the closing brace of http");
+}
+
+names_line('requires names the location, not the end of http',
+     conf(identity => '', loc => "push_approval zone=pa; # the block"),
+     qr/"push_approval" requires "push_approval_identity"/,
+     qr/push_approval zone=pa; # the block/);
+{
+    # a site in an included file: its file and line, not nginx.conf's
+    $t->write_file('sites/admin.conf', <<'SITE');
+server {
+    listen 127.0.0.1:9;
+    push_approval_api /_push_api/;
+
+    location /_push_api/ { internal; }
+
+    location / {
+        push_approval zone=pa;
+    }
+}
+SITE
+    my ($rc, $out) = test_config("push_approval_zone zone=pa:1m;\n"
+        . "push_approval_secret_file %%PREFIX%%/secret;\n"
+        . "include %%PREFIX%%/sites/admin.conf;\n");
+    like($out, qr/"push_approval" requires "push_approval_identity" in \S+\/sites\/admin\.conf:8$/m,
+         'an included site: its own file and line');
+}
+names_line('handler requires names its location',
+     conf(identity => '', loc => '',
+          more => 'location = /e { push_approval_enroll; } # enroll here'),
+     qr/"push_approval_enroll" requires "push_approval_identity"/,
+     qr/# enroll here/);
+names_line('secret file required names where push_approval is used',
+     conf(secret => '', loc => "push_approval zone=pa; # first use"),
+     qr/"push_approval_secret_file" is required .* \(first used in \S+:\d+\)/,
+     qr/# first use/);
+
+# the wait URI served by the protected location: a redirect loop
+names_line('wait URI inside the protected location',
+     conf(loc => "push_approval zone=pa; # loop\n"
+          . "push_approval_wait_uri /p/wait;"),
+     qr/"push_approval_wait_uri" "\/p\/wait" leads to the protected location "\/p\/": browsers would be redirected in a loop/,
+     qr/# loop/);
+names_line('no wait location under a protected "location /"',
+     conf(more => 'location / { push_approval zone=pa; } # root'),
+     qr/"push_approval_wait_uri" "\/_push\/wait" leads to the protected location "\/"/,
+     qr/# root/);
+names_line('wait URI under a protected regex location',
+     conf(loc => '',
+          more => 'location ~ ^/_push/ { push_approval zone=pa; } # re'),
+     qr/leads to the protected location "\^\/_push\/"/, qr/# re/);
+good('hold mode never redirects: no wait location needed',
+     conf(more => "location / { push_approval zone=pa;\n"
+          . "push_approval_mode hold; }\n"
+          . 'location = /_push/wait { push_approval_wait; }'));
+good('a wait location makes "location /" right',
+     conf(more => "location / { push_approval zone=pa; }\n"
+          . 'location = /_push/wait { push_approval_wait; }'));
+good('a server whose "location /" is off needs no provider location',
+     conf(http => "push_approval zone=pa;\n"
+          . "push_approval_api /_push_api/;\n"
+          . "push_approval_verify_service $SVC;\n"
+          . "push_approval_verify_credentials_file %%PREFIX%%/verify.cred;\n"
+          . "push_approval_identity \$remote_user;\n"
+          . "server { listen 127.0.0.1:%%PORT%%; server_name other;\n"
+          . "    location / { push_approval off; } }",
+          api => '', provider => '', identity => '', loc => '',
+          more => 'location = /_push/wait { push_approval_wait; }'));
+{
+    my ($rc, $out) = test_config(conf());
+    like($out, qr/\[warn\].*"push_approval_wait_uri" "\/_push\/wait" leads to no "push_approval_wait" location/,
+         'no wait location at all: a warning (another host may serve it)');
+}
+
+# push_approval_api with a typo, or a provider location that is not internal
+names_line('push_approval_api typo lands in the site',
+     conf(api => 'push_approval_api /_push_ap/;',
+          more => 'location / { proxy_pass http://127.0.0.1:9; }',
+          loc => 'push_approval zone=pa; # typo'),
+     qr/"push_approval_api" "\/_push_ap" leads to location "\/", which is not "internal"/,
+     qr/# typo/);
+bad('push_approval_api matches no location',
+    conf(api => 'push_approval_api /nowhere/;'),
+    qr/"push_approval_api" "\/nowhere" matches no location in server/);
+bad('provider location without internal',
+    conf(more => 'location /_push_api2/ { proxy_pass http://127.0.0.1:9/; }',
+         api => 'push_approval_api /_push_api2/;'),
+    qr/"push_approval_api" "\/_push_api2" leads to location "\/_push_api2\/", which is not "internal"/);
+bad('provider location without internal, from the wait location',
+    conf(loc => '', api => 'push_approval_api /_push_api2/;',
+         more => "location /_push_api2/ { proxy_pass http://127.0.0.1:9/; }\n"
+         . 'location = /_push/wait { push_approval_wait; }'),
+    qr/"push_approval_api" "\/_push_api2" leads to location "\/_push_api2\/", which is not "internal"/);
+
+# values that parse but cannot work
+{
+    my ($rc, $out) = test_config(conf(loc => "push_approval zone=pa;\n"
+                                      . 'push_approval_timeout 10s;'));
+    is($rc, 0, 'a short timeout is accepted (tests use them)');
+    like($out, qr/\[warn\].*"push_approval_timeout" of 10000 ms is below the 30 s minimum/,
+         'a timeout below 30 s: a warning');
+    ($rc, $out) = test_config(conf(loc => "push_approval zone=pa;\n"
+                                   . 'push_approval_timeout 30s;'));
+    unlike($out, qr/push_approval_timeout/, '30 s: no warning');
+}
+$t->write_file('short-sid.cred', "ACaaaa:tok\n");
+$t->write_file('upper-sid.cred', 'AC' . ('A' x 32) . ":tok\n");
+bad('credentials with a short account SID',
+    conf(provider => "push_approval_verify_service $SVC;\n"
+         . "push_approval_verify_credentials_file %%PREFIX%%/short-sid.cred;"),
+    qr/line 1 of "\S+short-sid.cred" must start with an account SID \("AC"\) or API key SID \("SK"\) of 32 hex digits/);
+bad('credentials with a SID that is not hex',
+    conf(provider => "push_approval_verify_service $SVC;\n"
+         . "push_approval_verify_credentials_file %%PREFIX%%/upper-sid.cred;"),
+    qr/must start with an account SID/);
+bad('limit without rate= says the syntax',
+    conf(loc => "push_approval zone=pa;\npush_approval_limit 5/m;"),
+    qr/invalid "push_approval_limit" parameter "5\/m", expected "rate=N\/m \[cooldown=TIME\]"/);
+bad('too many details names the limit',
+    conf(loc => "push_approval zone=pa;\n"
+         . join("\n", map { "push_approval_detail D$_ x;" } 1 .. 20)),
+    qr/too many "push_approval_detail" directives, at most 19/);
+
+
 # ---- a running nginx: handler locations are not enforced ---------------------
 
 my $http = conf(loc => '', server => 'push_approval zone=pa;

@@ -166,6 +166,53 @@ sub ctl (@args) {
     }
 }
 
+
+# ---- help that fits the command (issue 17) -----------------------------------
+{
+    my $r = ctl(qw(authy user-add --help));
+    like($r->{out}, qr/^  --\Q$_\E /m, "authy user-add --help: --$_")
+        for qw(email phone country-code api-key-file);
+    unlike($r->{out}, qr/--\Q$_\E/, "authy user-add --help: no --$_")
+        for qw(service credentials-file identity);
+    $r = ctl(qw(authy user-status --help));
+    unlike($r->{out}, qr/--service|--credentials-file/,
+           'authy user-status --help: no Verify options');
+    $r = ctl(qw(verify factors --help));
+    unlike($r->{out}, qr/--api-key-file/, 'verify factors --help: no Authy option');
+    like($r->{out}, qr/--service/, 'verify factors --help: --service');
+
+    for my $g (qw(authy verify)) {
+        $r = ctl($g, '--help');
+        is($r->{rc}, 0, "$g --help: 0");
+        like($r->{out}, qr/^Usage: push-approval-ctl $g SUBCOMMAND/,
+             "$g --help: the group's usage");
+        unlike($r->{out}, qr/sign-callback/, "$g --help: not the top level");
+    }
+    like(ctl(qw(authy --help))->{out}, qr/^  user-add\n  user-status$/m,
+         'authy --help lists its subcommands');
+    like(ctl(qw(verify --help))->{out}, qr/^  factors$/m,
+         'verify --help lists factors');
+
+    $r = ctl(qw(push --bogus));
+    like($r->{err}, qr/Try "push-approval-ctl push --help"/,
+         'unknown option: points at the command\'s help');
+    $r = ctl(qw(verify factors alice-0001 --bogus));
+    like($r->{err}, qr/Try "push-approval-ctl verify factors --help"/,
+         'unknown option after a two-word command: its help');
+
+    $r = ctl(qw(verify factors alice-0001 --api-url ftp://x),
+             '--service', 'VA' . ('a' x 32));
+    is($r->{rc}, 64, 'bad --api-url: 64');
+    like($r->{err}, qr/invalid --api-url "ftp:\/\/x"/, 'bad --api-url: message');
+
+    for my $svc ('VA12', 'VA' . ('A' x 32), 'XX' . ('a' x 32)) {
+        $r = ctl(qw(verify factors alice-0001 --service), $svc);
+        is($r->{rc}, 64, "--service $svc: 64");
+        like($r->{err}, qr/invalid --service "\Q$svc\E", expected "VA" and 32 hex digits/,
+             "--service $svc: says what is expected");
+    }
+}
+
 # ---- webhook signatures: vectors of provider-apis.md -------------------------
 my $A1_URL = 'https://mycompany.com/myapp.php?foo=1&bar=2';
 my @A1 = ('CallSid=CA1234567890ABCDE', 'Caller=+14158675309',
@@ -420,6 +467,8 @@ sub push_id ($r) {
     is($r->{rc}, 3, 'factors, wrong token: exit 3');
     like($r->{err}, qr/^verify error 20003: .+ \(HTTP 401\)$/m,
          'factors, wrong token: 20003');
+    like($r->{err}, qr/^hint: .*check --credentials-file/m,
+         'factors, wrong token: points at the credentials file');
     unlike($r->{err}, qr/wrong-token-0000/, 'wrong token not printed');
 
     $r = ctl('verify', 'factors', 'alice-0001', '--api-url', $URL,
@@ -429,7 +478,7 @@ sub push_id ($r) {
 
     $r = ctl('verify', 'factors', 'alice-0001', @V[2..5],
              '--api-url', 'http://example.com');
-    is($r->{rc}, 3, 'plain http to a non-loopback host refused');
+    is($r->{rc}, 64, 'plain http to a non-loopback host refused: usage');
     like($r->{err}, qr/must be https/, 'plain http: message');
 }
 
@@ -463,6 +512,8 @@ sub push_id ($r) {
     is($r->{rc}, 3, 'wrong API key: exit 3');
     like($r->{err}, qr/^authy error 60001: .+ \(HTTP 401\)$/m,
          'wrong API key: 60001');
+    like($r->{err}, qr/^hint: .*check the API key/m,
+         'wrong API key: points at the API key');
     unlike($r->{err}, qr/not-the-key-123/, 'wrong key not printed');
 
     $r = ctl({env => {AUTHY_API_KEY => $sb->authy_api_key}},
@@ -553,6 +604,28 @@ wait_case('verify denied', ['push', '--identity', 'alice-0001', @V],
           'alice-0001', sub ($id) { $sb->decide($id, 'denied') }, 1, 'denied');
 wait_case('verify expired', ['push', '--identity', 'alice-0001', @V],
           'alice-0001', sub ($id) { $sb->expire($id) }, 2, 'expired');
+
+# push --wait says what it waits for; a spinner only on a terminal
+{
+    my $r = wait_case('verify waiting message',
+                      ['push', '--identity', 'alice-0001', @V],
+                      'alice-0001', sub ($id) { $sb->decide($id, 'approved') },
+                      0, 'approved');
+    like($r->{err}, qr/^waiting up to 60 s for alice-0001 to approve or deny YC\w+ on the phone\.\.\.$/m,
+         '--wait: what it waits for, on stderr');
+    unlike($r->{err}, qr/\r/, '--wait: no spinner when stderr is no terminal');
+
+    my $q = sub ($w) { "'" . ($w =~ s/'/'\\''/gr) . "'" };
+    my $cmd = join ' ', map { $q->($_) } $CTL, 'push', '--identity',
+        'alice-0001', @V, '--wait', '--poll', '0.2', '--timeout', '2';
+    my $tty = `script -qec @{[ $q->($cmd) ]} /dev/null 2>&1`;
+    my $tty_rc = $? >> 8;
+    SKIP: {
+        skip 'no script(1) terminal', 1 unless $tty_rc == 2;
+        like($tty, qr/\r[|\/\\-] +\d+ s left/,
+            '--wait on a terminal: a spinner with the time left');
+    }
+}
 wait_case('authy approved', ['push', '--identity', '1234567', @A],
           '1234567', sub ($id) { $sb->decide($id, 'approved') }, 0,
           'approved');

@@ -223,7 +223,10 @@ my $factor = factors()->{json}{factors}[0]{sid};
     like($r->{headers}{'content-type'}, qr{^text/html}, 'phone: HTML');
     my $h = $r->{content};
     like($h, qr/<meta name="viewport"/, 'viewport meta');
-    like($h, qr/<meta http-equiv="refresh" content="2">/, 'auto refresh');
+    like($h, qr{<noscript><meta http-equiv="refresh" content="2"></noscript>},
+         'reloads itself only without JavaScript');
+    like($h, qr/<script>.*fetch\(location\.href.*ids\(o\) !== ids\(n\)/s,
+         'with JavaScript: updated in place when approvals come or go');
     like($h, qr/&lt;b&gt;Log in&lt;\/b&gt;/, 'message shown, escaped');
     unlike($h, qr/<b>Log in/, 'no markup injection');
     like($h, qr/203\.0\.113\.9/, 'details shown');

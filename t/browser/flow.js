@@ -245,6 +245,43 @@ async function code(browser) {
     await ctx.close();
 }
 
+// the phone page shows a new approval without reloading (a reload could
+// swallow a tap), and its Approve button works
+async function phoneLive(browser) {
+    const user = cfg.users.live;
+    const pctx = await browser.newContext({ viewport: PHONE });
+    const phonePage = await pctx.newPage();
+    await phonePage.goto(cfg.phone + '?identity=' + encodeURIComponent(user));
+    await phonePage.evaluate(() => { window.__notReloaded = 1; });
+
+    const ctx = await context(browser, user);
+    const page = await ctx.newPage();
+    await page.goto(cfg.base + '/p/index.html?from=live');
+    await onWaitingPage(page, 'phone live');
+
+    const btn = phonePage.getByRole('button', { name: 'Approve' }).first();
+    const shown = await btn.waitFor({ timeout: 8000 }).then(() => true,
+                                                           () => false);
+    check(shown, 'phone live: the new approval appears by itself');
+    check(await phonePage.evaluate(() => window.__notReloaded === 1),
+          'phone live: without a page reload');
+    const left1 = await phonePage.locator('.left').first().innerText();
+    await phonePage.waitForTimeout(1500);
+    const left2 = await phonePage.locator('.left').first().innerText();
+    check(left1 !== left2, 'phone live: the time left counts down',
+          left1 + ' / ' + left2);
+    if (shown) {
+        await btn.click();
+        await phonePage.waitForLoadState();
+    }
+    await page.waitForURL((u) => u.pathname === '/p/index.html',
+                          { timeout: 10000 }).catch(() => {});
+    check(/SECRET CONTENT/.test(await page.locator('body').innerText()),
+          'phone live: approved from the updated page');
+    await ctx.close();
+    await pctx.close();
+}
+
 (async () => {
     const browser = await chromium.launch({
         executablePath: cfg.chromium,
@@ -254,7 +291,7 @@ async function code(browser) {
     });
 
     const only = cfg.only ? cfg.only.split(',') : null;
-    const all = { approve, deny, expire, noScript, code };
+    const all = { approve, deny, expire, noScript, code, phoneLive };
 
     try {
         for (const name of Object.keys(all)) {

@@ -250,6 +250,14 @@ pactl_provider_check(pactl_conf_t *cf, pactl_resp_t *resp, yajl_val *tree)
                                                          : "request failed");
     fprintf(stderr, " (HTTP %ld)\n", resp->status);
 
+    if (resp->status == 401 || resp->status == 403) {
+        fprintf(stderr, "hint: the provider refused the credentials: check "
+                "%s\n", cf->provider == PACTL_PROVIDER_AUTHY
+                        ? "the API key in --api-key-file (or AUTHY_API_KEY)"
+                        : "--credentials-file (line 1 ACCOUNT_SID:AUTH_TOKEN "
+                          "or API_KEY_SID:SECRET) and --service");
+    }
+
     yajl_tree_free(t);
 
     return -1;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
@@ -108,6 +109,10 @@ typedef struct {
 static int pactl_usage(pactl_args_t *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void pactl_global_help(FILE *f);
+static void pactl_group_help(FILE *f, const char *group);
+static const char *pactl_cmd_named(pactl_args_t *a);
+static int pactl_check_service(pactl_args_t *a);
+static void pactl_waiting(int tty, const char *id, double left);
 static int pactl_parse(pactl_args_t *a, int argc, char **argv);
 static int pactl_add_pair(pactl_args_t *a, int id, const char *arg);
 static int pactl_number(pactl_args_t *a, int id, double min, double max,
@@ -162,20 +167,46 @@ static const pactl_opt_t  pactl_opts[PACTL_O_LAST] = {
 };
 
 
+#define PACTL_HELP_VERIFY                                                    \
+"  --credentials-file F      Verify: line 1 ACCOUNT_SID:AUTH_TOKEN or\n"     \
+"                            API_KEY_SID:SECRET, line 2 the auth token\n"    \
+"  --service VA...           Verify service SID (or VERIFY_SERVICE_SID)\n"
+
+#define PACTL_HELP_AUTHY                                                     \
+"  --api-key-file F          Authy API key file (or AUTHY_API_KEY)\n"
+
+#define PACTL_HELP_NET                                                       \
+"  --connect-timeout S       connect timeout (default 5)\n"                  \
+"  --max-time S              total time per request (default 15)\n"          \
+"  --retries N               retries on 429, 5xx, failures (default 3)\n"
+
 #define PACTL_HELP_CONN                                                      \
 "Provider options:\n"                                                        \
 "  --provider verify|authy   provider (default verify)\n"                    \
-"  --credentials-file F      Verify: line 1 ACCOUNT_SID:AUTH_TOKEN or\n"     \
-"                            API_KEY_SID:SECRET, line 2 the auth token\n"    \
-"  --service VA...           Verify service SID (or VERIFY_SERVICE_SID)\n"   \
-"  --api-key-file F          Authy API key file (or AUTHY_API_KEY)\n"        \
+PACTL_HELP_VERIFY                                                            \
+PACTL_HELP_AUTHY                                                             \
 "  --api-url URL             API base (default https://verify.twilio.com\n"  \
 "                            or https://api.authy.com; http for loopback)\n" \
-"  --connect-timeout S       connect timeout (default 5)\n"                  \
-"  --max-time S              total time per request (default 15)\n"          \
-"  --retries N               retries on 429, 5xx, failures (default 3)\n"    \
+PACTL_HELP_NET                                                               \
 "Environment: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, VERIFY_SERVICE_SID,\n"  \
 "AUTHY_API_KEY (files given as options win).\n"
+
+#define PACTL_HELP_CONN_AUTHY                                                \
+"Provider options:\n"                                                        \
+PACTL_HELP_AUTHY                                                             \
+"  --api-url URL             API base (default https://api.authy.com;\n"     \
+"                            http only for a loopback host)\n"              \
+PACTL_HELP_NET                                                               \
+"Environment: AUTHY_API_KEY (a file given as option wins).\n"
+
+#define PACTL_HELP_CONN_VERIFY                                               \
+"Provider options:\n"                                                        \
+PACTL_HELP_VERIFY                                                            \
+"  --api-url URL             API base (default https://verify.twilio.com;\n" \
+"                            http only for a loopback host)\n"              \
+PACTL_HELP_NET                                                               \
+"Environment: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, VERIFY_SERVICE_SID\n"   \
+"(files given as options win).\n"
 
 #define PACTL_HELP_CB                                                        \
 "  --provider verify|authy   signature dialect (default verify)\n"           \
@@ -200,18 +231,23 @@ static const pactl_cmd_t  pactl_cmds[] = {
       "Usage: " PACTL_PROG " authy user-add --email E --phone P "
       "--country-code C [options]\n"
       "Register an Authy user; print the Authy ID.\n"
-      PACTL_HELP_CONN },
+      "  --email E                 the user's e-mail address (required)\n"
+      "  --phone P                 the phone number, national part "
+      "(required)\n"
+      "  --country-code C          the country calling code, e.g. 1 or 44\n"
+      "                            (required)\n"
+      PACTL_HELP_CONN_AUTHY },
 
     { "authy", "user-status", PACTL_CMD_USER_STATUS, 1,
       "Usage: " PACTL_PROG " authy user-status AUTHY_ID [options]\n"
       "Print an Authy user's status, one \"key: value\" per line.\n"
-      PACTL_HELP_CONN },
+      PACTL_HELP_CONN_AUTHY },
 
     { "verify", "factors", PACTL_CMD_FACTORS, 1,
       "Usage: " PACTL_PROG " verify factors IDENTITY [options]\n"
       "List the identity's Verify factors: sid, friendly name, status,\n"
       "type, tab-separated, one per line.\n"
-      PACTL_HELP_CONN },
+      PACTL_HELP_CONN_VERIFY },
 
     { "push", NULL, PACTL_CMD_PUSH, 0,
       "Usage: " PACTL_PROG " push --identity ID [options]\n"
@@ -223,7 +259,8 @@ static const pactl_cmd_t  pactl_cmds[] = {
       "  --detail LABEL=VALUE      shown detail (repeatable)\n"
       "  --hidden KEY=VALUE        hidden detail (repeatable)\n"
       "  --timeout S               expiry and wait limit (default 60)\n"
-      "  --wait                    wait for the decision; print it\n"
+      "  --wait                    wait for the decision; print it (what it\n"
+      "                            waits for goes to stderr)\n"
       "  --poll S                  status poll interval (default 2)\n"
       "Exit: 0 approved (created without --wait), 1 denied, 2 expired or\n"
       "timed out, 3 error, 64 usage.\n"
@@ -266,6 +303,64 @@ static const pactl_cmd_t  pactl_cmds[] = {
 };
 
 
+/* "authy --help", "verify --help": that group's subcommands */
+
+static void
+pactl_group_help(FILE *f, const char *group)
+{
+    const pactl_cmd_t  *c;
+
+    if (strcmp(group, "authy") != 0 && strcmp(group, "verify") != 0) {
+        pactl_global_help(f);
+        return;
+    }
+
+    fprintf(f, "Usage: " PACTL_PROG " %s SUBCOMMAND [options]\n\n"
+            "Subcommands:\n", group);
+
+    for (c = pactl_cmds; c->word1; c++) {
+        if (c->word2 && strcmp(c->word1, group) == 0) {
+            fprintf(f, "  %s\n", c->word2);
+        }
+    }
+
+    fprintf(f, "\nRun \"" PACTL_PROG " %s SUBCOMMAND --help\" for its "
+            "options.\n", group);
+}
+
+
+/* the command named so far, for "Try ... --help" before it is resolved */
+
+static const char *
+pactl_cmd_named(pactl_args_t *a)
+{
+    const pactl_cmd_t  *c;
+
+    if (a->cmd_name || a->npos == 0) {
+        return a->cmd_name;
+    }
+
+    for (c = pactl_cmds; c->word1; c++) {
+        if (strcmp(c->word1, a->pos[0]) != 0) {
+            continue;
+        }
+
+        if (c->word2 == NULL) {
+            return c->word1;
+        }
+
+        if (a->npos > 1 && strcmp(c->word2, a->pos[1]) == 0) {
+            return c->cmd == PACTL_CMD_USER_ADD ? "authy user-add"
+                   : c->cmd == PACTL_CMD_USER_STATUS ? "authy user-status"
+                   : "verify factors";
+        }
+    }
+
+    return (strcmp(a->pos[0], "authy") == 0 ? "authy"
+            : strcmp(a->pos[0], "verify") == 0 ? "verify" : NULL);
+}
+
+
 static void
 pactl_global_help(FILE *f)
 {
@@ -291,7 +386,8 @@ pactl_global_help(FILE *f)
 static int
 pactl_usage(pactl_args_t *a, const char *fmt, ...)
 {
-    va_list  ap;
+    va_list      ap;
+    const char  *name;
 
     fprintf(stderr, PACTL_PROG ": ");
 
@@ -299,8 +395,10 @@ pactl_usage(pactl_args_t *a, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
 
+    name = pactl_cmd_named(a);
+
     fprintf(stderr, "\nTry \"" PACTL_PROG "%s%s --help\".\n",
-            a->cmd_name ? " " : "", a->cmd_name ? a->cmd_name : "");
+            name ? " " : "", name ? name : "");
 
     return PACTL_EXIT_USAGE;
 }
@@ -443,7 +541,7 @@ pactl_parse(pactl_args_t *a, int argc, char **argv)
 
         if (c->word1 == NULL) {
             if (a->seen[PACTL_O_HELP]) {
-                pactl_global_help(stdout);
+                pactl_group_help(stdout, a->pos[0]);
                 return -1;
             }
 
@@ -570,6 +668,16 @@ pactl_common(pactl_args_t *a)
     cf->credentials_file = a->val[PACTL_O_CREDENTIALS_FILE];
     cf->service = a->val[PACTL_O_SERVICE];
 
+    /* a bad option value is a usage error (64), not a failure (3) */
+
+    if (cf->api_url && pactl_http_check_url(cf->api_url) != 0) {
+        return pactl_usage(a, "invalid --api-url \"%s\"", cf->api_url);
+    }
+
+    if (pactl_check_service(a) != 0) {
+        return PACTL_EXIT_USAGE;
+    }
+
     if (pactl_number(a, PACTL_O_CONNECT_TIMEOUT, 0.1, 300,
                      &cf->connect_timeout) != 0
         || pactl_number(a, PACTL_O_MAX_TIME, 0.1, 3600, &cf->max_time) != 0)
@@ -588,6 +696,30 @@ pactl_common(pactl_args_t *a)
     if (v != (double) cf->retries) {
         return pactl_usage(a, "invalid --retries \"%s\"",
                            a->val[PACTL_O_RETRIES]);
+    }
+
+    return 0;
+}
+
+
+/* a Verify service SID, as nginx checks push_approval_verify_service */
+
+static int
+pactl_check_service(pactl_args_t *a)
+{
+    const char  *s;
+
+    s = a->val[PACTL_O_SERVICE];
+
+    if (s == NULL) {
+        return 0;
+    }
+
+    if (strlen(s) != 34 || strncmp(s, "VA", 2) != 0
+        || strspn(s + 2, "0123456789abcdef") != 32)
+    {
+        return pactl_usage(a, "invalid --service \"%s\", expected \"VA\" "
+                           "and 32 hex digits", s);
     }
 
     return 0;
@@ -718,7 +850,7 @@ pactl_utf8_chars(const char *s)
 static int
 pactl_cmd_push(pactl_args_t *a)
 {
-    int             rc, verify;
+    int             rc, verify, tty;
     char           *id;
     size_t          i;
     double          timeout, poll, deadline, left;
@@ -848,9 +980,15 @@ pactl_cmd_push(pactl_args_t *a)
         return PACTL_EXIT_OK;
     }
 
+    tty = isatty(STDERR_FILENO);
+
+    fprintf(stderr, "waiting up to %.0f s for %s to approve or deny %s on "
+            "the phone%s", timeout, p.identity, id, tty ? " " : "...\n");
+
     for ( ;; ) {
         left = deadline - pactl_now();
 
+        pactl_waiting(tty, id, left);
         pactl_sleep(left < poll ? left : poll);
 
         rc = verify ? pactl_verify_status(&a->conf, p.identity, id, &st)
@@ -866,12 +1004,14 @@ pactl_cmd_push(pactl_args_t *a)
         }
 
         if (pactl_now() >= deadline) {
+            pactl_waiting(tty, NULL, 0);
             free(id);
             printf("timeout\n");
             return PACTL_EXIT_EXPIRED;
         }
     }
 
+    pactl_waiting(tty, NULL, 0);
     free(id);
 
     printf("%s\n", names[st]);
@@ -890,6 +1030,29 @@ pactl_cmd_push(pactl_args_t *a)
     default:
         return PACTL_EXIT_ERROR;
     }
+}
+
+
+/* a spinner on a terminal while waiting; NULL id ends its line */
+
+static void
+pactl_waiting(int tty, const char *id, double left)
+{
+    static unsigned     n;
+    static const char   spin[] = "|/-\\";
+
+    if (!tty) {
+        return;
+    }
+
+    if (id == NULL) {
+        fprintf(stderr, "\r\033[K");
+        fflush(stderr);
+        return;
+    }
+
+    fprintf(stderr, "\r%c %3.0f s left ", spin[n++ % 4], left > 0 ? left : 0);
+    fflush(stderr);
 }
 
 

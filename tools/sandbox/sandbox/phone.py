@@ -11,7 +11,7 @@ from .params import parse_pairs
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="refresh" content="2">
+<noscript><meta http-equiv="refresh" content="2"></noscript>
 <title>Sandbox phone</title>
 <style>
 body{{font-family:system-ui,sans-serif;margin:0;padding:12px;background:#f3f4f6;color:#111}}
@@ -31,11 +31,48 @@ button{{font-size:1.2em;padding:14px 0;width:48%;border:0;border-radius:10px;col
 <h1>Sandbox phone{title}</h1>
 {filter}
 <h2>Pending</h2>
-{pending}
+<div id="pending">{pending}</div>
 <h2>Recent</h2>
-{recent}
-<p class="empty">Provider sandbox &middot; refreshes every 2&nbsp;s</p>
-</body></html>
+<div id="recent">{recent}</div>
+<p class="empty">Provider sandbox &middot; updates every 2&nbsp;s</p>
+{script}</body></html>
+"""
+
+# Without JavaScript the page reloads itself (noscript refresh); with it,
+# the lists are fetched every 2 s and replaced only when an approval came
+# or went, so a tap on a button is never lost to a reload; the time left
+# counts down in place.
+SCRIPT = """<script>
+(function () {
+  function ids(el) {
+    return Array.prototype.map.call(el.querySelectorAll('.card[data-id]'),
+      function (c) { return c.getAttribute('data-id'); }).join(' ');
+  }
+  function tick() {
+    var now = Date.now() / 1000;
+    document.querySelectorAll('.left[data-expires]').forEach(function (e) {
+      var s = Math.max(0, Math.floor(+e.getAttribute('data-expires') - now));
+      e.textContent = Math.floor(s / 60) + ':' + ('0' + s % 60).slice(-2)
+        + ' left';
+    });
+  }
+  function refresh() {
+    fetch(location.href, {cache: 'no-store'}).then(function (r) {
+      return r.text();
+    }).then(function (t) {
+      var d = new DOMParser().parseFromString(t, 'text/html');
+      ['pending', 'recent'].forEach(function (k) {
+        var o = document.getElementById(k), n = d.getElementById(k);
+        if (o && n && ids(o) !== ids(n)) { o.innerHTML = n.innerHTML; }
+      });
+    }).catch(function () {}).then(function () {
+      setTimeout(refresh, 2000);
+    });
+  }
+  setInterval(tick, 1000);
+  setTimeout(refresh, 2000);
+})();
+</script>
 """
 
 
@@ -68,8 +105,9 @@ def render(store, query):
     cards = []
     for a in pending:
         cards.append(
-            '<div class="card"><div class="prov">%s &middot; %s</div>'
-            '<div class="msg">%s</div>%s<div class="left">%s</div>'
+            '<div class="card" data-id="%s">'
+            '<div class="prov">%s &middot; %s</div>'
+            '<div class="msg">%s</div>%s<div class="left"%s>%s</div>'
             '<form method="post" action="/phone/decide">'
             '<input type="hidden" name="id" value="%s">'
             '<input type="hidden" name="identity" value="%s">'
@@ -79,15 +117,20 @@ def render(store, query):
             '<input type="hidden" name="identity" value="%s">'
             '<button class="no" name="status" value="denied">Deny</button>'
             '</form></div>'
-            % (html.escape(a["provider"]), html.escape(a["identity"]),
-               html.escape(a["message"]), _details(a), _left(a),
+            % (html.escape(a["id"], quote=True),
+               html.escape(a["provider"]), html.escape(a["identity"]),
+               html.escape(a["message"]), _details(a),
+               (' data-expires="%d"' % int(a["expires"]))
+               if a["expires"] is not None else "", _left(a),
                html.escape(a["id"], quote=True), back,
                html.escape(a["id"], quote=True), back))
     rec = []
     for a in recent:
-        rec.append('<div class="card"><div class="prov">%s &middot; %s</div>'
+        rec.append('<div class="card" data-id="%s">'
+                   '<div class="prov">%s &middot; %s</div>'
                    '<div class="msg">%s</div><div class="st-%s">%s</div></div>'
-                   % (html.escape(a["provider"]), html.escape(a["identity"]),
+                   % (html.escape(a["id"], quote=True),
+                      html.escape(a["provider"]), html.escape(a["identity"]),
                       html.escape(a["message"]), a["status"], a["status"]))
     filt = ('<form method="get" action="/phone"><input name="identity" '
             'value="%s" placeholder="identity"> <input type="submit" '
@@ -96,7 +139,8 @@ def render(store, query):
         title=(" &middot; " + html.escape(identity)) if identity else "",
         filter=filt,
         pending="".join(cards) or '<p class="empty">Nothing to approve.</p>',
-        recent="".join(rec) or '<p class="empty">None yet.</p>')
+        recent="".join(rec) or '<p class="empty">None yet.</p>',
+        script=SCRIPT)
     return Response(200, page, "text/html; charset=utf-8",
                     {"Cache-Control": "no-store"})
 
