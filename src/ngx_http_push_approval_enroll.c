@@ -261,7 +261,11 @@ ngx_http_push_approval_enroll_next(ngx_http_request_t *r)
 
     r->write_event_handler = ngx_http_request_empty_handler;
 
-    if (en->ans.result == NGX_HTTP_PUSH_APPROVAL_R_ERROR) {
+    /* a failure or a refusal of the call: never "no device" */
+
+    if (en->ans.result == NGX_HTTP_PUSH_APPROVAL_R_ERROR
+        || en->ans.result == NGX_HTTP_PUSH_APPROVAL_R_REFUSED)
+    {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "push approval: %V enrolment for \"%V\" failed: %V",
                       &ngx_http_push_approval_providers[plcf->provider]->name,
