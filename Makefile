@@ -14,6 +14,7 @@
 #   make versions     the suite on Debian's nginx and on every upstream
 #                     release in NGINX_TARBALLS, one line per version
 #   make versions-build  the module only (compile check) for each of them
+#   make deb-nginx-org NGINX_VERSION=x.y.z  a package for nginx.org's nginx
 #
 # NGINX_SRC=/path/to/nginx-x.y.z builds against another nginx source tree
 # (the module then loads only into that nginx); NGINX=/path/to/nginx runs the
@@ -62,7 +63,7 @@ ASAN_MODULE := $(BUILD)/asan/ngx_http_push_approval_module.so
 endif
 endif
 
-.PHONY: nginx-src nginx-bin versions versions-build
+.PHONY: nginx-src nginx-bin versions versions-build deb-nginx-org
 
 # the source tree (for the module) and the binary (for the tests)
 nginx-src:
@@ -75,6 +76,16 @@ endif
 nginx-bin: nginx-src
 ifdef NGINX_DIR
 	tools/build-nginx $(NGINX_VERSION) $(NGINX_TARBALLS) $(NGINX_DIR)
+endif
+
+# the package for nginx.org's nginx NGINX_VERSION (tools/build-deb-nginx-org)
+deb-nginx-org: all
+ifndef NGINX_DIR
+	@echo "usage: make deb-nginx-org NGINX_VERSION=x.y.z (upstream)" >&2
+	@exit 1
+else
+	@tools/install-deps deb
+	tools/build-deb-nginx-org $(NGINX_VERSION) $(MODULE) $(CTL) $(BUILD)/deb
 endif
 
 # VERSIONS="1.30.4 1.31.4" limits them to those
