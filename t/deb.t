@@ -36,8 +36,8 @@ plan skip_all => "$NGINX not found" unless -x $NGINX;
 # ABI of Debian's nginx: its module loads into that binary only
 {
     my ($ver) = `$NGINX -v 2>&1` =~ m{nginx/(\S+)};
-    plan skip_all => "$NGINX is nginx " . ($ver // '?') . ", not Debian's"
-        . ' packaged /usr/sbin/nginx, the only one the package is built for'
+    plan skip_all => 'nginx ' . ($ver // '?') . " is not Debian's nginx, the"
+        . ' only one the package is built for'
         unless Cwd::abs_path($NGINX) eq (Cwd::abs_path('/usr/sbin/nginx')
                                          // '');
 }

@@ -32,9 +32,8 @@ sub run (@cmd) {
 plan skip_all => 'dpkg-deb and dpkg-shlibdeps are needed (tools/install-deps'
     . ' deb)' unless have('dpkg-deb') && have('dpkg-shlibdeps');
 plan skip_all => "$NGINX not found" unless -x $NGINX;
-plan skip_all => "$NGINX is Debian's nginx: the package for nginx.org's"
-    . ' nginx is for an upstream build (make test NGINX_VERSION=x.y.z);'
-    . " Debian's package is checked by t/deb.t"
+plan skip_all => "Debian's nginx: the package for nginx.org's nginx is"
+    . ' checked with upstream builds (make test NGINX_VERSION=x.y.z)'
     if abs_path($NGINX) eq (abs_path('/usr/sbin/nginx') // '');
 plan skip_all => "no $CTL (make ctl)" unless -x $CTL;
 
