@@ -63,38 +63,6 @@ ASAN_MODULE := $(BUILD)/asan/ngx_http_push_approval_module.so
 endif
 endif
 
-.PHONY: nginx-src nginx-bin versions versions-build deb-nginx-org
-
-# the source tree (for the module) and the binary (for the tests)
-nginx-src:
-ifdef NGINX_DIR
-	@tools/install-deps nginx
-	tools/build-nginx $(NGINX_VERSION) $(NGINX_TARBALLS) $(NGINX_DIR) \
-	    src-only
-endif
-
-nginx-bin: nginx-src
-ifdef NGINX_DIR
-	tools/build-nginx $(NGINX_VERSION) $(NGINX_TARBALLS) $(NGINX_DIR)
-endif
-
-# the package for nginx.org's nginx NGINX_VERSION (tools/build-deb-nginx-org)
-deb-nginx-org: all
-ifndef NGINX_DIR
-	@echo "usage: make deb-nginx-org NGINX_VERSION=x.y.z (upstream)" >&2
-	@exit 1
-else
-	@tools/install-deps deb
-	tools/build-deb-nginx-org $(NGINX_VERSION) $(MODULE) $(CTL) $(BUILD)/deb
-endif
-
-# VERSIONS="1.30.4 1.31.4" limits them to those
-versions:
-	MAKE="$(MAKE)" tools/versions test $(NGINX_TARBALLS) $(VERSIONS)
-
-versions-build:
-	MAKE="$(MAKE)" tools/versions build $(NGINX_TARBALLS) $(VERSIONS)
-
 .PHONY: all module ctl deps test test-asan test-unit demo bench fuzz fuzz-smoke \
         deb clean
 
@@ -162,3 +130,37 @@ clean:
 	rm -rf $(BUILD)
 	-$(MAKE) -C tools/ctl clean
 	-$(MAKE) -C t/unit clean
+
+# ---- other nginx versions: the rules ---------------------------------------
+
+.PHONY: nginx-src nginx-bin versions versions-build deb-nginx-org
+
+# the source tree (for the module) and the binary (for the tests)
+nginx-src:
+ifdef NGINX_DIR
+	@tools/install-deps nginx
+	tools/build-nginx $(NGINX_VERSION) $(NGINX_TARBALLS) $(NGINX_DIR) \
+	    src-only
+endif
+
+nginx-bin: nginx-src
+ifdef NGINX_DIR
+	tools/build-nginx $(NGINX_VERSION) $(NGINX_TARBALLS) $(NGINX_DIR)
+endif
+
+# the package for nginx.org's nginx NGINX_VERSION (tools/build-deb-nginx-org)
+deb-nginx-org: all
+ifndef NGINX_DIR
+	@echo "usage: make deb-nginx-org NGINX_VERSION=x.y.z (upstream)" >&2
+	@exit 1
+else
+	@tools/install-deps deb
+	tools/build-deb-nginx-org $(NGINX_VERSION) $(MODULE) $(CTL) $(BUILD)/deb
+endif
+
+# VERSIONS="1.30.4 1.31.4" limits them to those
+versions:
+	MAKE="$(MAKE)" tools/versions test $(NGINX_TARBALLS) $(VERSIONS)
+
+versions-build:
+	MAKE="$(MAKE)" tools/versions build $(NGINX_TARBALLS) $(VERSIONS)
