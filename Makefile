@@ -13,10 +13,19 @@
 #   make install      the module into Debian's module directory and the
 #                     tool into /usr/local/bin (DESTDIR, PREFIX, MODULES_DIR)
 #   make clean
+#   make versions     the suite on Debian's nginx and on every upstream
+#                     release in NGINX_TARBALLS, one line per version
+#   make versions-build  the module only (compile check) for each of them
+#   make deb-nginx-org NGINX_VERSION=x.y.z  a package for nginx.org's nginx
 #
 # NGINX_SRC=/path/to/nginx-x.y.z builds against another nginx source tree
 # (the module then loads only into that nginx); NGINX=/path/to/nginx runs the
 # tests with another binary.
+#
+# NGINX_VERSION=x.y.z (test, test-asan, bench, module, ...) builds that
+# nginx from NGINX_TARBALLS/nginx-x.y.z.tar.gz into build/vx.y.z/ the way
+# nginx.org's packages do (once), the module against it, and runs the tests
+# with that binary; NGINX_VERSION of Debian's nginx (1.22.1) means Debian's.
 
 NGINX_SRC ?= /usr/share/nginx/src
 NGINX     ?= /usr/sbin/nginx
@@ -34,6 +43,28 @@ CTL := $(BUILD)/push-approval-ctl
 
 FUZZ_TIME ?= 60
 
+# ---- other nginx versions (tools/build-nginx, tools/versions) -------------
+
+# the release tarballs: ../shared/nginx beside the project's clone (also
+# from a git worktree one level further down)
+NGINX_TARBALLS ?= $(firstword $(wildcard $(abspath ..)/shared/nginx \
+                      $(abspath ../..)/shared/nginx) $(abspath ..)/shared/nginx)
+DEBIAN_NGINX_VERSION := $(shell sed -n \
+    's/^\#define NGINX_VERSION *"\(.*\)"/\1/p' \
+    /usr/share/nginx/src/src/core/nginx.h 2>/dev/null)
+NGINX_VERSION ?=
+
+ifneq ($(NGINX_VERSION),)
+ifneq ($(NGINX_VERSION),$(DEBIAN_NGINX_VERSION))
+NGINX_DIR := build/v$(NGINX_VERSION)
+NGINX_SRC := $(abspath $(NGINX_DIR))/src
+NGINX     := $(abspath $(NGINX_DIR))/sbin/nginx
+BUILD     := $(NGINX_DIR)
+MODULE    := $(BUILD)/ngx_http_push_approval_module.so
+ASAN_MODULE := $(BUILD)/asan/ngx_http_push_approval_module.so
+endif
+endif
+
 .PHONY: all module ctl deps test test-asan test-unit demo bench fuzz fuzz-smoke \
         deb install clean
 
@@ -44,11 +75,11 @@ deps:
 
 module: $(MODULE)
 
-$(MODULE): $(SRCS)
+$(MODULE): $(SRCS) | nginx-src
 	@tools/install-deps build
 	tools/build-module "$(NGINX_SRC)" "$(BUILD)/nginx" "$(CFLAGS_MODULE)" $@
 
-$(ASAN_MODULE): $(SRCS)
+$(ASAN_MODULE): $(SRCS) | nginx-src
 	@tools/install-deps build
 	tools/build-module "$(NGINX_SRC)" "$(BUILD)/asan/nginx" \
 	    "$(CFLAGS_ASAN)" $@
@@ -63,13 +94,13 @@ $(CTL): $(wildcard tools/ctl/*.c tools/ctl/*.h tools/ctl/Makefile)
 test-unit: $(MODULE)
 	$(MAKE) -C t/unit BUILD=$(abspath $(BUILD)) NGINX_SRC=$(NGINX_SRC)
 
-test: all test-unit
+test: all test-unit nginx-bin
 	@tools/install-deps test
 	TEST_NGINX_BINARY=$(NGINX) \
 	TEST_NGINX_MODULE=$(abspath $(MODULE)) \
 	    $(PROVE) -j2 $(TESTS)
 
-test-asan: $(ASAN_MODULE) ctl
+test-asan: $(ASAN_MODULE) ctl nginx-bin
 	@tools/install-deps test
 	TEST_NGINX_BINARY=$(NGINX) \
 	TEST_NGINX_MODULE=$(abspath $(ASAN_MODULE)) \
@@ -80,9 +111,10 @@ demo: all
 	@tools/install-deps demo
 	tools/demo
 
-bench: all
+bench: all nginx-bin
 	@tools/install-deps bench
-	bench/run
+	TEST_NGINX_BINARY=$(NGINX) TEST_NGINX_MODULE=$(abspath $(MODULE)) \
+	    bench/run
 
 fuzz: $(MODULE)
 	$(MAKE) -C t/unit fuzz BUILD=$(abspath $(BUILD)) NGINX_SRC=$(NGINX_SRC) \
@@ -109,3 +141,37 @@ clean:
 	rm -rf $(BUILD)
 	-$(MAKE) -C tools/ctl clean
 	-$(MAKE) -C t/unit clean
+
+# ---- other nginx versions: the rules ---------------------------------------
+
+.PHONY: nginx-src nginx-bin versions versions-build deb-nginx-org
+
+# the source tree (for the module) and the binary (for the tests)
+nginx-src:
+ifdef NGINX_DIR
+	@tools/install-deps nginx
+	tools/build-nginx $(NGINX_VERSION) $(NGINX_TARBALLS) $(NGINX_DIR) \
+	    src-only
+endif
+
+nginx-bin: nginx-src
+ifdef NGINX_DIR
+	tools/build-nginx $(NGINX_VERSION) $(NGINX_TARBALLS) $(NGINX_DIR)
+endif
+
+# the package for nginx.org's nginx NGINX_VERSION (tools/build-deb-nginx-org)
+deb-nginx-org: all
+ifndef NGINX_DIR
+	@echo "usage: make deb-nginx-org NGINX_VERSION=x.y.z (upstream)" >&2
+	@exit 1
+else
+	@tools/install-deps deb
+	tools/build-deb-nginx-org $(NGINX_VERSION) $(MODULE) $(CTL) $(BUILD)/deb
+endif
+
+# VERSIONS="1.30.4 1.31.4" limits them to those
+versions:
+	MAKE="$(MAKE)" tools/versions test $(NGINX_TARBALLS) $(VERSIONS)
+
+versions-build:
+	MAKE="$(MAKE)" tools/versions build $(NGINX_TARBALLS) $(VERSIONS)

@@ -14,6 +14,7 @@
 # the module is run from an extracted copy.
 use v5.36;
 use Test::More;
+use Cwd ();
 use File::Temp qw(tempdir);
 use Time::HiRes qw(sleep);
 use lib 't/lib';
@@ -30,6 +31,16 @@ my $ENABLED = '/etc/nginx/modules-enabled/50-mod-http-push-approval.conf';
 
 plan skip_all => 'dpkg-deb not found' unless have('dpkg-deb');
 plan skip_all => "$NGINX not found" unless -x $NGINX;
+
+# the package is built against Debian's nginx-dev and depends on the exact
+# ABI of Debian's nginx: its module loads into that binary only
+{
+    my ($ver) = `$NGINX -v 2>&1` =~ m{nginx/(\S+)};
+    plan skip_all => 'nginx ' . ($ver // '?') . " is not Debian's nginx, the"
+        . ' only one the package is built for'
+        unless Cwd::abs_path($NGINX) eq (Cwd::abs_path('/usr/sbin/nginx')
+                                         // '');
+}
 
 sub have ($cmd) { system("command -v $cmd >/dev/null 2>&1") == 0 }
 

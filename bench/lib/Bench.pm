@@ -188,7 +188,7 @@ sub worker ($t) {
 sub start_valgrind ($t, @vg) {
     $t->stop;
     my $wrapper = $t->write_file('valgrind-nginx', join(' ', '#!/bin/sh',
-        "\nexec valgrind", @vg, '/usr/sbin/nginx "$@"', "\n"));
+        "\nexec valgrind", @vg, $t->{binary}, '"$@"', "\n"));
     chmod 0755, $wrapper;
     local $t->{binary} = $wrapper;
     $t->{single} = 1;
