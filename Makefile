@@ -62,6 +62,9 @@ NGINX     := $(abspath $(NGINX_DIR))/sbin/nginx
 BUILD     := $(NGINX_DIR)
 MODULE    := $(BUILD)/ngx_http_push_approval_module.so
 ASAN_MODULE := $(BUILD)/asan/ngx_http_push_approval_module.so
+# build-module always looks: an nginx rebuilt with other flags (a newer
+# conf_flags) configures the module anew; otherwise it costs a no-op make
+MODULE_CHECK := module-check
 endif
 endif
 
@@ -75,11 +78,11 @@ deps:
 
 module: $(MODULE)
 
-$(MODULE): $(SRCS) | nginx-src
+$(MODULE): $(SRCS) $(MODULE_CHECK) | nginx-src
 	@tools/install-deps build
 	tools/build-module "$(NGINX_SRC)" "$(BUILD)/nginx" "$(CFLAGS_MODULE)" $@
 
-$(ASAN_MODULE): $(SRCS) | nginx-src
+$(ASAN_MODULE): $(SRCS) $(MODULE_CHECK) | nginx-src
 	@tools/install-deps build
 	tools/build-module "$(NGINX_SRC)" "$(BUILD)/asan/nginx" \
 	    "$(CFLAGS_ASAN)" $@
@@ -144,7 +147,9 @@ clean:
 
 # ---- other nginx versions: the rules ---------------------------------------
 
-.PHONY: nginx-src nginx-bin versions versions-build deb-nginx-org
+.PHONY: module-check nginx-src nginx-bin versions versions-build deb-nginx-org
+
+module-check:
 
 # the source tree (for the module) and the binary (for the tests)
 nginx-src:
