@@ -41,8 +41,13 @@ END { kill 'QUIT', @masters if @masters }
     system($t->{binary}, '-p', "$p/", '-c', "$p/conf/nginx.conf") == 0
         or BAIL_OUT('nginx did not start');
 }
-my $old = pid_file();
-push @masters, $old;
+# the daemon writes its pid file after the starting process has returned
+my $old;
+for (1 .. 200) {
+    last if $old = pid_file();
+    select undef, undef, undef, 0.05;
+}
+push @masters, $old if $old;
 ok($old, "old master $old");
 $sb->config(verify_callback_url =>
             'http://127.0.0.1:' . $t->port(1) . '/_push/callback');
