@@ -235,9 +235,11 @@ def main(argv=None):
     shown = "[%s]" % host if ":" in host else host
     base = "http://%s:%d" % (shown, real_port)
     store.base_url = base
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *a: stop.set())
-    signal.signal(signal.SIGINT, lambda *a: stop.set())
+    # a plain flag: a handler that took a lock (Event.set) could run while
+    # the main thread holds that very lock inside Event.wait, and hang
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *a: stop.append(a[0]))
+    signal.signal(signal.SIGINT, lambda *a: stop.append(a[0]))
     t = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2},
                          daemon=True)
     t.start()
@@ -250,8 +252,8 @@ def main(argv=None):
     sys.stdout.flush()
     if args.port_file:
         write_port_file(args.port_file, real_port)
-    while not stop.wait(0.5):
-        pass
+    while not stop:
+        time.sleep(0.2)
     httpd.shutdown()
     httpd.server_close()
     print("push-approval-sandbox stopped")
