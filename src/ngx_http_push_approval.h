@@ -81,7 +81,9 @@
 
 /* per-worker counter slots, each a whole number of cache lines */
 #define NGX_HTTP_PUSH_APPROVAL_SLOTS             32
-#define NGX_HTTP_PUSH_APPROVAL_M_SLOT  ((NGX_HTTP_PUSH_APPROVAL_M_MAX + 7) & ~7)
+/* one spare counter beyond M_MAX: store errors (section 14) */
+#define NGX_HTTP_PUSH_APPROVAL_M_SLOT                                        \
+    ((NGX_HTTP_PUSH_APPROVAL_M_MAX + 1 + 7) & ~7)
 
 #define NGX_HTTP_PUSH_APPROVAL_KEY_SIZE       16
 #define NGX_HTTP_PUSH_APPROVAL_ID_LEN        40
@@ -523,6 +525,15 @@ void ngx_http_push_approval_denied(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_http_push_approval_approval_t *ap);
 void ngx_http_push_approval_log_decision(ngx_log_t *log,
     ngx_http_push_approval_approval_t *ap);
+
+/* ngx_http_push_approval_fleet.c: the fleet store behind the zone */
+void ngx_http_push_approval_fleet_decided(
+    ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *id,
+    ngx_uint_t state);
+ngx_int_t ngx_http_push_approval_fleet_closed(
+    ngx_http_push_approval_zone_ctx_t *zone);
+u_char *ngx_http_push_approval_fleet_metrics(u_char *p,
+    ngx_shm_zone_t **zones, ngx_uint_t nzones);
 
 /* ngx_http_push_approval_crypto.c: pure, no nginx run time */
 ngx_int_t ngx_http_push_approval_sha256(u_char *digest, ngx_str_t *parts,

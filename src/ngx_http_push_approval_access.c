@@ -160,6 +160,14 @@ ngx_http_push_approval_access_handler(ngx_http_request_t *r)
                                     ngx_http_push_approval_no_identity(r, ctx));
     }
 
+    if (ngx_http_push_approval_fleet_closed(ctx->zone) != NGX_OK) {
+        /* push_approval_store fail=closed while the store is down */
+        return ngx_http_push_approval_result(r, ctx,
+                   ngx_http_push_approval_finish(r, ctx,
+                                       NGX_HTTP_PUSH_APPROVAL_ST_ERROR,
+                                       NGX_HTTP_SERVICE_UNAVAILABLE));
+    }
+
     return ngx_http_push_approval_result(r, ctx,
                                          ngx_http_push_approval_start(r, ctx));
 }
@@ -1164,6 +1172,7 @@ static void
 ngx_http_push_approval_fetch_done(ngx_http_request_t *r,
     ngx_http_push_approval_call_t *call)
 {
+    ngx_str_t                           id;
     ngx_uint_t                          decided, failed, flipped;
     ngx_http_push_approval_node_t      *ap;
     ngx_http_push_approval_answer_t     ans;
@@ -1229,6 +1238,10 @@ ngx_http_push_approval_fetch_done(ngx_http_request_t *r,
         }
 
         ngx_http_push_approval_log_decision(r->connection->log, &copy);
+
+        id.data = copy.id;
+        id.len = copy.id_len;
+        ngx_http_push_approval_fleet_decided(zone, &id, copy.state);
     }
 
     /* a status endpoint that asked again waits for the result, even "failed" */

@@ -573,6 +573,12 @@ ngx_http_push_approval_decide_account(ngx_http_push_approval_zone_ctx_t *zone,
                    != 0)))
     {
         ngx_shmtx_unlock(&zone->shpool->mutex);
+
+        if (pn == NULL) {
+            /* unknown here: another host of the fleet may hold it */
+            ngx_http_push_approval_fleet_decided(zone, id, state);
+        }
+
         return NGX_DECLINED;
     }
 
@@ -590,6 +596,7 @@ ngx_http_push_approval_decide_account(ngx_http_push_approval_zone_ctx_t *zone,
 
     ngx_http_push_approval_log_decision(log, &copy);
     ngx_http_push_approval_changed_key(zone, key);
+    ngx_http_push_approval_fleet_decided(zone, id, state);
 
     return NGX_OK;
 }

@@ -1,0 +1,186 @@
+#!/usr/bin/perl
+# The fleet store's faults (SPEC 14), with a real redis-server of the
+# test's own: nginx starts with the store down (store_up 0, requests carry
+# on with the zone under fail=local, 503 under fail=closed, a valid cookie
+# passes always); the store comes up (store_up 1 within about 1 s); killed
+# while a request is held (it finishes through local polling); back
+# (reconnect within 1 s); CLIENT PAUSE beyond the timeout (down, then up
+# again); FLUSHALL mid-flight; a wrong password (refused, never logged).
+use v5.36;
+use Test::More;
+use Time::HiRes qw(time sleep);
+use lib 't/lib';
+use NginxTest;
+use PushTest;
+use Redis;
+
+plan skip_all => 'no redis-server' unless Redis::available();
+
+my $PORT = NginxTest::free_port();
+my $PW = 'store-pw-' . NginxTest::secret_line();
+
+my %o = (
+    protected => 'push_approval_poll 500ms; push_approval_mode hold;',
+    http => "push_approval_store zone=pa redis://127.0.0.1:$PORT "
+            . 'timeout=300ms;',
+);
+
+my ($t, $sb) = PushTest::setup(%o);
+
+# a second host whose store says fail=closed
+my $tc = NginxTest->new(workers => 1);
+PushTest::prepare($tc, $sb);
+$tc->start(PushTest::config(%o, sb => $sb,
+    http => "push_approval_store zone=pa redis://127.0.0.1:$PORT "
+            . 'timeout=300ms fail=closed;'));
+
+my $n = 0;
+sub user () {
+    my $id = sprintf 'store-%04d', ++$n;
+    $sb->add_entity($id);
+    return $id;
+}
+
+sub up ($host) {
+    return PushTest::metric($host, 'nginx_push_approval_store_up',
+                            zone => 'pa');
+}
+
+# every worker's view: /metrics answers from whichever worker accepts
+sub wait_up ($want, $timeout = 5, $host = $t) {
+    my $start = time;
+    my $seen = 0;
+    while (time - $start < $timeout) {
+        if ((up($host) // -1) == $want) {
+            return time - $start if ++$seen >= 6;
+        } else {
+            $seen = 0;
+        }
+        sleep 0.02;
+    }
+    return undef;
+}
+
+sub approve ($host, $id) {
+    my $h = $host->send('GET', '/p/index.html',
+                        headers => { 'X-User' => $id });
+    my $a = $sb->wait_approval(identity => $id);
+    $sb->decide($a->{id}, 'approved', callback => 0);
+    return $host->read($h, 10);
+}
+
+# ---- down at start ---------------------------------------------------------
+
+ok(defined wait_up(0, 3), 'store down at start: store_up 0');
+{
+    my $id = user();
+    my $r = approve($t, $id);
+    is($r && $r->{status}, 200, 'fail=local: the zone alone approves');
+
+    $r = $tc->get('/p/index.html', headers => { 'X-User' => $id });
+    is($r->{status}, 503, 'fail=closed: a new approval gets 503');
+    is(scalar @{ $sb->approvals(identity => $id) }, 1, 'and no push');
+}
+ok(PushTest::metric($t, 'nginx_push_approval_store_errors_total',
+                    zone => 'pa') > 0, 'store_errors_total counts');
+like($t->error_log, qr/\[warn\].*push_approval store "redis:\/\/127\.0\.0\.1:$PORT" for zone "pa": [^,]+, carrying on with the local zone/,
+     'the fault is logged at warn');
+
+# ---- the store comes up ----------------------------------------------------
+
+my $redis = Redis->start(port => $PORT);
+my $took = wait_up(1, 5);
+ok(defined $took, 'store up: store_up 1');
+cmp_ok($took // 99, '<', 1.5, 'within about 1 s of it answering');
+ok(defined wait_up(1, 5, $tc), 'the fail=closed host is up too');
+
+my $cookie_pc;
+{
+    my $id = user();
+    my $r = approve($tc, $id);
+    is($r && $r->{status}, 200, 'fail=closed with the store up: approved');
+    $cookie_pc = [$id, NginxTest::cookie($r, 'push_approval')];
+}
+
+# ---- killed while a request is held -----------------------------------------
+
+{
+    my $id = user();
+    my $h = $t->send('GET', '/p/index.html', headers => { 'X-User' => $id });
+    my $a = $sb->wait_approval(identity => $id);
+    ok($t->quiet($h, 0.3), 'held');
+    $redis->stop;
+    ok(defined wait_up(0, 3), 'store killed: store_up 0');
+    $sb->decide($a->{id}, 'approved', callback => 0);
+    my $r = $t->read($h, 5);
+    is($r && $r->{status}, 200,
+       'the held request finishes through local polling');
+
+    ok(defined wait_up(0, 3, $tc), 'on the fail=closed host too');
+    my $r2 = $tc->get('/p/index.html', headers => { 'X-User' => $id });
+    is($r2->{status}, 503, 'fail=closed meanwhile: 503');
+
+    my ($cid, $c) = @$cookie_pc;
+    my $r3 = $tc->get('/p/index.html',
+                     headers => { 'X-User' => $cid, Cookie => $c });
+    is($r3->{status}, 200, 'fail=closed: a valid cookie passes');
+}
+
+# ---- back --------------------------------------------------------------------
+
+$redis->start_again;
+$took = wait_up(1, 5);
+ok(defined $took, 'store back: store_up 1');
+cmp_ok($took // 99, '<', 1.5, 'reconnected within about 1 s');
+
+# ---- paused beyond the timeout ---------------------------------------------
+
+{
+    $redis->command('CLIENT', 'PAUSE', 2500);
+    ok(defined wait_up(0, 2.4), 'CLIENT PAUSE beyond the timeout: down');
+    my $id = user();
+    my $r = approve($t, $id);
+    is($r && $r->{status}, 200, 'requests carry on meanwhile');
+    ok(defined wait_up(1, 5), 'up again once the pause ends');
+}
+
+# ---- FLUSHALL mid-flight -------------------------------------------------------
+
+{
+    my $id = user();
+    my $h = $t->send('GET', '/p/index.html', headers => { 'X-User' => $id });
+    my $a = $sb->wait_approval(identity => $id);
+    is($redis->command('FLUSHALL'), 'OK', 'FLUSHALL');
+    $sb->decide($a->{id}, 'approved');
+    my $r = $t->read($h, 5);
+    is($r && $r->{status}, 200, 'the held request is not lost');
+}
+
+# ---- wrong password --------------------------------------------------------
+
+{
+    $redis->stop;
+    my $r2 = Redis->start(port => $PORT, password => $PW);
+    $t->write_file('store.pw', "wrong-$PW\n");
+    my %p = (%o, http => "push_approval_store zone=pa redis://127.0.0.1:$PORT"
+                         . ' password_file=%%PREFIX%%/store.pw;');
+    $t->reload(PushTest::config(%p, sb => $sb));
+    ok(defined wait_up(0, 3), 'wrong password: store_up 0');
+    ok($t->wait_log(qr/push_approval store .* refused us: WRONGPASS/, 3),
+       'the refusal is logged with the store\'s words');
+
+    $t->write_file('store.pw', "$PW\n");
+    $t->reload(PushTest::config(%p, sb => $sb));
+    ok(defined wait_up(1, 3), 'the right password: store_up 1');
+
+    $t->write_file('store.pw', "default:$PW\n");
+    $t->reload(PushTest::config(%p, sb => $sb));
+    ok(defined wait_up(1, 3), 'ACL user and password: store_up 1');
+
+    unlike($t->error_log, qr/\Q$PW\E/, 'the password never in the log');
+    $redis = $r2;
+}
+
+$tc->stop;
+ok(!$tc->problems, 'no alerts on the fail=closed host');
+$t->done_testing;
