@@ -485,6 +485,8 @@ ngx_int_t ngx_http_push_approval_build(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 ngx_int_t ngx_http_push_approval_count_push(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
+void ngx_http_push_approval_proceed(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_int_t rc);
 
 /* ngx_http_push_approval_zone.c */
 ngx_int_t ngx_http_push_approval_init_zone(ngx_shm_zone_t *shm_zone,
@@ -530,8 +532,16 @@ void ngx_http_push_approval_log_decision(ngx_log_t *log,
 void ngx_http_push_approval_fleet_decided(
     ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *id,
     ngx_uint_t state);
-ngx_int_t ngx_http_push_approval_fleet_closed(
-    ngx_http_push_approval_zone_ctx_t *zone);
+ngx_int_t ngx_http_push_approval_fleet_claim(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+ngx_uint_t ngx_http_push_approval_fleet_live(
+    ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_http_push_approval_node_t *pair);
+void ngx_http_push_approval_fleet_created(
+    ngx_http_push_approval_zone_ctx_t *zone, u_char *pair_key,
+    ngx_http_push_approval_approval_t *ap, ngx_uint_t pair_state);
+void ngx_http_push_approval_fleet_denied(
+    ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *identity);
 u_char *ngx_http_push_approval_fleet_metrics(u_char *p,
     ngx_shm_zone_t **zones, ngx_uint_t nzones);
 

@@ -160,12 +160,24 @@ ngx_http_push_approval_access_handler(ngx_http_request_t *r)
                                     ngx_http_push_approval_no_identity(r, ctx));
     }
 
-    if (ngx_http_push_approval_fleet_closed(ctx->zone) != NGX_OK) {
+    /* with a store, the fleet is asked first (section 14) */
+
+    switch (ngx_http_push_approval_fleet_claim(r, ctx)) {
+
+    case NGX_AGAIN:
+        return NGX_AGAIN;
+
+    case NGX_BUSY:
         /* push_approval_store fail=closed while the store is down */
-        return ngx_http_push_approval_result(r, ctx,
-                   ngx_http_push_approval_finish(r, ctx,
-                                       NGX_HTTP_PUSH_APPROVAL_ST_ERROR,
-                                       NGX_HTTP_SERVICE_UNAVAILABLE));
+        return ngx_http_push_approval_finish(r, ctx,
+                                             NGX_HTTP_PUSH_APPROVAL_ST_ERROR,
+                                             NGX_HTTP_SERVICE_UNAVAILABLE);
+
+    case NGX_ERROR:
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+    default:
+        break;
     }
 
     return ngx_http_push_approval_result(r, ctx,
@@ -233,6 +245,45 @@ ngx_http_push_approval_carried(ngx_http_request_t *r,
     ctx->uri_changes = r->uri_changes;
 
     return NGX_OK;
+}
+
+
+/*
+ * the fleet's answer is in the zone (NGX_OK), the request won the fleet's
+ * claim and creates the push (NGX_DONE), or the store failed closed
+ * (NGX_BUSY): the request goes on from where the access handler left it
+ */
+
+void
+ngx_http_push_approval_proceed(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_int_t rc)
+{
+    if (rc == NGX_BUSY) {
+        rc = ngx_http_push_approval_finish(r, ctx,
+                                           NGX_HTTP_PUSH_APPROVAL_ST_ERROR,
+                                           NGX_HTTP_SERVICE_UNAVAILABLE);
+
+    } else if (rc == NGX_DONE) {
+        /* counted here too, so that limits hold while the store is away */
+
+        ngx_shmtx_lock(&ctx->zone->shpool->mutex);
+        rc = ngx_http_push_approval_limit(r, ctx);
+        ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+
+        if (rc == NGX_OK) {
+            rc = ngx_http_push_approval_create(r, ctx);
+        }
+
+    } else {
+        rc = ngx_http_push_approval_start(r, ctx);
+    }
+
+    if (rc != NGX_AGAIN) {
+        ctx->rc = rc;
+        ctx->done = 1;
+
+        ngx_http_push_approval_resume(r, ctx);
+    }
 }
 
 
@@ -995,9 +1046,10 @@ static void
 ngx_http_push_approval_created(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_answer_t *ans)
 {
-    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
-    ngx_uint_t                      pair_state;
-    ngx_http_push_approval_node_t  *pair, *ap;
+    u_char                              key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
+    ngx_uint_t                          pair_state;
+    ngx_http_push_approval_node_t      *pair, *ap;
+    ngx_http_push_approval_approval_t   copy;
 
     ctx->call = NULL;
 
@@ -1078,9 +1130,19 @@ ngx_http_push_approval_created(ngx_http_request_t *r,
         }
     }
 
+    if (ap) {
+        copy = ap->v.approval;
+    }
+
     ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
 
     ngx_http_push_approval_changed_key(ctx->zone, ctx->pair_key);
+
+    if (ctx->conf->remember) {
+        /* the other hosts of the fleet join it, or learn it failed */
+        ngx_http_push_approval_fleet_created(ctx->zone, ctx->pair_key,
+                                             ap ? &copy : NULL, pair_state);
+    }
 
     if (ctx->done) {
         /* the creator is finished already (timed out): nothing to resume */

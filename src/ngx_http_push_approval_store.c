@@ -148,14 +148,25 @@ ngx_http_push_approval_store_error(ngx_http_push_approval_store_t *st,
 ngx_int_t
 ngx_http_push_approval_store_command(ngx_http_push_approval_store_t *st,
     int argc, const char **argv, const size_t *argvlen,
-    ngx_http_push_approval_store_done_pt handler, void *data)
+    ngx_http_push_approval_store_done_pt handler, void *data,
+    ngx_http_push_approval_store_cmd_t **cmdp)
 {
+    ngx_int_t  rc;
+
     if (st->cmd.state != NGX_HTTP_PUSH_APPROVAL_STORE_READY) {
         return NGX_DECLINED;
     }
 
-    return ngx_http_push_approval_store_queue(&st->cmd, argc, argv, argvlen,
-                                              handler, data);
+    rc = ngx_http_push_approval_store_queue(&st->cmd, argc, argv, argvlen,
+                                            handler, data);
+
+    if (rc == NGX_OK && cmdp) {
+        /* the command just queued: whoever waits may cancel its handler */
+        *cmdp = ngx_queue_data(ngx_queue_last(&st->cmd.cmds),
+                               ngx_http_push_approval_store_cmd_t, queue);
+    }
+
+    return rc;
 }
 
 
@@ -518,9 +529,16 @@ ngx_http_push_approval_store_queue(ngx_http_push_approval_store_conn_t *sc,
     sc_cmd->sent = ngx_current_msec;
     ngx_queue_insert_tail(&sc->cmds, &sc_cmd->queue);
 
-    ngx_http_push_approval_store_write(sc->peer.connection->write);
+    /*
+     * sent from the posted events: commands of one cycle go out together,
+     * and a failure never calls a handler back before its caller returns
+     */
 
-    return sc->peer.connection ? NGX_OK : NGX_ERROR;
+    if (!sc->peer.connection->write->posted) {
+        ngx_post_event(sc->peer.connection->write, &ngx_posted_events);
+    }
+
+    return NGX_OK;
 }
 
 
@@ -696,6 +714,10 @@ ngx_http_push_approval_store_close(ngx_http_push_approval_store_conn_t *sc)
             (void) ngx_ssl_shutdown(c);
         }
 #endif
+        if (c->write->posted) {
+            ngx_delete_posted_event(c->write);
+        }
+
         if (c->pool) {
             ngx_destroy_pool(c->pool);
         }

@@ -20,6 +20,8 @@
 /* the zone's spare metric slot counts store errors */
 #define NGX_HTTP_PUSH_APPROVAL_M_STORE_ERRORS  NGX_HTTP_PUSH_APPROVAL_M_MAX
 
+#define NGX_HTTP_PUSH_APPROVAL_STORE_PREFIX_MAX 128   /* with the zone */
+
 #define NGX_HTTP_PUSH_APPROVAL_STORE_DOWN       0
 #define NGX_HTTP_PUSH_APPROVAL_STORE_CONNECTING 1
 #define NGX_HTTP_PUSH_APPROVAL_STORE_HELLO      2  /* AUTH, SELECT sent */
@@ -104,7 +106,7 @@ ngx_uint_t ngx_http_push_approval_store_up(ngx_http_push_approval_store_t *st);
 ngx_int_t ngx_http_push_approval_store_command(
     ngx_http_push_approval_store_t *st, int argc, const char **argv,
     const size_t *argvlen, ngx_http_push_approval_store_done_pt handler,
-    void *data);
+    void *data, ngx_http_push_approval_store_cmd_t **cmdp);
 void ngx_http_push_approval_store_error(ngx_http_push_approval_store_t *st,
     const char *what);
 

@@ -525,6 +525,14 @@ ngx_http_push_approval_store_init(ngx_conf_t *cf)
         }
 
         ngx_sprintf(st->prefix.data, "%V%V:", &prefix, &st->zone_name);
+
+        if (st->prefix.len > NGX_HTTP_PUSH_APPROVAL_STORE_PREFIX_MAX) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"push_approval_store\": prefix and zone name "
+                          "longer than %d bytes",
+                          NGX_HTTP_PUSH_APPROVAL_STORE_PREFIX_MAX);
+            return NGX_ERROR;
+        }
     }
 
     return NGX_OK;

@@ -708,6 +708,8 @@ ngx_http_push_approval_denied(ngx_http_push_approval_zone_ctx_t *zone,
     }
 
     ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    ngx_http_push_approval_fleet_denied(zone, &identity);
 }
 
 
