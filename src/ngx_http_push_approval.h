@@ -542,6 +542,10 @@ void ngx_http_push_approval_fleet_created(
     ngx_http_push_approval_approval_t *ap, ngx_uint_t pair_state);
 void ngx_http_push_approval_fleet_denied(
     ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *identity);
+void ngx_http_push_approval_fleet_replay(
+    ngx_http_push_approval_zone_ctx_t *zone, u_char *key, time_t expires);
+void ngx_http_push_approval_fleet_remember(
+    ngx_http_push_approval_zone_ctx_t *zone, u_char *key, time_t remember);
 u_char *ngx_http_push_approval_fleet_metrics(u_char *p,
     ngx_shm_zone_t **zones, ngx_uint_t nzones);
 

@@ -263,6 +263,12 @@ ngx_http_push_approval_proceed(ngx_http_request_t *r,
                                            NGX_HTTP_PUSH_APPROVAL_ST_ERROR,
                                            NGX_HTTP_SERVICE_UNAVAILABLE);
 
+    } else if (rc == NGX_DECLINED) {
+        /* a cookie-less client another host of the fleet remembers */
+        rc = ngx_http_push_approval_finish(r, ctx,
+                                          NGX_HTTP_PUSH_APPROVAL_ST_REMEMBERED,
+                                          NGX_OK);
+
     } else if (rc == NGX_DONE) {
         /* counted here too, so that limits hold while the store is away */
 

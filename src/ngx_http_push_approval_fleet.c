@@ -25,6 +25,7 @@
 #define NGX_HTTP_PUSH_APPROVAL_FLEET_CREATING  2   /* another host creates */
 #define NGX_HTTP_PUSH_APPROVAL_FLEET_COOLDOWN  3   /* ms left */
 #define NGX_HTTP_PUSH_APPROVAL_FLEET_LIMITED   4   /* ms left */
+#define NGX_HTTP_PUSH_APPROVAL_FLEET_ADDRESS   5   /* remembered, s left */
 
 
 typedef struct {
@@ -50,6 +51,11 @@ static void ngx_http_push_approval_fleet_pair_done(
     ngx_http_push_approval_store_t *st, u_char *rec, size_t len);
 static void ngx_http_push_approval_fleet_decision(
     ngx_http_push_approval_store_t *st, u_char *msg, size_t len);
+static void ngx_http_push_approval_fleet_replayed(
+    ngx_http_push_approval_zone_ctx_t *zone, u_char *key, u_char *exp,
+    size_t len);
+static void ngx_http_push_approval_fleet_publish(
+    ngx_http_push_approval_store_t *st, u_char *msg, size_t len);
 
 
 /* set while a decision from the channel is applied: it is not sent back */
@@ -58,14 +64,20 @@ static ngx_uint_t  ngx_http_push_approval_fleet_receiving;
 
 /*
  * One round trip decides what a request that needs an approval does, for
- * the whole fleet: join the approval pending for its pair (unless decided),
- * wait for the host that creates it, get the cooldown's or the rate
- * limit's 403/429, or claim the create (counted as a push).
- * KEYS: pending record, claim, pushes (sorted set), denial;
- * ARGV: rate, cooldown (s), claim time (ms), claim token, key prefix.
+ * the whole fleet: pass when cookie-less and remembered for its address,
+ * join the approval pending for its pair (unless decided), wait for the
+ * host that creates it, get the cooldown's or the rate limit's 403/429, or
+ * claim the create (counted as a push).
+ * KEYS: pending record, claim, pushes (sorted set), denial, address;
+ * ARGV: rate, cooldown (s), claim time (ms), claim token, key prefix,
+ * "1" for a request without a remember cookie.
  */
 
 static char  ngx_http_push_approval_fleet_script[] =
+"if ARGV[6] == '1' then\n"
+"  local ttl = redis.call('TTL', KEYS[5])\n"
+"  if ttl > 0 then return {5, tostring(ttl)} end\n"
+"end\n"
 "local rec = redis.call('GET', KEYS[1])\n"
 "if rec then\n"
 "  local id = string.match(rec, '^%d+ %d+ %d+ (%S+)')\n"
@@ -185,6 +197,7 @@ ngx_http_push_approval_fleet_message(ngx_http_push_approval_store_t *st,
         ngx_http_push_approval_fleet_decision(st, msg, len);
         return;
 
+    case 'R':
     case 'C':
     case 'F':
         if (len < 2 + 2 * NGX_HTTP_PUSH_APPROVAL_KEY_SIZE + 2
@@ -236,7 +249,10 @@ ngx_http_push_approval_fleet_decision(ngx_http_push_approval_store_t *st,
 }
 
 
-/* "C PAIRHEX RECORD" or "F PAIRHEX STATE": a create done on some host */
+/*
+ * "C PAIRHEX RECORD" or "F PAIRHEX STATE": a create done on some host;
+ * "R KEYHEX EXPIRES": a callback another host accepted
+ */
 
 static void
 ngx_http_push_approval_fleet_pair_done(ngx_http_push_approval_store_t *st,
@@ -261,6 +277,11 @@ ngx_http_push_approval_fleet_pair_done(ngx_http_push_approval_store_t *st,
     zone = st->shm_zone->data;
     rest = msg + 3 + 2 * NGX_HTTP_PUSH_APPROVAL_KEY_SIZE;
     len -= 3 + 2 * NGX_HTTP_PUSH_APPROVAL_KEY_SIZE;
+
+    if (msg[0] == 'R') {
+        ngx_http_push_approval_fleet_replayed(zone, pair_key, rest, len);
+        return;
+    }
 
     if (msg[0] == 'C') {
         /* only where someone waits for it: other hosts learn it on demand */
@@ -491,10 +512,12 @@ ngx_http_push_approval_fleet_eval(ngx_http_push_approval_fleet_wait_t *fw,
 {
     u_char                            *p;
     u_char                             lkey[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
-    u_char                             keys[4][NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
+    u_char                             akey[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
+    u_char                             keys[5][NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
     u_char                             num[4][NGX_INT_T_LEN * 2];
-    size_t                             len[12];
-    const char                        *argv[12];
+    size_t                             len[14];
+    ngx_str_t                          value;
+    const char                        *argv[14];
     ngx_uint_t                         i;
     ngx_http_push_approval_ctx_t      *ctx;
     ngx_http_push_approval_store_t    *st;
@@ -521,6 +544,14 @@ ngx_http_push_approval_fleet_eval(ngx_http_push_approval_fleet_wait_t *fw,
     p = ngx_hex_dump(p, lkey, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
     len[6] = p - keys[3];
 
+    ngx_http_push_approval_key(akey, NGX_HTTP_PUSH_APPROVAL_NODE_REMEMBER,
+                               &ctx->identity, &ctx->scope,
+                               &fw->request->connection->addr_text);
+
+    p = ngx_sprintf(keys[4], "%Va:", &st->prefix);
+    p = ngx_hex_dump(p, akey, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+    len[7] = p - keys[4];
+
     argv[0] = sha ? "EVALSHA" : "EVAL";
     len[0] = sha ? 7 : 4;
 
@@ -533,27 +564,34 @@ ngx_http_push_approval_fleet_eval(ngx_http_push_approval_fleet_wait_t *fw,
         len[1] = sizeof(ngx_http_push_approval_fleet_script) - 1;
     }
 
-    argv[2] = "4";
+    argv[2] = "5";
     len[2] = 1;
 
-    for (i = 0; i < 4; i++) {
+    for (i = 0; i < 5; i++) {
         argv[3 + i] = (const char *) keys[i];
     }
 
-    len[7] = ngx_sprintf(num[0], "%ui", ctx->conf->limit_rate) - num[0];
-    len[8] = ngx_sprintf(num[1], "%T", ctx->conf->limit_cooldown) - num[1];
-    len[9] = ngx_sprintf(num[2], "%M", ctx->conf->timeout) - num[2];
-    len[10] = ngx_sprintf(num[3], "%P:%uD:%M", ngx_pid, (uint32_t) ngx_random(),
-                          ngx_current_msec) - num[3];
+    len[8] = ngx_sprintf(num[0], "%ui", ctx->conf->limit_rate) - num[0];
+    len[9] = ngx_sprintf(num[1], "%T", ctx->conf->limit_cooldown) - num[1];
+    len[10] = ngx_sprintf(num[2], "%M", ctx->conf->timeout) - num[2];
+    len[11] = ngx_sprintf(num[3], "%P:%uD:%M", ngx_pid,
+                          (uint32_t) ngx_random(), ngx_current_msec)
+              - num[3];
 
     for (i = 0; i < 4; i++) {
-        argv[7 + i] = (const char *) num[i];
+        argv[8 + i] = (const char *) num[i];
     }
 
-    argv[11] = (const char *) st->prefix.data;
-    len[11] = st->prefix.len;
+    argv[12] = (const char *) st->prefix.data;
+    len[12] = st->prefix.len;
 
-    return ngx_http_push_approval_store_command(st, 12, argv, len,
+    /* a request with a remember cookie that failed never uses the address */
+    argv[13] = (ngx_http_push_approval_cookie_find(fw->request,
+                                                   &ctx->cookie_name, &value)
+                == NGX_OK) ? "0" : "1";
+    len[13] = 1;
+
+    return ngx_http_push_approval_store_command(st, 14, argv, len,
                                         ngx_http_push_approval_fleet_claimed,
                                         fw, &fw->cmd);
 }
@@ -631,7 +669,8 @@ ngx_http_push_approval_fleet_claimed(void *data, redisReply *reply)
 
 /*
  * what the store said, written into the zone, where the request reads it:
- * NGX_DONE, the request creates the push; NGX_OK, it goes on as usual
+ * NGX_DONE, the request creates the push; NGX_DECLINED, it is remembered;
+ * NGX_OK, it goes on as usual
  */
 
 static ngx_int_t
@@ -680,6 +719,19 @@ ngx_http_push_approval_fleet_apply(ngx_http_push_approval_ctx_t *ctx,
 
         ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
         return NGX_OK;
+
+    case NGX_HTTP_PUSH_APPROVAL_FLEET_ADDRESS:
+        left = (time_t) ngx_atoi((u_char *) reply->element[1]->str,
+                                 reply->element[1]->len);
+        if (left <= 0) {
+            return NGX_OK;
+        }
+
+        /* remembered here too from now on, with no round trip */
+        ngx_http_push_approval_remember_address(ctx->request, ctx,
+                                                ngx_min(left,
+                                                        ctx->conf->remember));
+        return NGX_DECLINED;
 
     case NGX_HTTP_PUSH_APPROVAL_FLEET_COOLDOWN:
     case NGX_HTTP_PUSH_APPROVAL_FLEET_LIMITED:
@@ -1005,6 +1057,119 @@ ngx_http_push_approval_fleet_denied(ngx_http_push_approval_zone_ctx_t *zone,
     argv[4] = (const char *) ttl;
     len[4] = ngx_sprintf(ttl, "%d", NGX_HTTP_PUSH_APPROVAL_FLEET_DENIED_TTL)
              - ttl;
+
+    (void) ngx_http_push_approval_store_command(st, 5, argv, len, NULL, NULL,
+                                                NULL);
+}
+
+
+static void
+ngx_http_push_approval_fleet_publish(ngx_http_push_approval_store_t *st,
+    u_char *msg, size_t msg_len)
+{
+    size_t       len[3];
+    const char  *argv[3];
+
+    argv[0] = "PUBLISH";
+    len[0] = 7;
+    argv[1] = (const char *) st->channel.data;
+    len[1] = st->channel.len;
+    argv[2] = (const char *) msg;
+    len[2] = msg_len;
+
+    (void) ngx_http_push_approval_store_command(st, 3, argv, len, NULL, NULL,
+                                                NULL);
+}
+
+
+/*
+ * a callback accepted here is a replay on every other host: they learn it
+ * within a round trip (a replay sent to another host within that moment,
+ * or while the store is down, is caught by that host's nonce age check)
+ */
+
+void
+ngx_http_push_approval_fleet_replay(ngx_http_push_approval_zone_ctx_t *zone,
+    u_char *key, time_t expires)
+{
+    u_char                          *p;
+    u_char                           msg[NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
+    ngx_http_push_approval_store_t  *st;
+
+    st = ngx_http_push_approval_store_find(zone);
+    if (st == NULL || !ngx_http_push_approval_store_up(st)) {
+        return;
+    }
+
+    p = ngx_sprintf(msg, "R ");
+    p = ngx_hex_dump(p, key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+    p = ngx_sprintf(p, " %T", expires);
+
+    ngx_http_push_approval_fleet_publish(st, msg, p - msg);
+}
+
+
+static void
+ngx_http_push_approval_fleet_replayed(ngx_http_push_approval_zone_ctx_t *zone,
+    u_char *key, u_char *exp, size_t len)
+{
+    time_t                          expires;
+    ngx_http_push_approval_node_t  *pn;
+
+    expires = ngx_atotm(exp, len);
+
+    if (expires == NGX_ERROR || expires < ngx_time()
+        || expires > ngx_time() + 86400)
+    {
+        return;
+    }
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    pn = ngx_http_push_approval_lookup(zone, key,
+                                       NGX_HTTP_PUSH_APPROVAL_NODE_REPLAY);
+    if (pn == NULL) {
+        (void) ngx_http_push_approval_insert(zone, key,
+                                             NGX_HTTP_PUSH_APPROVAL_NODE_REPLAY,
+                                             expires);
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+}
+
+
+/* a cookie-less client remembered by its address, for every host */
+
+void
+ngx_http_push_approval_fleet_remember(ngx_http_push_approval_zone_ctx_t *zone,
+    u_char *key, time_t remember)
+{
+    u_char                          *p;
+    u_char                           skey[NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
+    u_char                           ttl[NGX_INT_T_LEN];
+    size_t                           len[5];
+    const char                      *argv[5];
+    ngx_http_push_approval_store_t  *st;
+
+    st = ngx_http_push_approval_store_find(zone);
+    if (st == NULL || remember <= 0 || !ngx_http_push_approval_store_up(st))
+    {
+        return;
+    }
+
+    p = ngx_sprintf(skey, "%Va:", &st->prefix);
+    p = ngx_hex_dump(p, key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+
+    argv[0] = "SET";
+    len[0] = 3;
+    argv[1] = (const char *) skey;
+    len[1] = p - skey;
+    argv[2] = "1";
+    len[2] = 1;
+    argv[3] = "EX";
+    len[3] = 2;
+    argv[4] = (const char *) ttl;
+    len[4] = ngx_sprintf(ttl, "%T", remember) - ttl;
 
     (void) ngx_http_push_approval_store_command(st, 5, argv, len, NULL, NULL,
                                                 NULL);

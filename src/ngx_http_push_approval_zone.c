@@ -738,6 +738,11 @@ ngx_http_push_approval_replay_add(ngx_http_push_approval_zone_ctx_t *zone,
 
     ngx_shmtx_unlock(&zone->shpool->mutex);
 
+    if (pn) {
+        /* every host of the fleet refuses it from now on */
+        ngx_http_push_approval_fleet_replay(zone, key, expires);
+    }
+
     return pn ? NGX_OK : NGX_ERROR;
 }
 

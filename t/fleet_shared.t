@@ -11,8 +11,10 @@
 #   pushes per identity per minute together (the 4th gets 429 with
 #   Retry-After, on whichever host);
 # - the cooldown after a denial on A holds on B and C;
+# - the approval remembers its client address on every host (cookie-less);
 # - a decided approval is never joined again: the next request after an
-#   approval's decision, on another host, gets a push of its own.
+#   approval's decision, from another address on another host, gets a push
+#   of its own.
 use v5.36;
 use Test::More;
 use Time::HiRes qw(time sleep);
@@ -123,8 +125,15 @@ sub pushes ($id) { return scalar @{ $sb->approvals(identity => $id) } }
     is($ra && $ra->{status}, 200, 'A released');
     is($rb && $rb->{status}, 200, 'B released by the same approval');
 
-    # decided: the next one, on C, needs a push of its own
-    my $hc = $C->send('GET', '/p/index.html', headers => { 'X-User' => $id });
+    # the approval remembers the address: on C too, with no push
+    my $r = $C->get('/p/index.html', timeout => 3,
+                    headers => { 'X-User' => $id });
+    is($r && $r->{status}, 200, 'cookie-less and remembered on C');
+    is(pushes($id), 1, 'with no new push');
+
+    # decided: from another address, on C, a push of its own
+    my $hc = $C->send('GET', '/p/index.html', from => '127.0.0.2',
+                      headers => { 'X-User' => $id });
     my $c = eval {
         $sb->wait_approval(identity => $id, exclude => [$a->{id}])
     };

@@ -144,6 +144,21 @@ cmp_ok($took // 99, '<', 1.5, 'reconnected within about 1 s');
     ok(defined wait_up(1, 5), 'up again once the pause ends');
 }
 
+# ---- the store forgot its scripts: EVAL after NOSCRIPT -------------------------
+
+{
+    is($redis->command('SCRIPT', 'FLUSH'), 'OK', 'SCRIPT FLUSH');
+    my $before = $redis->commandstats;
+    my $id = user();
+    my $r = approve($t, $id);
+    is($r && $r->{status}, 200, 'the approval goes through');
+    my $after = $redis->commandstats;
+    is(($after->{eval} // 0) - ($before->{eval} // 0), 1,
+       'the script sent whole once after NOSCRIPT');
+    ok(($after->{evalsha} // 0) > ($before->{evalsha} // 0),
+       'EVALSHA first');
+}
+
 # ---- FLUSHALL mid-flight -------------------------------------------------------
 
 {
