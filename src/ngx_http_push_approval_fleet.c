@@ -28,12 +28,15 @@
 #define NGX_HTTP_PUSH_APPROVAL_FLEET_ADDRESS   5   /* remembered, s left */
 
 
+/* outlives its request: the answer to a claim won must not be lost */
+
 typedef struct {
-    ngx_http_request_t                  *request;
+    ngx_http_request_t                  *request;   /* NULL: it went away */
     ngx_http_push_approval_ctx_t        *ctx;
     ngx_http_push_approval_store_t      *store;
-    ngx_http_push_approval_store_cmd_t  *cmd;
+    ngx_pool_cleanup_t                  *cln;
     ngx_uint_t                           retried;
+    u_char                               pair_key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
 } ngx_http_push_approval_fleet_wait_t;
 
 
@@ -303,7 +306,8 @@ ngx_http_push_approval_fleet_pair_done(ngx_http_push_approval_store_t *st,
     state = ngx_atoi(rest, len);
 
     if (state != NGX_HTTP_PUSH_APPROVAL_PAIR_FAILED
-        && state != NGX_HTTP_PUSH_APPROVAL_PAIR_NO_USER)
+        && state != NGX_HTTP_PUSH_APPROVAL_PAIR_NO_USER
+        && state != NGX_HTTP_PUSH_APPROVAL_PAIR_ABANDONED)
     {
         return;
     }
@@ -453,25 +457,32 @@ ngx_http_push_approval_fleet_claim(ngx_http_request_t *r,
         ngx_hex_dump(ngx_http_push_approval_fleet_sha, digest, 20);
     }
 
-    cln = ngx_pool_cleanup_add(r->pool,
-                               sizeof(ngx_http_push_approval_fleet_wait_t));
+    cln = ngx_pool_cleanup_add(r->pool, 0);
     if (cln == NULL) {
         return NGX_ERROR;
     }
 
-    fw = cln->data;
+    fw = ngx_alloc(sizeof(ngx_http_push_approval_fleet_wait_t),
+                   r->connection->log);
+    if (fw == NULL) {
+        return NGX_ERROR;
+    }
+
     fw->request = r;
     fw->ctx = ctx;
     fw->store = st;
-    fw->cmd = NULL;
+    fw->cln = cln;
     fw->retried = 0;
-
-    cln->handler = ngx_http_push_approval_fleet_cleanup;
+    ngx_memcpy(fw->pair_key, ctx->pair_key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
 
     if (ngx_http_push_approval_fleet_eval(fw, 1) != NGX_OK) {
+        ngx_free(fw);
         ngx_http_push_approval_store_error(st, "store is down");
         return st->fail_closed ? NGX_BUSY : NGX_DECLINED;
     }
+
+    cln->handler = ngx_http_push_approval_fleet_cleanup;
+    cln->data = fw;
 
     /* a client that goes away meanwhile is noticed */
     r->read_event_handler = ngx_http_test_reading;
@@ -593,7 +604,7 @@ ngx_http_push_approval_fleet_eval(ngx_http_push_approval_fleet_wait_t *fw,
 
     return ngx_http_push_approval_store_command(st, 14, argv, len,
                                         ngx_http_push_approval_fleet_claimed,
-                                        fw, &fw->cmd);
+                                        fw, NULL);
 }
 
 
@@ -602,11 +613,9 @@ ngx_http_push_approval_fleet_cleanup(void *data)
 {
     ngx_http_push_approval_fleet_wait_t  *fw = data;
 
-    if (fw->cmd) {
-        /* the request is gone: its answer finds nobody */
-        fw->cmd->handler = NULL;
-        fw->cmd = NULL;
-    }
+    /* the request is gone: its answer finds nobody to go on with */
+    fw->request = NULL;
+    fw->ctx = NULL;
 }
 
 
@@ -620,9 +629,23 @@ ngx_http_push_approval_fleet_claimed(void *data, redisReply *reply)
     ngx_http_request_t            *r;
     ngx_http_push_approval_ctx_t  *ctx;
 
-    fw->cmd = NULL;
-
     r = fw->request;
+
+    if (r == NULL) {
+        if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2
+            && reply->element[0]->type == REDIS_REPLY_INTEGER
+            && reply->element[0]->integer
+               == NGX_HTTP_PUSH_APPROVAL_FLEET_CLAIMED)
+        {
+            /* won for nobody: the others may claim it at once */
+            ngx_http_push_approval_fleet_abandoned(
+                                   fw->store->shm_zone->data, fw->pair_key);
+        }
+
+        ngx_free(fw);
+        return;
+    }
+
     ctx = fw->ctx;
     c = r->connection;
 
@@ -660,6 +683,9 @@ ngx_http_push_approval_fleet_claimed(void *data, redisReply *reply)
     } else {
         rc = ngx_http_push_approval_fleet_apply(ctx, reply);
     }
+
+    fw->cln->handler = NULL;
+    ngx_free(fw);
 
     ngx_http_push_approval_proceed(r, ctx, rc);
 
@@ -1173,4 +1199,44 @@ ngx_http_push_approval_fleet_remember(ngx_http_push_approval_zone_ctx_t *zone,
 
     (void) ngx_http_push_approval_store_command(st, 5, argv, len, NULL, NULL,
                                                 NULL);
+}
+
+
+/*
+ * the creator went away before its push was made: the claim is dropped,
+ * and the hosts waiting for it make their own (one each at most)
+ */
+
+void
+ngx_http_push_approval_fleet_abandoned(
+    ngx_http_push_approval_zone_ctx_t *zone, u_char *pair_key)
+{
+    u_char                          *p;
+    u_char                           key[NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
+    u_char                           msg[NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
+    size_t                           len[2];
+    const char                      *argv[2];
+    ngx_http_push_approval_store_t  *st;
+
+    st = ngx_http_push_approval_store_find(zone);
+    if (st == NULL || !ngx_http_push_approval_store_up(st)) {
+        return;
+    }
+
+    p = ngx_sprintf(key, "%Vc:", &st->prefix);
+    p = ngx_hex_dump(p, pair_key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+
+    argv[0] = "DEL";
+    len[0] = 3;
+    argv[1] = (const char *) key;
+    len[1] = p - key;
+
+    (void) ngx_http_push_approval_store_command(st, 2, argv, len, NULL, NULL,
+                                                NULL);
+
+    p = ngx_sprintf(msg, "F ");
+    p = ngx_hex_dump(p, pair_key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+    p = ngx_sprintf(p, " %d", NGX_HTTP_PUSH_APPROVAL_PAIR_ABANDONED);
+
+    ngx_http_push_approval_fleet_publish(st, msg, p - msg);
 }

@@ -144,6 +144,25 @@ cmp_ok($took // 99, '<', 1.5, 'reconnected within about 1 s');
     ok(defined wait_up(1, 5), 'up again once the pause ends');
 }
 
+# ---- a client that goes away while its request waits on the store -----------
+
+{
+    my $id = user();
+    $redis->command('CLIENT', 'PAUSE', 200);
+    my $h = $t->send('GET', '/p/index.html', headers => { 'X-User' => $id });
+    sleep 0.05;
+    $t->abort($h);
+    sleep 0.4;
+    ok(defined wait_up(1, 3), 'the answer for a request gone finds nobody');
+    is(scalar @{ $sb->approvals(identity => $id) }, 0,
+       'and no push is made for it');
+    my $t0 = time;
+    my $r = approve($t, $id);
+    is($r && $r->{status}, 200,
+       'the claim it won is dropped: the next request makes the push');
+    cmp_ok(time - $t0, '<', 3, 'at once');
+}
+
 # ---- the store forgot its scripts: EVAL after NOSCRIPT -------------------------
 
 {
