@@ -531,7 +531,7 @@ void ngx_http_push_approval_log_decision(ngx_log_t *log,
 /* ngx_http_push_approval_fleet.c: the fleet store behind the zone */
 void ngx_http_push_approval_fleet_decided(
     ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *id,
-    ngx_uint_t state);
+    ngx_uint_t state, ngx_uint_t provider, u_char *account);
 ngx_int_t ngx_http_push_approval_fleet_claim(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 ngx_uint_t ngx_http_push_approval_fleet_live(

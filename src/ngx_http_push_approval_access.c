@@ -1309,7 +1309,7 @@ ngx_http_push_approval_fetch_done(ngx_http_request_t *r,
 
         id.data = copy.id;
         id.len = copy.id_len;
-        ngx_http_push_approval_fleet_decided(zone, &id, copy.state);
+        ngx_http_push_approval_fleet_decided(zone, &id, copy.state, 0, NULL);
     }
 
     /* a status endpoint that asked again waits for the result, even "failed" */

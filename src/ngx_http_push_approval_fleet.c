@@ -110,13 +110,18 @@ static char  ngx_http_push_approval_fleet_script[] =
 static u_char  ngx_http_push_approval_fleet_sha[40];
 
 
-/* "S ID": the decision state digit, a space and the provider's id */
+/*
+ * "S ID [PROVIDER ACCOUNT]": the decision state digit, the provider's id
+ * and, for a callback, the provider and account that signed it, so that
+ * every host decides only an approval made with those (section 7)
+ */
 
 void
 ngx_http_push_approval_fleet_decided(ngx_http_push_approval_zone_ctx_t *zone,
-    ngx_str_t *id, ngx_uint_t state)
+    ngx_str_t *id, ngx_uint_t state, ngx_uint_t provider, u_char *account)
 {
-    u_char                           msg[NGX_HTTP_PUSH_APPROVAL_ID_LEN + 2];
+    u_char                          *p;
+    u_char                           msg[NGX_HTTP_PUSH_APPROVAL_ID_LEN + 64];
     u_char                           ttl[NGX_INT_T_LEN];
     u_char                           key[NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
     size_t                           len[5];
@@ -136,16 +141,19 @@ ngx_http_push_approval_fleet_decided(ngx_http_push_approval_zone_ctx_t *zone,
         return;
     }
 
-    msg[0] = (u_char) ('0' + state);
-    msg[1] = ' ';
-    ngx_memcpy(&msg[2], id->data, id->len);
+    p = ngx_sprintf(msg, "%ui %V", state, id);
+
+    if (account) {
+        p = ngx_sprintf(p, " %ui ", provider);
+        p = ngx_hex_dump(p, account, NGX_HTTP_PUSH_APPROVAL_ACCOUNT);
+    }
 
     argv[0] = "PUBLISH";
     len[0] = 7;
     argv[1] = (const char *) st->channel.data;
     len[1] = st->channel.len;
     argv[2] = (const char *) msg;
-    len[2] = id->len + 2;
+    len[2] = p - msg;
 
     if (ngx_http_push_approval_store_command(st, 3, argv, len, NULL, NULL,
                                              NULL)
@@ -197,6 +205,10 @@ ngx_http_push_approval_fleet_message(ngx_http_push_approval_store_t *st,
     case '1':
     case '2':
     case '3':
+        if (len > NGX_HTTP_PUSH_APPROVAL_ID_LEN + 64) {
+            goto malformed;
+        }
+
         ngx_http_push_approval_fleet_decision(st, msg, len);
         return;
 
@@ -228,16 +240,22 @@ static void
 ngx_http_push_approval_fleet_decision(ngx_http_push_approval_store_t *st,
     u_char *msg, size_t len)
 {
-    ngx_str_t   id;
-    ngx_uint_t  state;
-
-    if (len > NGX_HTTP_PUSH_APPROVAL_ID_LEN + 2) {
-        return;
-    }
+    u_char      *p, *last;
+    u_char       account[NGX_HTTP_PUSH_APPROVAL_ACCOUNT];
+    ngx_int_t    n;
+    ngx_str_t    id;
+    ngx_uint_t   i, state, provider;
 
     state = msg[0] - '0';
+    last = msg + len;
+
     id.data = msg + 2;
-    id.len = len - 2;
+    p = ngx_strlchr(id.data, last, ' ');
+    id.len = (p ? p : last) - id.data;
+
+    if (id.len == 0 || id.len > NGX_HTTP_PUSH_APPROVAL_ID_LEN) {
+        return;
+    }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, st->log, 0,
                    "push approval: fleet decision %ui for \"%V\"", state,
@@ -245,8 +263,30 @@ ngx_http_push_approval_fleet_decision(ngx_http_push_approval_store_t *st,
 
     ngx_http_push_approval_fleet_receiving = 1;
 
-    (void) ngx_http_push_approval_decide(st->shm_zone->data, &id, state,
-                                         st->log);
+    if (p == NULL) {
+        (void) ngx_http_push_approval_decide(st->shm_zone->data, &id, state,
+                                             st->log);
+
+    } else if (last - p == 3 + 2 * NGX_HTTP_PUSH_APPROVAL_ACCOUNT
+               && p[2] == ' ' && p[1] >= '0' && p[1] <= '1')
+    {
+        provider = p[1] - '0';
+
+        for (i = 0; i < NGX_HTTP_PUSH_APPROVAL_ACCOUNT; i++) {
+            n = ngx_hextoi(p + 3 + 2 * i, 2);
+            if (n == NGX_ERROR) {
+                break;
+            }
+
+            account[i] = (u_char) n;
+        }
+
+        if (i == NGX_HTTP_PUSH_APPROVAL_ACCOUNT) {
+            (void) ngx_http_push_approval_decide_account(st->shm_zone->data,
+                                                         &id, state, provider,
+                                                         account, st->log);
+        }
+    }
 
     ngx_http_push_approval_fleet_receiving = 0;
 }
@@ -840,17 +880,19 @@ ngx_http_push_approval_fleet_apply(ngx_http_push_approval_ctx_t *ctx,
 
 
 /*
- * a pending record, "CREATED EXPIRES CODE ID IDENTITY PROVIDER": its
- * approval and its pair entered in the zone, as the creating host has them
+ * a pending record, "CREATED EXPIRES CODE ID IDENTITY PROVIDER ACCOUNT":
+ * its approval and its pair entered in the zone, as the creating host has
+ * them
  */
 
 static ngx_int_t
 ngx_http_push_approval_fleet_join(ngx_http_push_approval_zone_ctx_t *zone,
     u_char *pair_key, u_char *rec, size_t len)
 {
-    u_char                             *p, *last, *f[6];
+    u_char                             *p, *last, *f[7];
     u_char                              key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
-    size_t                              flen[6];
+    u_char                              account[NGX_HTTP_PUSH_APPROVAL_ACCOUNT];
+    size_t                              flen[7];
     time_t                              created, expires;
     ngx_int_t                           code, provider;
     ngx_str_t                           id;
@@ -860,7 +902,7 @@ ngx_http_push_approval_fleet_join(ngx_http_push_approval_zone_ctx_t *zone,
     p = rec;
     last = rec + len;
 
-    for (i = 0; i < 6; i++) {
+    for (i = 0; i < 7; i++) {
         f[i] = p;
 
         while (p < last && *p != ' ') {
@@ -885,10 +927,22 @@ ngx_http_push_approval_fleet_join(ngx_http_push_approval_zone_ctx_t *zone,
         || code > 99 || provider == NGX_ERROR
         || provider > NGX_HTTP_PUSH_APPROVAL_AUTHY
         || flen[3] > NGX_HTTP_PUSH_APPROVAL_ID_LEN
-        || flen[4] > NGX_HTTP_PUSH_APPROVAL_IDENT_MAX)
+        || flen[4] > NGX_HTTP_PUSH_APPROVAL_IDENT_MAX
+        || flen[6] != 2 * NGX_HTTP_PUSH_APPROVAL_ACCOUNT)
     {
         return NGX_ERROR;
     }
+
+    for (i = 0; i < NGX_HTTP_PUSH_APPROVAL_ACCOUNT; i++) {
+        code = ngx_hextoi(f[6] + 2 * i, 2);
+        if (code == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        account[i] = (u_char) code;
+    }
+
+    code = ngx_atoi(f[2], flen[2]);
 
     id.data = f[3];
     id.len = flen[3];
@@ -917,6 +971,8 @@ ngx_http_push_approval_fleet_join(ngx_http_push_approval_zone_ctx_t *zone,
             ngx_memcpy(ap->v.approval.id, id.data, id.len);
             ap->v.approval.identity_len = (u_char) flen[4];
             ngx_memcpy(ap->v.approval.identity, f[4], flen[4]);
+            ngx_memcpy(ap->v.approval.account, account,
+                       NGX_HTTP_PUSH_APPROVAL_ACCOUNT);
 
             ngx_http_push_approval_metric(zone,
                                           NGX_HTTP_PUSH_APPROVAL_M_PENDING, 1);
@@ -987,12 +1043,13 @@ ngx_http_push_approval_fleet_created(ngx_http_push_approval_zone_ctx_t *zone,
     claim_len = p - keys[1];
 
     if (ap) {
-        len[2] = ngx_sprintf(rec, "%T %T %ud %*s %*s %ud", ap->created,
-                             ap->provider_expires, (unsigned) ap->code,
-                             (size_t) ap->id_len, ap->id,
-                             (size_t) ap->identity_len, ap->identity,
-                             (unsigned) ap->provider)
-                 - rec;
+        p = ngx_sprintf(rec, "%T %T %ud %*s %*s %ud ", ap->created,
+                        ap->provider_expires, (unsigned) ap->code,
+                        (size_t) ap->id_len, ap->id,
+                        (size_t) ap->identity_len, ap->identity,
+                        (unsigned) ap->provider);
+        p = ngx_hex_dump(p, ap->account, NGX_HTTP_PUSH_APPROVAL_ACCOUNT);
+        len[2] = p - rec;
 
         argv[0] = "SET";
         len[0] = 3;

@@ -576,7 +576,8 @@ ngx_http_push_approval_decide_account(ngx_http_push_approval_zone_ctx_t *zone,
 
         if (pn == NULL) {
             /* unknown here: another host of the fleet may hold it */
-            ngx_http_push_approval_fleet_decided(zone, id, state);
+            ngx_http_push_approval_fleet_decided(zone, id, state, provider,
+                                                 account);
         }
 
         return NGX_DECLINED;
@@ -596,7 +597,7 @@ ngx_http_push_approval_decide_account(ngx_http_push_approval_zone_ctx_t *zone,
 
     ngx_http_push_approval_log_decision(log, &copy);
     ngx_http_push_approval_changed_key(zone, key);
-    ngx_http_push_approval_fleet_decided(zone, id, state);
+    ngx_http_push_approval_fleet_decided(zone, id, state, provider, account);
 
     return NGX_OK;
 }
