@@ -143,6 +143,15 @@ ngx_http_push_approval_store_error(ngx_http_push_approval_store_t *st,
 }
 
 
+/* why the store fails: at error with each warning, at info in between */
+
+ngx_uint_t
+ngx_http_push_approval_store_level(ngx_http_push_approval_store_t *st)
+{
+    return (ngx_time() - st->warned < 10) ? NGX_LOG_INFO : NGX_LOG_ERR;
+}
+
+
 /* NGX_DECLINED: the store is not there now, nothing was queued */
 
 ngx_int_t
@@ -326,7 +335,8 @@ ngx_http_push_approval_store_ssl_done(ngx_connection_t *c)
     rc = SSL_get_verify_result(c->ssl->connection);
 
     if (rc != X509_V_OK) {
-        ngx_log_error(NGX_LOG_ERR, c->log, 0,
+        ngx_log_error(ngx_http_push_approval_store_level(sc->store),
+                      c->log, 0,
                       "push_approval store \"%V\": certificate verify "
                       "error: (%l:%s)", &sc->store->url_text, rc,
                       X509_verify_cert_error_string(rc));
@@ -335,7 +345,8 @@ ngx_http_push_approval_store_ssl_done(ngx_connection_t *c)
     }
 
     if (ngx_ssl_check_host(c, &sc->store->host) != NGX_OK) {
-        ngx_log_error(NGX_LOG_ERR, c->log, 0,
+        ngx_log_error(ngx_http_push_approval_store_level(sc->store),
+                      c->log, 0,
                       "push_approval store \"%V\": certificate does not "
                       "match \"%V\"", &sc->store->url_text,
                       &sc->store->host);
@@ -440,7 +451,8 @@ ngx_http_push_approval_store_hello_done(void *data, redisReply *reply)
 
     if (reply->type == REDIS_REPLY_ERROR) {
         /* the store's own words, never our password */
-        ngx_log_error(NGX_LOG_ERR, sc->store->log, 0,
+        ngx_log_error(ngx_http_push_approval_store_level(sc->store),
+                      sc->store->log, 0,
                       "push_approval store \"%V\" refused us: %*s",
                       &sc->store->url_text,
                       ngx_min(reply->len, 200), reply->str);

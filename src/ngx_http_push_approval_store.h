@@ -109,6 +109,8 @@ ngx_int_t ngx_http_push_approval_store_command(
     void *data, ngx_http_push_approval_store_cmd_t **cmdp);
 void ngx_http_push_approval_store_error(ngx_http_push_approval_store_t *st,
     const char *what);
+ngx_uint_t ngx_http_push_approval_store_level(
+    ngx_http_push_approval_store_t *st);
 
 /* ngx_http_push_approval_fleet.c: the fleet semantics */
 void ngx_http_push_approval_fleet_message(ngx_http_push_approval_store_t *st,

@@ -211,7 +211,32 @@ cmp_ok($took // 99, '<', 1.5, 'reconnected within about 1 s');
     $t->reload(PushTest::config(%p, sb => $sb));
     ok(defined wait_up(1, 3), 'ACL user and password: store_up 1');
 
-    unlike($t->error_log, qr/\Q$PW\E/, 'the password never in the log');
+    # the ACL user docs/deployment.md gives: what the module does is allowed
+    my $ACLPW = 'acl-' . NginxTest::secret_line();
+    is($r2->command('ACL', 'SETUSER', 'nginx-gate', 'on', ">$ACLPW",
+                    'resetkeys', '~push_approval:*', 'resetchannels',
+                    '&push_approval:*', '-@all',
+                    map { "+$_" } qw(ping select subscribe publish get set
+                    del exists ttl time zadd zcard zrange zremrangebyscore
+                    pexpire eval evalsha)), 'OK', 'ACL user nginx-gate');
+    $t->write_file('store.pw', "nginx-gate:$ACLPW\n");
+    $t->reload(PushTest::config(%p, sb => $sb));
+    ok(defined wait_up(1, 3), 'the ACL user: store_up 1');
+    my $errors = PushTest::metric($t, 'nginx_push_approval_store_errors_total',
+                                  zone => 'pa');
+    my $id = user();
+    my $r = approve($t, $id);
+    is($r && $r->{status}, 200, 'an approval through the ACL user');
+    $r = $t->get('/p/index.html', headers => { 'X-User' => $id });
+    is($r->{status}, 200, 'remembered');
+    is(PushTest::metric($t, 'nginx_push_approval_store_errors_total',
+                        zone => 'pa'), $errors, 'no store error');
+    unlike($t->error_log, qr/NOPERM/, 'nothing refused by the ACL');
+    ok(scalar(grep { $_ > 0 } values %{ $r2->commandstats }) > 5,
+       'the store was used');
+
+    unlike($t->error_log, qr/\Q$PW\E|\Q$ACLPW\E/,
+           'the passwords never in the log');
     $redis = $r2;
 }
 
