@@ -16,7 +16,9 @@
 
 
 #define NGX_HTTP_PUSH_APPROVAL_FLEET_KEY          256
-#define NGX_HTTP_PUSH_APPROVAL_FLEET_DECIDED_TTL  1800    /* s */
+/* a pending record lives at most PENDING_TTL, its "decided" marker longer */
+#define NGX_HTTP_PUSH_APPROVAL_FLEET_PENDING_TTL  300     /* s */
+#define NGX_HTTP_PUSH_APPROVAL_FLEET_DECIDED_TTL  360     /* s */
 #define NGX_HTTP_PUSH_APPROVAL_FLEET_DENIED_TTL   3600    /* s */
 
 /* what the claim script answers */
@@ -1059,8 +1061,9 @@ ngx_http_push_approval_fleet_created(ngx_http_push_approval_zone_ctx_t *zone,
         len[3] = 2;
         argv[4] = (const char *) ttl;
         len[4] = ngx_sprintf(ttl, "%T",
-                             ngx_max(ap->provider_expires - ngx_time(), 1)
-                             + 60)
+                             ngx_min(ngx_max(ap->provider_expires
+                                             - ngx_time(), 1) + 60,
+                                     NGX_HTTP_PUSH_APPROVAL_FLEET_PENDING_TTL))
                  - ttl;
 
         if (ngx_http_push_approval_store_command(st, 5, argv, len, NULL,
