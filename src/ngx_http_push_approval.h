@@ -542,6 +542,9 @@ void ngx_http_push_approval_fleet_created(
     ngx_http_push_approval_approval_t *ap, ngx_uint_t pair_state);
 void ngx_http_push_approval_fleet_denied(
     ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *identity);
+void ngx_http_push_approval_fleet_revoked(
+    ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *identity, time_t at,
+    time_t ttl);
 void ngx_http_push_approval_fleet_abandoned(
     ngx_http_push_approval_zone_ctx_t *zone, u_char *pair_key);
 void ngx_http_push_approval_fleet_replay(

@@ -61,6 +61,8 @@ static void ngx_http_push_approval_fleet_replayed(
     size_t len);
 static void ngx_http_push_approval_fleet_publish(
     ngx_http_push_approval_store_t *st, u_char *msg, size_t len);
+static void ngx_http_push_approval_fleet_revocation(
+    ngx_http_push_approval_store_t *st, u_char *identity, size_t len);
 
 
 /* set while a decision from the channel is applied: it is not sent back */
@@ -73,7 +75,8 @@ static ngx_uint_t  ngx_http_push_approval_fleet_receiving;
  * join the approval pending for its pair (unless decided), wait for the
  * host that creates it, get the cooldown's or the rate limit's 403/429, or
  * claim the create (counted as a push).
- * KEYS: pending record, claim, pushes (sorted set), denial, address;
+ * KEYS: pending record, claim, pushes (sorted set), denial, address,
+ * revocation (a record made before it is never joined);
  * ARGV: rate, cooldown (s), claim time (ms), claim token, key prefix,
  * "1" for a request without a remember cookie.
  */
@@ -85,8 +88,11 @@ static char  ngx_http_push_approval_fleet_script[] =
 "end\n"
 "local rec = redis.call('GET', KEYS[1])\n"
 "if rec then\n"
-"  local id = string.match(rec, '^%d+ %d+ %d+ (%S+)')\n"
-"  if id and redis.call('EXISTS', ARGV[5] .. 'x:' .. id) == 0 then\n"
+"  local c, id = string.match(rec, '^(%d+) %d+ %d+ (%S+)')\n"
+"  local rv = tonumber(redis.call('GET', KEYS[6]) or '0')\n"
+"  if id and tonumber(c) > rv\n"
+"     and redis.call('EXISTS', ARGV[5] .. 'x:' .. id) == 0\n"
+"  then\n"
 "    return {1, rec}\n"
 "  end\n"
 "  redis.call('DEL', KEYS[1])\n"
@@ -212,6 +218,10 @@ ngx_http_push_approval_fleet_message(ngx_http_push_approval_store_t *st,
         }
 
         ngx_http_push_approval_fleet_decision(st, msg, len);
+        return;
+
+    case 'V':
+        ngx_http_push_approval_fleet_revocation(st, msg + 2, len - 2);
         return;
 
     case 'R':
@@ -566,11 +576,11 @@ ngx_http_push_approval_fleet_eval(ngx_http_push_approval_fleet_wait_t *fw,
     u_char                            *p;
     u_char                             lkey[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
     u_char                             akey[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
-    u_char                             keys[5][NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
+    u_char                             keys[6][NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
     u_char                             num[4][NGX_INT_T_LEN * 2];
-    size_t                             len[14];
+    size_t                             len[15];
     ngx_str_t                          value;
-    const char                        *argv[14];
+    const char                        *argv[15];
     ngx_uint_t                         i;
     ngx_http_push_approval_ctx_t      *ctx;
     ngx_http_push_approval_store_t    *st;
@@ -605,6 +615,10 @@ ngx_http_push_approval_fleet_eval(ngx_http_push_approval_fleet_wait_t *fw,
     p = ngx_hex_dump(p, akey, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
     len[7] = p - keys[4];
 
+    p = ngx_sprintf(keys[5], "%Vv:", &st->prefix);
+    p = ngx_hex_dump(p, lkey, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+    len[8] = p - keys[5];
+
     argv[0] = sha ? "EVALSHA" : "EVAL";
     len[0] = sha ? 7 : 4;
 
@@ -617,34 +631,34 @@ ngx_http_push_approval_fleet_eval(ngx_http_push_approval_fleet_wait_t *fw,
         len[1] = sizeof(ngx_http_push_approval_fleet_script) - 1;
     }
 
-    argv[2] = "5";
+    argv[2] = "6";
     len[2] = 1;
 
-    for (i = 0; i < 5; i++) {
+    for (i = 0; i < 6; i++) {
         argv[3 + i] = (const char *) keys[i];
     }
 
-    len[8] = ngx_sprintf(num[0], "%ui", ctx->conf->limit_rate) - num[0];
-    len[9] = ngx_sprintf(num[1], "%T", ctx->conf->limit_cooldown) - num[1];
-    len[10] = ngx_sprintf(num[2], "%M", ctx->conf->timeout) - num[2];
-    len[11] = ngx_sprintf(num[3], "%P:%uD:%M", ngx_pid,
+    len[9] = ngx_sprintf(num[0], "%ui", ctx->conf->limit_rate) - num[0];
+    len[10] = ngx_sprintf(num[1], "%T", ctx->conf->limit_cooldown) - num[1];
+    len[11] = ngx_sprintf(num[2], "%M", ctx->conf->timeout) - num[2];
+    len[12] = ngx_sprintf(num[3], "%P:%uD:%M", ngx_pid,
                           (uint32_t) ngx_random(), ngx_current_msec)
               - num[3];
 
     for (i = 0; i < 4; i++) {
-        argv[8 + i] = (const char *) num[i];
+        argv[9 + i] = (const char *) num[i];
     }
 
-    argv[12] = (const char *) st->prefix.data;
-    len[12] = st->prefix.len;
+    argv[13] = (const char *) st->prefix.data;
+    len[13] = st->prefix.len;
 
     /* a request with a remember cookie that failed never uses the address */
-    argv[13] = (ngx_http_push_approval_cookie_find(fw->request,
+    argv[14] = (ngx_http_push_approval_cookie_find(fw->request,
                                                    &ctx->cookie_name, &value)
                 == NGX_OK) ? "0" : "1";
-    len[13] = 1;
+    len[14] = 1;
 
-    return ngx_http_push_approval_store_command(st, 14, argv, len,
+    return ngx_http_push_approval_store_command(st, 15, argv, len,
                                         ngx_http_push_approval_fleet_claimed,
                                         fw, NULL);
 }
@@ -1299,4 +1313,89 @@ ngx_http_push_approval_fleet_abandoned(
     p = ngx_sprintf(p, " %d", NGX_HTTP_PUSH_APPROVAL_PAIR_ABANDONED);
 
     ngx_http_push_approval_fleet_publish(st, msg, p - msg);
+}
+
+
+/*
+ * a revocation, for every host: "V IDENTITY" on the channel (each host
+ * ends the identity's cookies, addresses and pending approvals in its own
+ * zone), and its time in the store, so that no pending record made before
+ * it is joined again
+ */
+
+void
+ngx_http_push_approval_fleet_revoked(ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_str_t *identity, time_t at, time_t ttl)
+{
+    u_char                          *p;
+    u_char                           lkey[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
+    u_char                           key[NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
+    u_char                           msg[NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
+    u_char                           val[NGX_TIME_T_LEN];
+    u_char                           exp[NGX_TIME_T_LEN];
+    size_t                           len[5];
+    const char                      *argv[5];
+    ngx_http_push_approval_store_t  *st;
+
+    if (ngx_http_push_approval_fleet_receiving) {
+        return;
+    }
+
+    st = ngx_http_push_approval_store_find(zone);
+    if (st == NULL || !ngx_http_push_approval_store_up(st)) {
+        return;
+    }
+
+    ngx_http_push_approval_key(lkey, NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
+                               identity, NULL, NULL);
+
+    p = ngx_sprintf(key, "%Vv:", &st->prefix);
+    p = ngx_hex_dump(p, lkey, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+
+    argv[0] = "SET";
+    len[0] = 3;
+    argv[1] = (const char *) key;
+    len[1] = p - key;
+    argv[2] = (const char *) val;
+    len[2] = ngx_sprintf(val, "%T", at) - val;
+    argv[3] = "EX";
+    len[3] = 2;
+    argv[4] = (const char *) exp;
+    len[4] = ngx_sprintf(exp, "%T", ttl) - exp;
+
+    (void) ngx_http_push_approval_store_command(st, 5, argv, len, NULL, NULL,
+                                                NULL);
+
+    p = ngx_sprintf(msg, "V %V", identity);
+
+    ngx_http_push_approval_fleet_publish(st, msg, p - msg);
+}
+
+
+static void
+ngx_http_push_approval_fleet_revocation(ngx_http_push_approval_store_t *st,
+    u_char *identity, size_t len)
+{
+    ngx_str_t  id;
+
+    if (len == 0 || len > NGX_HTTP_PUSH_APPROVAL_IDENT_MAX) {
+        return;
+    }
+
+    id.data = identity;
+    id.len = len;
+
+    /* every worker hears it: the first one of this host revokes */
+
+    if (ngx_http_push_approval_revoked(st->shm_zone->data, &id, ngx_time())
+        == NGX_OK)
+    {
+        return;
+    }
+
+    ngx_http_push_approval_fleet_receiving = 1;
+
+    (void) ngx_http_push_approval_revoke(st->shm_zone->data, &id, st->log);
+
+    ngx_http_push_approval_fleet_receiving = 0;
 }

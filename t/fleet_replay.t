@@ -5,7 +5,10 @@
 # - a signed Authy callback accepted by A is a replay (401) on B, and a
 #   callback B accepts is one on A;
 # - a cookie-less client remembered on A (an address entry) passes on B
-#   with no new push; another address, or a failed cookie, does not.
+#   with no new push; another address, or a failed cookie, does not;
+# - a revocation on B (push_approval_revoke) ends the identity's cookies,
+#   addresses and pending approvals on A too (SPEC 15: "on every host
+#   with a store").
 use v5.36;
 use Test::More;
 use JSON::PP;
@@ -27,8 +30,11 @@ my $JSON = JSON::PP->new->canonical;
 my %o = (
     provider => 'authy',
     sandbox => { authy_api_key => $KEY },
-    protected => 'push_approval_mode hold; push_approval_poll 500ms;',
+    protected => 'push_approval_mode hold; push_approval_poll 500ms; '
+                 . 'push_approval_limit rate=30/m;',
     http => "push_approval_store zone=pa redis://127.0.0.1:$PORT;",
+    server => "location = /revoke {\n        allow 127.0.0.1;\n"
+              . "        deny all;\n        push_approval_revoke;\n    }",
 );
 
 my ($A, $sb) = PushTest::setup(%o);
@@ -124,6 +130,49 @@ sub deliver ($t, $obj, $nonce) {
     $sb->decide($a3->{id}, 'approved');
     $r = $B->read($hc, 5);
     is($r && $r->{status}, 200, 'approved on its own');
+}
+
+# ---- a revocation on B holds on A ----------------------------------------------
+
+{
+    my %u = PushTest::user('authy');
+    my $id = $u{'X-User'};
+    my $seen = [ map { $_->{id} } @{ $sb->approvals(identity => $id) } ];
+    my $h = $A->send('GET', '/p/index.html', from => '127.0.0.4',
+                     headers => \%u);
+    my $a = $sb->wait_approval(identity => $id, exclude => $seen);
+    $sb->decide($a->{id}, 'approved');
+    my $r = $A->read($h, 5);
+    my $c = NginxTest::cookie($r, 'push_approval');
+    ok($c, 'a cookie from A');
+    is($B->get('/p/index.html', headers => { %u, Cookie => $c })->{status},
+       200, 'accepted on B');
+
+    # a request held on A for a new push (another address)
+    push @$seen, $a->{id};
+    my $hp = $A->send('GET', '/p/index.html', from => '127.0.0.3',
+                      headers => \%u);
+    my $p = $sb->wait_approval(identity => $id, exclude => $seen);
+    ok($A->quiet($hp, 0.3), 'held on A');
+
+    $r = $B->request('POST', '/revoke', body => "identity=$id",
+                     headers => { 'Content-Type' =>
+                                  'application/x-www-form-urlencoded' });
+    is($r->{status}, 200, 'revoked on B');
+
+    my $rp = $A->read($hp, 3);
+    is($rp && $rp->{status}, 403, 'the request held on A: 403');
+
+    my $hc = $A->send('GET', '/p/index.html',
+                      headers => { %u, Cookie => $c });
+    ok($A->quiet($hc, 0.5), "A refuses the cookie: a new approval");
+    my $n = eval {
+        $sb->wait_approval(identity => $id, exclude => [@$seen, $p->{id}])
+    };
+    ok($n, 'a new push');
+    $sb->decide($n->{id}, 'approved') if $n;
+    $r = $A->read($hc, 5);
+    is($r && $r->{status}, 200, 'approved anew');
 }
 
 $B->stop;
