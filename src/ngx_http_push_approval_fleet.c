@@ -38,7 +38,7 @@ typedef struct {
     ngx_http_push_approval_store_t      *store;
     ngx_pool_cleanup_t                  *cln;
     ngx_uint_t                           retried;
-    u_char                               pair_key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
+    u_char                    pair_key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
 } ngx_http_push_approval_fleet_wait_t;
 
 
@@ -313,7 +313,7 @@ static void
 ngx_http_push_approval_fleet_pair_done(ngx_http_push_approval_store_t *st,
     u_char *msg, size_t len)
 {
-    u_char                              pair_key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
+    u_char                      pair_key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
     u_char                             *rest;
     ngx_int_t                           n, state;
     ngx_uint_t                          i;
@@ -576,7 +576,7 @@ ngx_http_push_approval_fleet_eval(ngx_http_push_approval_fleet_wait_t *fw,
     u_char                            *p;
     u_char                             lkey[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
     u_char                             akey[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
-    u_char                             keys[6][NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
+    u_char                      keys[6][NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
     u_char                             num[4][NGX_INT_T_LEN * 2];
     size_t                             len[15];
     ngx_str_t                          value;

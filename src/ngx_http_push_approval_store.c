@@ -595,7 +595,7 @@ ngx_http_push_approval_store_read(ngx_event_t *ev)
     ssize_t                               n;
     ngx_connection_t                     *c;
     ngx_http_push_approval_store_conn_t  *sc;
-    u_char                                buf[NGX_HTTP_PUSH_APPROVAL_STORE_READ];
+    u_char                         buf[NGX_HTTP_PUSH_APPROVAL_STORE_READ];
 
     c = ev->data;
     sc = c->data;
