@@ -163,6 +163,22 @@ cmp_ok($took // 99, '<', 1.5, 'reconnected within about 1 s');
     cmp_ok(time - $t0, '<', 3, 'at once');
 }
 
+# ---- a claim the store does not answer in time, fail=closed: 503 ------------
+
+{
+    ok(defined wait_up(1, 3, $tc), 'the fail=closed host is up');
+    my $id = user();
+    $redis->command('CLIENT', 'PAUSE', 1000);
+    my $t0 = time;
+    my $r = $tc->get('/p/index.html', timeout => 3,
+                     headers => { 'X-User' => $id });
+    my $took = time - $t0;
+    is($r && $r->{status}, 503, 'fail=closed: 503 when the claim times out');
+    cmp_ok($took, '<', 0.9, 'after about the store timeout (300 ms)');
+    is(scalar @{ $sb->approvals(identity => $id) }, 0, 'no push');
+    ok(defined wait_up(1, 5, $tc), 'up again after the pause');
+}
+
 # ---- the store forgot its scripts: EVAL after NOSCRIPT -------------------------
 
 {
@@ -238,6 +254,18 @@ cmp_ok($took // 99, '<', 1.5, 'reconnected within about 1 s');
     unlike($t->error_log, qr/\Q$PW\E|\Q$ACLPW\E/,
            'the passwords never in the log');
     $redis = $r2;
+}
+
+# ---- unix:/PATH ----------------------------------------------------------------
+
+{
+    $t->reload(PushTest::config(%o, sb => $sb,
+        http => 'push_approval_store zone=pa unix:' . $redis->socket
+                . ' password_file=%%PREFIX%%/store.pw;'));
+    ok(defined wait_up(1, 3), 'unix:/PATH: store_up 1');
+    my $id = user();
+    my $r = approve($t, $id);
+    is($r && $r->{status}, 200, 'an approval over the unix socket');
 }
 
 $tc->stop;

@@ -4,7 +4,7 @@ package Redis;
 # persistence, never the system one on 6379.
 #
 #   my $r = Redis->start;                        # or (password => 'pw'),
-#   $r->port; $r->url;                           # (tls => { cert, key, ca })
+#   $r->port; $r->url; $r->socket;               # (tls => { cert, key, ca })
 #   $r->command('PUBLISH', 'ch', 'x');           # one reply, Perl value
 #   $r->stop; $r->start_again;                   # kill, then the same port
 #
@@ -39,6 +39,7 @@ sub start {
 }
 
 sub port { $_[0]{port} }
+sub socket { "$_[0]{dir}/redis.sock" }
 sub dir { $_[0]{dir} }
 sub pid { $_[0]{pid} }
 
@@ -62,6 +63,9 @@ sub start_again {
     } else {
         push @args, '--port', $self->{port};
     }
+
+    push @args, '--unixsocket', "$self->{dir}/redis.sock",
+        '--unixsocketperm', '700';
 
     push @args, '--requirepass', $self->{opt}{password}
         if defined $self->{opt}{password};
