@@ -456,6 +456,7 @@ typedef struct {
     unsigned                            poll_failed:1;
     unsigned                            timed_out:1;
     unsigned                            poll_now:1;
+    unsigned                            fleet_poll:1;  /* the fleet's turn */
     unsigned                            poll_refused:1;
     unsigned                            client_gone:1;
 } ngx_http_push_approval_ctx_t;
@@ -542,6 +543,8 @@ void ngx_http_push_approval_fleet_created(
     ngx_http_push_approval_approval_t *ap, ngx_uint_t pair_state);
 void ngx_http_push_approval_fleet_denied(
     ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *identity);
+ngx_int_t ngx_http_push_approval_fleet_poll(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
 void ngx_http_push_approval_fleet_revoked(
     ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *identity, time_t at,
     time_t ttl);

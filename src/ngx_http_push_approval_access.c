@@ -1207,6 +1207,16 @@ ngx_http_push_approval_fetch(ngx_http_request_t *r,
     ngx_http_push_approval_call_t      *call;
     ngx_http_push_approval_provider_t  *provider;
 
+    /* with a store, one host of the fleet asks per interval */
+
+    if (!ctx->fleet_poll
+        && ngx_http_push_approval_fleet_poll(r, ctx) == NGX_AGAIN)
+    {
+        return;
+    }
+
+    ctx->fleet_poll = 0;
+
     provider = ngx_http_push_approval_providers[ctx->conf->provider];
 
     call = ngx_pcalloc(r->pool, sizeof(ngx_http_push_approval_call_t));

@@ -1399,3 +1399,170 @@ ngx_http_push_approval_fleet_revocation(ngx_http_push_approval_store_t *st,
 
     ngx_http_push_approval_fleet_receiving = 0;
 }
+
+
+/*
+ * a status poll, once per interval for the whole fleet (section 14, 3): the
+ * host that sets the approval's poll key asks the provider and publishes
+ * what it learns; the others skip their turn.  NGX_AGAIN: the store is
+ * asked, the poll goes on (or not) from its answer; NGX_DECLINED: poll now
+ */
+
+typedef struct {
+    ngx_http_request_t                  *request;   /* NULL: it went away */
+    ngx_http_push_approval_ctx_t        *ctx;
+    ngx_http_push_approval_zone_ctx_t   *zone;
+    ngx_pool_cleanup_t                  *cln;
+    u_char                               key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
+} ngx_http_push_approval_fleet_poll_t;
+
+
+static void ngx_http_push_approval_fleet_polled(void *data,
+    redisReply *reply);
+static void ngx_http_push_approval_fleet_poll_cleanup(void *data);
+static void ngx_http_push_approval_fleet_poll_skip(
+    ngx_http_push_approval_zone_ctx_t *zone, u_char *key);
+
+
+ngx_int_t
+ngx_http_push_approval_fleet_poll(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    u_char                               *p;
+    u_char                                key[NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
+    u_char                                ms[NGX_INT_T_LEN];
+    size_t                                len[6];
+    const char                           *argv[6];
+    ngx_msec_t                            interval;
+    ngx_pool_cleanup_t                   *cln;
+    ngx_http_push_approval_store_t       *st;
+    ngx_http_push_approval_fleet_poll_t  *fp;
+
+    st = ngx_http_push_approval_store_find(ctx->zone);
+
+    if (st == NULL || ctx->approval_id.len == 0
+        || ctx->approval_id.len > NGX_HTTP_PUSH_APPROVAL_ID_LEN
+        || !ngx_http_push_approval_store_up(st))
+    {
+        return NGX_DECLINED;
+    }
+
+    interval = ctx->poll ? ctx->poll : 2000;
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_DECLINED;
+    }
+
+    fp = ngx_alloc(sizeof(ngx_http_push_approval_fleet_poll_t),
+                   r->connection->log);
+    if (fp == NULL) {
+        return NGX_DECLINED;
+    }
+
+    fp->request = r;
+    fp->ctx = ctx;
+    fp->zone = ctx->zone;
+    fp->cln = cln;
+    ngx_memcpy(fp->key, ctx->approval_key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+
+    p = ngx_sprintf(key, "%Vq:%V", &st->prefix, &ctx->approval_id);
+
+    argv[0] = "SET";
+    len[0] = 3;
+    argv[1] = (const char *) key;
+    len[1] = p - key;
+    argv[2] = "1";
+    len[2] = 1;
+    argv[3] = "NX";
+    len[3] = 2;
+    argv[4] = "PX";
+    len[4] = 2;
+    argv[5] = (const char *) ms;
+    len[5] = ngx_sprintf(ms, "%M", ngx_max(interval - 50, 1)) - ms;
+
+    if (ngx_http_push_approval_store_command(st, 6, argv, len,
+                                        ngx_http_push_approval_fleet_polled,
+                                        fp, NULL)
+        != NGX_OK)
+    {
+        ngx_free(fp);
+        return NGX_DECLINED;
+    }
+
+    cln->handler = ngx_http_push_approval_fleet_poll_cleanup;
+    cln->data = fp;
+
+    return NGX_AGAIN;
+}
+
+
+static void
+ngx_http_push_approval_fleet_poll_cleanup(void *data)
+{
+    ngx_http_push_approval_fleet_poll_t  *fp = data;
+
+    fp->request = NULL;
+    fp->ctx = NULL;
+}
+
+
+static void
+ngx_http_push_approval_fleet_polled(void *data, redisReply *reply)
+{
+    ngx_http_push_approval_fleet_poll_t  *fp = data;
+
+    ngx_connection_t              *c;
+    ngx_http_request_t            *r;
+    ngx_http_push_approval_ctx_t  *ctx;
+
+    r = fp->request;
+    ctx = fp->ctx;
+
+    if (r == NULL || ctx->done
+        || (reply && reply->type == REDIS_REPLY_NIL))
+    {
+        /* gone, or another host asks this time: no poll from here */
+        ngx_http_push_approval_fleet_poll_skip(fp->zone, fp->key);
+
+        if (r) {
+            fp->cln->handler = NULL;
+        }
+
+        ngx_free(fp);
+        return;
+    }
+
+    fp->cln->handler = NULL;
+    ngx_free(fp);
+
+    /* ours, or the store cannot tell: ask the provider */
+
+    c = r->connection;
+    ngx_http_set_log_request(c->log, r);
+
+    ctx->fleet_poll = 1;
+    ngx_http_push_approval_fetch(r, ctx);
+
+    ngx_http_run_posted_requests(c);
+}
+
+
+/* the claimed poll is not made here: the next one may be claimed in time */
+
+static void
+ngx_http_push_approval_fleet_poll_skip(ngx_http_push_approval_zone_ctx_t *zone,
+    u_char *key)
+{
+    ngx_http_push_approval_node_t  *pn;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    pn = ngx_http_push_approval_lookup(zone, key,
+                                       NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL);
+    if (pn) {
+        pn->v.approval.poll_started = 0;
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+}
