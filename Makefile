@@ -6,6 +6,7 @@
 #   make test-asan    the suite with the module under AddressSanitizer and
 #                     UndefinedBehaviorSanitizer
 #   make demo         nginx + the provider sandbox on loopback
+#   make demo-fleet   two nginx hosts on one Redis + the sandbox
 #   make bench        the benchmark suite
 #   make fuzz         every libFuzzer harness for FUZZ_TIME seconds each
 #   make fuzz-smoke   every harness for 10 seconds (CI)
@@ -68,7 +69,8 @@ MODULE_CHECK := module-check
 endif
 endif
 
-.PHONY: all module ctl deps test test-asan test-unit demo bench fuzz fuzz-smoke \
+.PHONY: all module ctl deps test test-asan test-unit demo demo-fleet bench \
+        fuzz fuzz-smoke \
         deb install clean
 
 all: module ctl
@@ -113,6 +115,10 @@ test-asan: $(ASAN_MODULE) ctl nginx-bin
 demo: all
 	@tools/install-deps demo
 	tools/demo
+
+demo-fleet: all
+	@tools/install-deps demo
+	tools/demo-fleet
 
 bench: all nginx-bin
 	@tools/install-deps bench

@@ -81,7 +81,9 @@
 
 /* per-worker counter slots, each a whole number of cache lines */
 #define NGX_HTTP_PUSH_APPROVAL_SLOTS             32
-#define NGX_HTTP_PUSH_APPROVAL_M_SLOT  ((NGX_HTTP_PUSH_APPROVAL_M_MAX + 7) & ~7)
+/* one spare counter beyond M_MAX: store errors (section 14) */
+#define NGX_HTTP_PUSH_APPROVAL_M_SLOT                                        \
+    ((NGX_HTTP_PUSH_APPROVAL_M_MAX + 1 + 7) & ~7)
 
 #define NGX_HTTP_PUSH_APPROVAL_KEY_SIZE       16
 #define NGX_HTTP_PUSH_APPROVAL_ID_LEN        40
@@ -454,6 +456,7 @@ typedef struct {
     unsigned                            poll_failed:1;
     unsigned                            timed_out:1;
     unsigned                            poll_now:1;
+    unsigned                            fleet_poll:1;  /* the fleet's turn */
     unsigned                            poll_refused:1;
     unsigned                            client_gone:1;
 } ngx_http_push_approval_ctx_t;
@@ -483,6 +486,8 @@ ngx_int_t ngx_http_push_approval_build(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 ngx_int_t ngx_http_push_approval_count_push(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
+void ngx_http_push_approval_proceed(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_int_t rc);
 
 /* ngx_http_push_approval_zone.c */
 ngx_int_t ngx_http_push_approval_init_zone(ngx_shm_zone_t *shm_zone,
@@ -523,6 +528,34 @@ void ngx_http_push_approval_denied(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_http_push_approval_approval_t *ap);
 void ngx_http_push_approval_log_decision(ngx_log_t *log,
     ngx_http_push_approval_approval_t *ap);
+
+/* ngx_http_push_approval_fleet.c: the fleet store behind the zone */
+void ngx_http_push_approval_fleet_decided(
+    ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *id,
+    ngx_uint_t state, ngx_uint_t provider, u_char *account);
+ngx_int_t ngx_http_push_approval_fleet_claim(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+ngx_uint_t ngx_http_push_approval_fleet_live(
+    ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_http_push_approval_node_t *pair);
+void ngx_http_push_approval_fleet_created(
+    ngx_http_push_approval_zone_ctx_t *zone, u_char *pair_key,
+    ngx_http_push_approval_approval_t *ap, ngx_uint_t pair_state);
+void ngx_http_push_approval_fleet_denied(
+    ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *identity);
+ngx_int_t ngx_http_push_approval_fleet_poll(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+void ngx_http_push_approval_fleet_revoked(
+    ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *identity, time_t at,
+    time_t ttl);
+void ngx_http_push_approval_fleet_abandoned(
+    ngx_http_push_approval_zone_ctx_t *zone, u_char *pair_key);
+void ngx_http_push_approval_fleet_replay(
+    ngx_http_push_approval_zone_ctx_t *zone, u_char *key, time_t expires);
+void ngx_http_push_approval_fleet_remember(
+    ngx_http_push_approval_zone_ctx_t *zone, u_char *key, time_t remember);
+u_char *ngx_http_push_approval_fleet_metrics(u_char *p,
+    ngx_shm_zone_t **zones, ngx_uint_t nzones);
 
 /* ngx_http_push_approval_crypto.c: pure, no nginx run time */
 ngx_int_t ngx_http_push_approval_sha256(u_char *digest, ngx_str_t *parts,

@@ -160,6 +160,26 @@ ngx_http_push_approval_access_handler(ngx_http_request_t *r)
                                     ngx_http_push_approval_no_identity(r, ctx));
     }
 
+    /* with a store, the fleet is asked first (section 14) */
+
+    switch (ngx_http_push_approval_fleet_claim(r, ctx)) {
+
+    case NGX_AGAIN:
+        return NGX_AGAIN;
+
+    case NGX_BUSY:
+        /* push_approval_store fail=closed while the store is down */
+        return ngx_http_push_approval_finish(r, ctx,
+                                             NGX_HTTP_PUSH_APPROVAL_ST_ERROR,
+                                             NGX_HTTP_SERVICE_UNAVAILABLE);
+
+    case NGX_ERROR:
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+    default:
+        break;
+    }
+
     return ngx_http_push_approval_result(r, ctx,
                                          ngx_http_push_approval_start(r, ctx));
 }
@@ -225,6 +245,51 @@ ngx_http_push_approval_carried(ngx_http_request_t *r,
     ctx->uri_changes = r->uri_changes;
 
     return NGX_OK;
+}
+
+
+/*
+ * the fleet's answer is in the zone (NGX_OK), the request won the fleet's
+ * claim and creates the push (NGX_DONE), or the store failed closed
+ * (NGX_BUSY): the request goes on from where the access handler left it
+ */
+
+void
+ngx_http_push_approval_proceed(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_int_t rc)
+{
+    if (rc == NGX_BUSY) {
+        rc = ngx_http_push_approval_finish(r, ctx,
+                                           NGX_HTTP_PUSH_APPROVAL_ST_ERROR,
+                                           NGX_HTTP_SERVICE_UNAVAILABLE);
+
+    } else if (rc == NGX_DECLINED) {
+        /* a cookie-less client another host of the fleet remembers */
+        rc = ngx_http_push_approval_finish(r, ctx,
+                                          NGX_HTTP_PUSH_APPROVAL_ST_REMEMBERED,
+                                          NGX_OK);
+
+    } else if (rc == NGX_DONE) {
+        /* counted here too, so that limits hold while the store is away */
+
+        ngx_shmtx_lock(&ctx->zone->shpool->mutex);
+        rc = ngx_http_push_approval_limit(r, ctx);
+        ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+
+        if (rc == NGX_OK) {
+            rc = ngx_http_push_approval_create(r, ctx);
+        }
+
+    } else {
+        rc = ngx_http_push_approval_start(r, ctx);
+    }
+
+    if (rc != NGX_AGAIN) {
+        ctx->rc = rc;
+        ctx->done = 1;
+
+        ngx_http_push_approval_resume(r, ctx);
+    }
 }
 
 
@@ -987,9 +1052,10 @@ static void
 ngx_http_push_approval_created(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_answer_t *ans)
 {
-    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
-    ngx_uint_t                      pair_state;
-    ngx_http_push_approval_node_t  *pair, *ap;
+    u_char                              key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
+    ngx_uint_t                          pair_state;
+    ngx_http_push_approval_node_t      *pair, *ap;
+    ngx_http_push_approval_approval_t   copy;
 
     ctx->call = NULL;
 
@@ -1070,9 +1136,19 @@ ngx_http_push_approval_created(ngx_http_request_t *r,
         }
     }
 
+    if (ap) {
+        copy = ap->v.approval;
+    }
+
     ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
 
     ngx_http_push_approval_changed_key(ctx->zone, ctx->pair_key);
+
+    if (ctx->conf->remember) {
+        /* the other hosts of the fleet join it, or learn it failed */
+        ngx_http_push_approval_fleet_created(ctx->zone, ctx->pair_key,
+                                             ap ? &copy : NULL, pair_state);
+    }
 
     if (ctx->done) {
         /* the creator is finished already (timed out): nothing to resume */
@@ -1131,6 +1207,16 @@ ngx_http_push_approval_fetch(ngx_http_request_t *r,
     ngx_http_push_approval_call_t      *call;
     ngx_http_push_approval_provider_t  *provider;
 
+    /* with a store, one host of the fleet asks per interval */
+
+    if (!ctx->fleet_poll
+        && ngx_http_push_approval_fleet_poll(r, ctx) == NGX_AGAIN)
+    {
+        return;
+    }
+
+    ctx->fleet_poll = 0;
+
     provider = ngx_http_push_approval_providers[ctx->conf->provider];
 
     call = ngx_pcalloc(r->pool, sizeof(ngx_http_push_approval_call_t));
@@ -1164,6 +1250,7 @@ static void
 ngx_http_push_approval_fetch_done(ngx_http_request_t *r,
     ngx_http_push_approval_call_t *call)
 {
+    ngx_str_t                           id;
     ngx_uint_t                          decided, failed, flipped;
     ngx_http_push_approval_node_t      *ap;
     ngx_http_push_approval_answer_t     ans;
@@ -1229,6 +1316,10 @@ ngx_http_push_approval_fetch_done(ngx_http_request_t *r,
         }
 
         ngx_http_push_approval_log_decision(r->connection->log, &copy);
+
+        id.data = copy.id;
+        id.len = copy.id_len;
+        ngx_http_push_approval_fleet_decided(zone, &id, copy.state, 0, NULL);
     }
 
     /* a status endpoint that asked again waits for the result, even "failed" */

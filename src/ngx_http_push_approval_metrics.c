@@ -109,6 +109,8 @@ ngx_http_push_approval_metrics_handler(ngx_http_request_t *r)
         }
     }
 
+    p = ngx_http_push_approval_fleet_metrics(p, zones, nzones);
+
     return ngx_http_push_approval_send(r, NGX_HTTP_OK,
                                        "text/plain; version=0.0.4", start, p);
 }

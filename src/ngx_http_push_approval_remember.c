@@ -460,6 +460,8 @@ ngx_http_push_approval_remember_address(ngx_http_request_t *r,
     }
 
     ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+
+    ngx_http_push_approval_fleet_remember(ctx->zone, key, remember);
 }
 
 

@@ -200,6 +200,10 @@ ngx_http_push_approval_revoke(ngx_http_push_approval_zone_ctx_t *zone,
 
     ngx_http_push_approval_changed(zone);
 
+    /* every host of the fleet revokes it too */
+    ngx_http_push_approval_fleet_revoked(zone, identity, now,
+                                         ngx_max(zone->remember_max, 1) + 1);
+
     ngx_log_error(NGX_LOG_NOTICE, log, 0,
                   "push approval: \"%V\" revoked, %ui pending approvals "
                   "denied", identity, pending);

@@ -573,6 +573,13 @@ ngx_http_push_approval_decide_account(ngx_http_push_approval_zone_ctx_t *zone,
                    != 0)))
     {
         ngx_shmtx_unlock(&zone->shpool->mutex);
+
+        if (pn == NULL) {
+            /* unknown here: another host of the fleet may hold it */
+            ngx_http_push_approval_fleet_decided(zone, id, state, provider,
+                                                 account);
+        }
+
         return NGX_DECLINED;
     }
 
@@ -590,6 +597,7 @@ ngx_http_push_approval_decide_account(ngx_http_push_approval_zone_ctx_t *zone,
 
     ngx_http_push_approval_log_decision(log, &copy);
     ngx_http_push_approval_changed_key(zone, key);
+    ngx_http_push_approval_fleet_decided(zone, id, state, provider, account);
 
     return NGX_OK;
 }
@@ -701,6 +709,8 @@ ngx_http_push_approval_denied(ngx_http_push_approval_zone_ctx_t *zone,
     }
 
     ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    ngx_http_push_approval_fleet_denied(zone, &identity);
 }
 
 
@@ -728,6 +738,11 @@ ngx_http_push_approval_replay_add(ngx_http_push_approval_zone_ctx_t *zone,
                                        expires);
 
     ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    if (pn) {
+        /* every host of the fleet refuses it from now on */
+        ngx_http_push_approval_fleet_replay(zone, key, expires);
+    }
 
     return pn ? NGX_OK : NGX_ERROR;
 }

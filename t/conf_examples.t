@@ -20,7 +20,8 @@ my $ROOT = $NginxTest::ROOT;
 my @files = sort glob "$ROOT/conf-examples/*.conf";
 
 my %want = map { $_ => 1 } qw(verify-basic-auth.conf verify-sso-header.conf
-    authy-legacy.conf several-hosts.conf request-bound.conf demo.conf);
+    authy-legacy.conf several-hosts.conf request-bound.conf demo.conf
+    fleet.conf);
 my %have = map { basename($_) => 1 } @files;
 ok($have{$_}, "conf-examples/$_ exists") for sort keys %want;
 
@@ -34,6 +35,7 @@ $t->write_file('etc/push-approval/secret', NginxTest::secret_line() . "\n");
 $t->write_file('etc/push-approval/verify.cred',
                'AC' . ('a' x 32) . ':placeholder-auth-token' . "\n");
 $t->write_file('etc/push-approval/authy.key', "placeholder-api-key\n");
+$t->write_file('etc/push-approval/redis.pass', "nginx-gate:placeholder\n");
 $t->write_file('etc/htpasswd', "alice:{PLAIN}x\n");
 $t->write_file('srv/intranet/index.html', "intranet\n");
 $t->write_file('conf/mime.types', -r '/etc/nginx/mime.types'

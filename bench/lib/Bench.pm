@@ -122,7 +122,8 @@ sub setup (%o) {
 #   /p/index.html      push_approval (hold mode)
 #   /ar/index.html     auth_request to a 204 server block of the same nginx
 #                      over an upstream with keepalive 32
-# Options as setup().  Returns ($t, $sb).
+# Options as setup(), plus http_extra (more in http { }).  Returns
+# ($t, $sb).
 our $CONTENT = "SECRET CONTENT\n";
 
 sub compare_setup (%o) {
@@ -132,7 +133,7 @@ sub compare_setup (%o) {
         html => { 'plain/index.html' => $CONTENT,
                   'ar/index.html' => $CONTENT },
         protected => 'push_approval_mode hold;',
-        http => <<'EOF',
+        http => ($o{http_extra} // '') . <<'EOF',
 open_file_cache max=64 inactive=60s;
 open_file_cache_valid 60s;
 

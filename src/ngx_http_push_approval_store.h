@@ -1,0 +1,120 @@
+
+/*
+ * Copyright (C) push approval module developers
+ *
+ * The fleet store (push_approval_store, SPEC section 14): Redis spoken over
+ * nginx's own peer connections, with hiredis's reply reader and command
+ * formatter, so that a worker never blocks on it.
+ */
+
+
+#ifndef _NGX_HTTP_PUSH_APPROVAL_STORE_H_INCLUDED_
+#define _NGX_HTTP_PUSH_APPROVAL_STORE_H_INCLUDED_
+
+
+#include "ngx_http_push_approval.h"
+
+#include <hiredis/hiredis.h>
+
+
+/* the zone's spare metric slot counts store errors */
+#define NGX_HTTP_PUSH_APPROVAL_M_STORE_ERRORS  NGX_HTTP_PUSH_APPROVAL_M_MAX
+
+#define NGX_HTTP_PUSH_APPROVAL_STORE_PREFIX_MAX 128   /* with the zone */
+
+#define NGX_HTTP_PUSH_APPROVAL_STORE_DOWN       0
+#define NGX_HTTP_PUSH_APPROVAL_STORE_CONNECTING 1
+#define NGX_HTTP_PUSH_APPROVAL_STORE_HELLO      2  /* AUTH, SELECT sent */
+#define NGX_HTTP_PUSH_APPROVAL_STORE_READY      3
+
+
+typedef struct ngx_http_push_approval_store_s
+    ngx_http_push_approval_store_t;
+
+/* reply is NULL when the store failed or did not answer in time */
+typedef void (*ngx_http_push_approval_store_done_pt)(void *data,
+    redisReply *reply);
+
+
+typedef struct {
+    ngx_queue_t                           queue;
+    ngx_http_push_approval_store_done_pt  handler;
+    void                                 *data;
+    ngx_msec_t                            sent;
+} ngx_http_push_approval_store_cmd_t;
+
+
+typedef struct {
+    ngx_http_push_approval_store_t  *store;
+    ngx_peer_connection_t            peer;
+    redisReader                     *reader;
+    ngx_queue_t                      cmds;      /* awaiting replies, FIFO */
+    u_char                          *out;       /* formatted, not yet sent */
+    size_t                           out_len;
+    size_t                           out_size;
+    size_t                           out_sent;
+    ngx_event_t                      retry;     /* reconnect */
+    ngx_msec_t                       backoff;
+    ngx_msec_t                       started;   /* of the connect */
+    ngx_uint_t                       state;
+    ngx_uint_t                       hello;     /* replies still due */
+    ngx_uint_t                       addr;
+    unsigned                         subscriber:1;
+} ngx_http_push_approval_store_conn_t;
+
+
+struct ngx_http_push_approval_store_s {
+    ngx_str_t                            zone_name;
+    ngx_shm_zone_t                      *shm_zone;
+    ngx_str_t                            url_text;
+    ngx_url_t                            url;
+    ngx_str_t                            host;      /* TLS name check */
+    ngx_uint_t                           db;
+    ngx_str_t                            user;
+    ngx_str_t                            password;
+    ngx_str_t                            prefix;    /* prefix + zone + ':' */
+    ngx_str_t                            channel;
+    ngx_msec_t                           timeout;
+    ngx_flag_t                           fail_closed;
+    ngx_flag_t                           tls;
+    ngx_str_t                            trusted_certificate;
+#if (NGX_SSL)
+    ngx_ssl_t                           *ssl;
+#endif
+    ngx_log_t                           *log;
+
+    /* per worker */
+    ngx_http_push_approval_store_conn_t  cmd;
+    ngx_http_push_approval_store_conn_t  sub;
+    ngx_event_t                          ping;
+    time_t                               warned;
+    ngx_uint_t                           ping_due;
+};
+
+
+extern ngx_module_t  ngx_http_push_approval_store_module;
+
+
+/* ngx_http_push_approval_store_conf.c */
+ngx_http_push_approval_store_t *ngx_http_push_approval_store_find(
+    ngx_http_push_approval_zone_ctx_t *zone);
+
+/* ngx_http_push_approval_store.c */
+void ngx_http_push_approval_store_start(ngx_http_push_approval_store_t *st);
+void ngx_http_push_approval_store_stop(ngx_http_push_approval_store_t *st);
+ngx_uint_t ngx_http_push_approval_store_up(ngx_http_push_approval_store_t *st);
+ngx_int_t ngx_http_push_approval_store_command(
+    ngx_http_push_approval_store_t *st, int argc, const char **argv,
+    const size_t *argvlen, ngx_http_push_approval_store_done_pt handler,
+    void *data, ngx_http_push_approval_store_cmd_t **cmdp);
+void ngx_http_push_approval_store_error(ngx_http_push_approval_store_t *st,
+    const char *what);
+ngx_uint_t ngx_http_push_approval_store_level(
+    ngx_http_push_approval_store_t *st);
+
+/* ngx_http_push_approval_fleet.c: the fleet semantics */
+void ngx_http_push_approval_fleet_message(ngx_http_push_approval_store_t *st,
+    redisReply *reply);
+
+
+#endif /* _NGX_HTTP_PUSH_APPROVAL_STORE_H_INCLUDED_ */
