@@ -61,6 +61,9 @@ static void ngx_http_push_approval_fleet_replayed(
     size_t len);
 static void ngx_http_push_approval_fleet_publish(
     ngx_http_push_approval_store_t *st, u_char *msg, size_t len);
+static void ngx_http_push_approval_fleet_set(
+    ngx_http_push_approval_store_t *st, u_char *key, size_t key_len,
+    u_char *value, size_t value_len, time_t ttl);
 static void ngx_http_push_approval_fleet_revocation(
     ngx_http_push_approval_store_t *st, u_char *identity, size_t len);
 
@@ -130,7 +133,6 @@ ngx_http_push_approval_fleet_decided(ngx_http_push_approval_zone_ctx_t *zone,
 {
     u_char                          *p;
     u_char                           msg[NGX_HTTP_PUSH_APPROVAL_ID_LEN + 64];
-    u_char                           ttl[NGX_INT_T_LEN];
     u_char                           key[NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
     size_t                           len[5];
     const char                      *argv[5];
@@ -174,20 +176,10 @@ ngx_http_push_approval_fleet_decided(ngx_http_push_approval_zone_ctx_t *zone,
 
     /* a decided approval is never joined again, on any host */
 
-    argv[0] = "SET";
-    len[0] = 3;
-    argv[1] = (const char *) key;
-    len[1] = ngx_sprintf(key, "%Vx:%V", &st->prefix, id) - key;
-    argv[2] = (const char *) msg;
-    len[2] = 1;
-    argv[3] = "EX";
-    len[3] = 2;
-    argv[4] = (const char *) ttl;
-    len[4] = ngx_sprintf(ttl, "%d", NGX_HTTP_PUSH_APPROVAL_FLEET_DECIDED_TTL)
-             - ttl;
+    p = ngx_sprintf(key, "%Vx:%V", &st->prefix, id);
 
-    (void) ngx_http_push_approval_store_command(st, 5, argv, len, NULL, NULL,
-                                                NULL);
+    ngx_http_push_approval_fleet_set(st, key, p - key, msg, 1,
+                                     NGX_HTTP_PUSH_APPROVAL_FLEET_DECIDED_TTL);
 }
 
 
@@ -1123,13 +1115,10 @@ void
 ngx_http_push_approval_fleet_denied(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_str_t *identity)
 {
-    u_char                          *p;
+    u_char                          *p, *q;
     u_char                           lkey[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
     u_char                           key[NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
     u_char                           now[NGX_INT_T_LEN];
-    u_char                           ttl[NGX_INT_T_LEN];
-    size_t                           len[5];
-    const char                      *argv[5];
     ngx_http_push_approval_store_t  *st;
 
     /* every host that knows the approval says so: the same either way */
@@ -1145,21 +1134,11 @@ ngx_http_push_approval_fleet_denied(ngx_http_push_approval_zone_ctx_t *zone,
     p = ngx_sprintf(key, "%Vd:", &st->prefix);
     p = ngx_hex_dump(p, lkey, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
 
-    argv[0] = "SET";
-    len[0] = 3;
-    argv[1] = (const char *) key;
-    len[1] = p - key;
-    argv[2] = (const char *) now;
-    len[2] = ngx_sprintf(now, "%T%03M", ngx_time(),
-                         (ngx_msec_t) ngx_timeofday()->msec) - now;
-    argv[3] = "EX";
-    len[3] = 2;
-    argv[4] = (const char *) ttl;
-    len[4] = ngx_sprintf(ttl, "%d", NGX_HTTP_PUSH_APPROVAL_FLEET_DENIED_TTL)
-             - ttl;
+    q = ngx_sprintf(now, "%T%03M", ngx_time(),
+                    (ngx_msec_t) ngx_timeofday()->msec);
 
-    (void) ngx_http_push_approval_store_command(st, 5, argv, len, NULL, NULL,
-                                                NULL);
+    ngx_http_push_approval_fleet_set(st, key, p - key, now, q - now,
+                                     NGX_HTTP_PUSH_APPROVAL_FLEET_DENIED_TTL);
 }
 
 
@@ -1178,6 +1157,32 @@ ngx_http_push_approval_fleet_publish(ngx_http_push_approval_store_t *st,
     len[2] = msg_len;
 
     (void) ngx_http_push_approval_store_command(st, 3, argv, len, NULL, NULL,
+                                                NULL);
+}
+
+
+/* SET KEY VALUE EX TTL, answered by nobody: a key that expires by itself */
+
+static void
+ngx_http_push_approval_fleet_set(ngx_http_push_approval_store_t *st,
+    u_char *key, size_t key_len, u_char *value, size_t value_len, time_t ttl)
+{
+    u_char       ex[NGX_TIME_T_LEN];
+    size_t       len[5];
+    const char  *argv[5];
+
+    argv[0] = "SET";
+    len[0] = 3;
+    argv[1] = (const char *) key;
+    len[1] = key_len;
+    argv[2] = (const char *) value;
+    len[2] = value_len;
+    argv[3] = "EX";
+    len[3] = 2;
+    argv[4] = (const char *) ex;
+    len[4] = ngx_sprintf(ex, "%T", ttl) - ex;
+
+    (void) ngx_http_push_approval_store_command(st, 5, argv, len, NULL, NULL,
                                                 NULL);
 }
 
@@ -1246,9 +1251,6 @@ ngx_http_push_approval_fleet_remember(ngx_http_push_approval_zone_ctx_t *zone,
 {
     u_char                          *p;
     u_char                           skey[NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
-    u_char                           ttl[NGX_INT_T_LEN];
-    size_t                           len[5];
-    const char                      *argv[5];
     ngx_http_push_approval_store_t  *st;
 
     st = ngx_http_push_approval_store_find(zone);
@@ -1260,19 +1262,8 @@ ngx_http_push_approval_fleet_remember(ngx_http_push_approval_zone_ctx_t *zone,
     p = ngx_sprintf(skey, "%Va:", &st->prefix);
     p = ngx_hex_dump(p, key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
 
-    argv[0] = "SET";
-    len[0] = 3;
-    argv[1] = (const char *) skey;
-    len[1] = p - skey;
-    argv[2] = "1";
-    len[2] = 1;
-    argv[3] = "EX";
-    len[3] = 2;
-    argv[4] = (const char *) ttl;
-    len[4] = ngx_sprintf(ttl, "%T", remember) - ttl;
-
-    (void) ngx_http_push_approval_store_command(st, 5, argv, len, NULL, NULL,
-                                                NULL);
+    ngx_http_push_approval_fleet_set(st, skey, p - skey, (u_char *) "1", 1,
+                                     remember);
 }
 
 
@@ -1332,9 +1323,6 @@ ngx_http_push_approval_fleet_revoked(ngx_http_push_approval_zone_ctx_t *zone,
     u_char                           key[NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
     u_char                           msg[NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
     u_char                           val[NGX_TIME_T_LEN];
-    u_char                           exp[NGX_TIME_T_LEN];
-    size_t                           len[5];
-    const char                      *argv[5];
     ngx_http_push_approval_store_t  *st;
 
     if (ngx_http_push_approval_fleet_receiving) {
@@ -1352,19 +1340,8 @@ ngx_http_push_approval_fleet_revoked(ngx_http_push_approval_zone_ctx_t *zone,
     p = ngx_sprintf(key, "%Vv:", &st->prefix);
     p = ngx_hex_dump(p, lkey, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
 
-    argv[0] = "SET";
-    len[0] = 3;
-    argv[1] = (const char *) key;
-    len[1] = p - key;
-    argv[2] = (const char *) val;
-    len[2] = ngx_sprintf(val, "%T", at) - val;
-    argv[3] = "EX";
-    len[3] = 2;
-    argv[4] = (const char *) exp;
-    len[4] = ngx_sprintf(exp, "%T", ttl) - exp;
-
-    (void) ngx_http_push_approval_store_command(st, 5, argv, len, NULL, NULL,
-                                                NULL);
+    ngx_http_push_approval_fleet_set(st, key, p - key, val,
+                                     ngx_sprintf(val, "%T", at) - val, ttl);
 
     p = ngx_sprintf(msg, "V %V", identity);
 
