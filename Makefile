@@ -133,6 +133,11 @@ fuzz-smoke: $(MODULE)
 	$(MAKE) -C t/unit fuzz-smoke BUILD=$(abspath $(BUILD)) \
 	    NGINX_SRC=$(NGINX_SRC)
 
+# The shape of src/: no function over 120 lines, no call cycle between
+# files (docs/architecture.md).  Needs universal-ctags.
+shape:
+	tools/src-shape src
+
 PREFIX      ?= /usr/local
 MODULES_DIR ?= /usr/lib/nginx/modules
 
@@ -153,7 +158,7 @@ clean:
 
 # ---- other nginx versions: the rules ---------------------------------------
 
-.PHONY: module-check nginx-src nginx-bin versions versions-build deb-nginx-org
+.PHONY: shape module-check nginx-src nginx-bin versions versions-build deb-nginx-org
 
 module-check:
 
