@@ -669,6 +669,8 @@ void ngx_http_push_approval_answer_error(ngx_pool_t *pool,
 #define NGX_HTTP_PUSH_APPROVAL_JSON_BOOLEAN  1
 #define NGX_HTTP_PUSH_APPROVAL_JSON_NUMBER   2
 #define NGX_HTTP_PUSH_APPROVAL_JSON_STRING   3
+#define NGX_HTTP_PUSH_APPROVAL_JSON_KEY      4   /* a map key */
+#define NGX_HTTP_PUSH_APPROVAL_JSON_INDEX    5   /* len: the index */
 
 #define NGX_HTTP_PUSH_APPROVAL_JSON_LEVELS   16
 
@@ -682,15 +684,9 @@ typedef struct {
 } ngx_http_push_approval_json_level_t;
 
 struct ngx_http_push_approval_json_walk_s {
-    ngx_int_t                     (*key)(
+    ngx_int_t                     (*handler)(
                                       ngx_http_push_approval_json_walk_t *w,
-                                      u_char *key, size_t len);
-    ngx_int_t                     (*index)(
-                                      ngx_http_push_approval_json_walk_t *w,
-                                      ngx_uint_t index);
-    ngx_int_t                     (*value)(
-                                      ngx_http_push_approval_json_walk_t *w,
-                                      ngx_uint_t type, u_char *value,
+                                      ngx_uint_t event, u_char *data,
                                       size_t len);
     void                           *data;
     size_t                          len;     /* path of the current value */

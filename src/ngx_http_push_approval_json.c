@@ -45,12 +45,13 @@ static int ngx_http_push_approval_json_start_array(void *data);
 static int ngx_http_push_approval_json_map_key(void *data,
     const unsigned char *key, size_t len);
 static int ngx_http_push_approval_json_end(void *data);
+static ngx_int_t ngx_http_push_approval_json_fields_handler(
+    ngx_http_push_approval_json_walk_t *w, ngx_uint_t event, u_char *data,
+    size_t len);
 static ngx_int_t ngx_http_push_approval_json_fields_key(
     ngx_http_push_approval_json_walk_t *w, u_char *key, size_t len);
-static ngx_int_t ngx_http_push_approval_json_fields_index(
-    ngx_http_push_approval_json_walk_t *w, ngx_uint_t index);
-static ngx_int_t ngx_http_push_approval_json_fields_value(
-    ngx_http_push_approval_json_walk_t *w, ngx_uint_t type, u_char *value,
+static ngx_int_t ngx_http_push_approval_json_fields_string(
+    ngx_http_push_approval_json_fields_t *ctx, size_t path, u_char *value,
     size_t len);
 
 
@@ -70,10 +71,11 @@ static yajl_callbacks  ngx_http_push_approval_json_callbacks = {
 
 
 /*
- * Walks a JSON object, calling w->key for each map key, w->index for each
- * array element and w->value for each scalar (null has empty text); the
- * handlers keep the path of the value in w->len and read the level's
- * start in w->levels[w->depth - 1].base.  A handler stops the walk with
+ * Walks a JSON object, calling w->handler for each map key (JSON_KEY),
+ * array element (JSON_INDEX, the index as len) and scalar (JSON_NULL with
+ * empty text, JSON_BOOLEAN, JSON_NUMBER, JSON_STRING); the handler keeps
+ * the path of the value in w->len and reads the level's start in
+ * w->levels[w->depth - 1].base.  A handler stops the walk with
  * NGX_DECLINED (bad input) or NGX_ERROR.  NGX_DECLINED: invalid JSON, a
  * top level that is no object, or nesting deeper than 16.
  */
@@ -133,7 +135,8 @@ ngx_http_push_approval_json_element(ngx_http_push_approval_json_walk_t *w)
         return NGX_OK;
     }
 
-    return w->index(w, level->index++);
+    return w->handler(w, NGX_HTTP_PUSH_APPROVAL_JSON_INDEX, NULL,
+                      level->index++);
 }
 
 
@@ -144,7 +147,7 @@ ngx_http_push_approval_json_value(ngx_http_push_approval_json_walk_t *w,
     w->rc = ngx_http_push_approval_json_element(w);
 
     if (w->rc == NGX_OK) {
-        w->rc = w->value(w, type, value, len);
+        w->rc = w->handler(w, type, value, len);
     }
 
     return w->rc == NGX_OK;
@@ -247,7 +250,8 @@ ngx_http_push_approval_json_map_key(void *data, const unsigned char *key,
 {
     ngx_http_push_approval_json_walk_t  *w = data;
 
-    w->rc = w->key(w, (u_char *) key, len);
+    w->rc = w->handler(w, NGX_HTTP_PUSH_APPROVAL_JSON_KEY, (u_char *) key,
+                       len);
 
     return w->rc == NGX_OK;
 }
@@ -288,9 +292,7 @@ ngx_http_push_approval_json_fields(u_char *json, size_t len, char **names,
         ngx_str_null(&values[k]);
     }
 
-    w.key = ngx_http_push_approval_json_fields_key;
-    w.index = ngx_http_push_approval_json_fields_index;
-    w.value = ngx_http_push_approval_json_fields_value;
+    w.handler = ngx_http_push_approval_json_fields_handler;
     w.data = &ctx;
 
     rc = ngx_http_push_approval_json_walk(&w, json, len);
@@ -306,6 +308,31 @@ ngx_http_push_approval_json_fields(u_char *json, size_t len, char **names,
     }
 
     return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_json_fields_handler(
+    ngx_http_push_approval_json_walk_t *w, ngx_uint_t event, u_char *data,
+    size_t len)
+{
+    switch (event) {
+
+    case NGX_HTTP_PUSH_APPROVAL_JSON_KEY:
+        return ngx_http_push_approval_json_fields_key(w, data, len);
+
+    case NGX_HTTP_PUSH_APPROVAL_JSON_INDEX:
+        /* values inside arrays never match */
+        w->len = NGX_HTTP_PUSH_APPROVAL_JSON_NO_PATH;
+        return NGX_OK;
+
+    case NGX_HTTP_PUSH_APPROVAL_JSON_STRING:
+        return ngx_http_push_approval_json_fields_string(w->data, w->len,
+                                                         data, len);
+
+    default:
+        return NGX_OK;
+    }
 }
 
 
@@ -341,35 +368,21 @@ ngx_http_push_approval_json_fields_key(ngx_http_push_approval_json_walk_t *w,
 
 
 static ngx_int_t
-ngx_http_push_approval_json_fields_index(
-    ngx_http_push_approval_json_walk_t *w, ngx_uint_t index)
-{
-    w->len = NGX_HTTP_PUSH_APPROVAL_JSON_NO_PATH;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_push_approval_json_fields_value(
-    ngx_http_push_approval_json_walk_t *w, ngx_uint_t type, u_char *value,
+ngx_http_push_approval_json_fields_string(
+    ngx_http_push_approval_json_fields_t *ctx, size_t path, u_char *value,
     size_t len)
 {
-    ngx_http_push_approval_json_fields_t  *ctx = w->data;
-
     size_t      n;
     ngx_uint_t  k;
 
-    if (type != NGX_HTTP_PUSH_APPROVAL_JSON_STRING
-        || w->len == NGX_HTTP_PUSH_APPROVAL_JSON_NO_PATH)
-    {
+    if (path == NGX_HTTP_PUSH_APPROVAL_JSON_NO_PATH) {
         return NGX_OK;
     }
 
     for (k = 0; ctx->names[k]; k++) {
         n = ngx_strlen(ctx->names[k]);
 
-        if (n != w->len || ngx_strncmp(ctx->path, ctx->names[k], n) != 0) {
+        if (n != path || ngx_strncmp(ctx->path, ctx->names[k], n) != 0) {
             continue;
         }
 

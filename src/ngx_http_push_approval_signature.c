@@ -64,13 +64,16 @@ static ngx_int_t ngx_http_push_approval_sig_pair(
     u_char *value, size_t vlen, ngx_uint_t encode_key);
 static ssize_t ngx_http_push_approval_sig_join(
     ngx_http_push_approval_sig_pairs_t *ctx);
-static ngx_int_t ngx_http_push_approval_sig_json_key(
-    ngx_http_push_approval_json_walk_t *w, u_char *key, size_t len);
+static void ngx_http_push_approval_sig_pairs_init(
+    ngx_http_push_approval_sig_pairs_t *ctx, ngx_str_t *pairs, u_char *buf,
+    size_t size);
+static ngx_int_t ngx_http_push_approval_sig_json(
+    ngx_http_push_approval_json_walk_t *w, ngx_uint_t event, u_char *data,
+    size_t len);
 static ngx_int_t ngx_http_push_approval_sig_json_index(
     ngx_http_push_approval_json_walk_t *w, ngx_uint_t index);
-static ngx_int_t ngx_http_push_approval_sig_json_value(
-    ngx_http_push_approval_json_walk_t *w, ngx_uint_t type, u_char *value,
-    size_t len);
+static ngx_int_t ngx_http_push_approval_sig_json_key(
+    ngx_http_push_approval_json_walk_t *w, u_char *key, size_t len);
 
 
 static u_char  ngx_http_push_approval_sig_hex_digits[] = "0123456789ABCDEF";
@@ -544,15 +547,9 @@ ngx_http_push_approval_authy_canonical_json(u_char *json, size_t len,
     ngx_http_push_approval_json_walk_t  w;
     ngx_http_push_approval_sig_pairs_t  ctx;
 
-    ctx.buf = buf;
-    ctx.size = size;
-    ctx.used = 0;
-    ctx.pairs = pairs;
-    ctx.npairs = 0;
+    ngx_http_push_approval_sig_pairs_init(&ctx, pairs, buf, size);
 
-    w.key = ngx_http_push_approval_sig_json_key;
-    w.index = ngx_http_push_approval_sig_json_index;
-    w.value = ngx_http_push_approval_sig_json_value;
+    w.handler = ngx_http_push_approval_sig_json;
     w.data = &ctx;
 
     if (ngx_http_push_approval_json_walk(&w, json, len) != NGX_OK) {
@@ -570,13 +567,9 @@ ngx_http_push_approval_authy_canonical_params(
 {
     ngx_str_t                           pairs[NGX_HTTP_PUSH_APPROVAL_SIG_PAIRS];
     ngx_uint_t                          i;
-    ngx_http_push_approval_sig_pairs_t   ctx;
+    ngx_http_push_approval_sig_pairs_t  ctx;
 
-    ctx.buf = buf;
-    ctx.size = size;
-    ctx.used = 0;
-    ctx.pairs = pairs;
-    ctx.npairs = 0;
+    ngx_http_push_approval_sig_pairs_init(&ctx, pairs, buf, size);
 
     for (i = 0; i < n; i++) {
         if (ngx_http_push_approval_sig_pair(&ctx, params[i].name.data,
@@ -590,6 +583,18 @@ ngx_http_push_approval_authy_canonical_params(
     }
 
     return ngx_http_push_approval_sig_join(&ctx);
+}
+
+
+static void
+ngx_http_push_approval_sig_pairs_init(ngx_http_push_approval_sig_pairs_t *ctx,
+    ngx_str_t *pairs, u_char *buf, size_t size)
+{
+    ctx->buf = buf;
+    ctx->size = size;
+    ctx->used = 0;
+    ctx->pairs = pairs;
+    ctx->npairs = 0;
 }
 
 
@@ -701,6 +706,45 @@ ngx_http_push_approval_sig_join(ngx_http_push_approval_sig_pairs_t *ctx)
 }
 
 
+/* the walker's events: each scalar is a pair "key=value" */
+
+static ngx_int_t
+ngx_http_push_approval_sig_json(ngx_http_push_approval_json_walk_t *w,
+    ngx_uint_t event, u_char *data, size_t len)
+{
+    ngx_http_push_approval_sig_pairs_t  *ctx = w->data;
+
+    switch (event) {
+
+    case NGX_HTTP_PUSH_APPROVAL_JSON_KEY:
+        return ngx_http_push_approval_sig_json_key(w, data, len);
+
+    case NGX_HTTP_PUSH_APPROVAL_JSON_INDEX:
+        return ngx_http_push_approval_sig_json_index(w, len);
+
+    case NGX_HTTP_PUSH_APPROVAL_JSON_STRING:
+
+        /* yajl lets encoded surrogates through */
+
+        if (ngx_http_push_approval_sig_utf8(data, len) != NGX_OK) {
+            return NGX_DECLINED;
+        }
+
+        /* fall through */
+
+    default:
+        if (ngx_http_push_approval_sig_pair(ctx, ctx->key, w->len, data, len,
+                                            0)
+            != NGX_OK)
+        {
+            return NGX_DECLINED;
+        }
+
+        return NGX_OK;
+    }
+}
+
+
 /* the key of an array element: parent%5Bindex%5D */
 
 static ngx_int_t
@@ -782,30 +826,6 @@ ngx_http_push_approval_sig_json_key(ngx_http_push_approval_json_walk_t *w,
     }
 
     w->len = p - ctx->key;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_push_approval_sig_json_value(ngx_http_push_approval_json_walk_t *w,
-    ngx_uint_t type, u_char *value, size_t len)
-{
-    ngx_http_push_approval_sig_pairs_t  *ctx = w->data;
-
-    /* yajl lets encoded surrogates through */
-
-    if (type == NGX_HTTP_PUSH_APPROVAL_JSON_STRING
-        && ngx_http_push_approval_sig_utf8(value, len) != NGX_OK)
-    {
-        return NGX_DECLINED;
-    }
-
-    if (ngx_http_push_approval_sig_pair(ctx, ctx->key, w->len, value, len, 0)
-        != NGX_OK)
-    {
-        return NGX_DECLINED;
-    }
 
     return NGX_OK;
 }
