@@ -6,9 +6,10 @@
  * X-Authy-Signature (Authy OneTouch) with its canonical parameter string.
  *
  * Pure functions over plain buffers: no pools, no logs, nothing from
- * nginx's run time, so that unit tests and fuzzers link this file alone.
+ * nginx's run time, so that unit tests and fuzzers link this file with
+ * crypto.c (the HMAC, SHA-256, base64, hex) and json.c (the walker) only.
  * Work memory is the stack and the caller's buffers; only yajl allocates
- * (its parser handle), and the handle is freed on every path.
+ * (its parser handle), and the walker frees it on every path.
  */
 
 
@@ -17,6 +18,7 @@
 #include <ngx_http.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "ngx_http_push_approval.h"
 
