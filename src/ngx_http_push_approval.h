@@ -726,6 +726,8 @@ void ngx_http_push_approval_watch_exit_process(ngx_cycle_t *cycle);
 ngx_int_t ngx_http_push_approval_form_parse(u_char *data, size_t len,
     u_char *scratch, ngx_http_push_approval_param_t *params,
     ngx_uint_t max);
+u_char *ngx_http_push_approval_percent_encode(u_char *dst, u_char *src,
+    size_t len, ngx_uint_t plus);
 ngx_int_t ngx_http_push_approval_twilio_sign(ngx_str_t *token,
     ngx_str_t *url, ngx_http_push_approval_param_t *params, ngx_uint_t n,
     u_char *sig);

@@ -59,8 +59,7 @@ static ngx_int_t ngx_http_push_approval_sig_twilio_match(ngx_str_t *token,
 static ngx_int_t ngx_http_push_approval_sig_mac_base64(
     ngx_http_push_approval_hmac_t *h, u_char *sig);
 static size_t ngx_http_push_approval_sig_encode_len(u_char *src, size_t len);
-static u_char *ngx_http_push_approval_sig_encode(u_char *dst, u_char *src,
-    size_t len);
+static ngx_uint_t ngx_http_push_approval_sig_unreserved(u_char c);
 static ngx_int_t ngx_http_push_approval_sig_pair(
     ngx_http_push_approval_sig_pairs_t *ctx, u_char *key, size_t klen,
     u_char *value, size_t vlen, ngx_uint_t encode_key);
@@ -629,14 +628,14 @@ ngx_http_push_approval_sig_pair(ngx_http_push_approval_sig_pairs_t *ctx,
     ctx->npairs++;
 
     if (encode_key) {
-        p = ngx_http_push_approval_sig_encode(p, key, klen);
+        p = ngx_http_push_approval_percent_encode(p, key, klen, 1);
 
     } else {
         p = ngx_cpymem(p, key, klen);
     }
 
     *p++ = '=';
-    (void) ngx_http_push_approval_sig_encode(p, value, vlen);
+    (void) ngx_http_push_approval_percent_encode(p, value, vlen, 1);
 
     ctx->used += len;
 
@@ -821,7 +820,7 @@ ngx_http_push_approval_sig_json_key(ngx_http_push_approval_json_walk_t *w,
         p = ngx_cpymem(p, "%5B", 3);
     }
 
-    p = ngx_http_push_approval_sig_encode(p, key, len);
+    p = ngx_http_push_approval_percent_encode(p, key, len, 1);
 
     if (base) {
         p = ngx_cpymem(p, "%5D", 3);
@@ -833,46 +832,43 @@ ngx_http_push_approval_sig_json_key(ngx_http_push_approval_json_walk_t *w,
 }
 
 
-/* percent-encoding: A-Z a-z 0-9 - _ . ~ stay, ' ' -> '+', else %XX */
+/*
+ * percent-encoding: A-Z a-z 0-9 - _ . ~ stay, ' ' -> '+' (plus, as forms
+ * and the Authy canonical string) or %20, else %XX
+ */
 
 static size_t
 ngx_http_push_approval_sig_encode_len(u_char *src, size_t len)
 {
-    u_char  c;
     size_t  n;
 
     n = len;
 
     while (len--) {
-        c = *src++;
-
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'
-              || c == '~' || c == ' '))
-        {
+        if (!ngx_http_push_approval_sig_unreserved(*src) && *src != ' ') {
             n += 2;
         }
+
+        src++;
     }
 
     return n;
 }
 
 
-static u_char *
-ngx_http_push_approval_sig_encode(u_char *dst, u_char *src, size_t len)
+u_char *
+ngx_http_push_approval_percent_encode(u_char *dst, u_char *src, size_t len,
+    ngx_uint_t plus)
 {
     u_char  c;
 
     while (len--) {
         c = *src++;
 
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-            || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'
-            || c == '~')
-        {
+        if (ngx_http_push_approval_sig_unreserved(c)) {
             *dst++ = c;
 
-        } else if (c == ' ') {
+        } else if (c == ' ' && plus) {
             *dst++ = '+';
 
         } else {
@@ -883,6 +879,15 @@ ngx_http_push_approval_sig_encode(u_char *dst, u_char *src, size_t len)
     }
 
     return dst;
+}
+
+
+static ngx_uint_t
+ngx_http_push_approval_sig_unreserved(u_char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+           || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'
+           || c == '~';
 }
 
 

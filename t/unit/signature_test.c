@@ -103,6 +103,7 @@ static void ngx_http_push_approval_test_twilio_sort(void);
 static void ngx_http_push_approval_test_twilio_ports(void);
 static void ngx_http_push_approval_test_body_sha256(void);
 static void ngx_http_push_approval_test_body_hash(void);
+static void ngx_http_push_approval_test_percent(void);
 static void ngx_http_push_approval_test_form(void);
 static void ngx_http_push_approval_test_b1(void);
 static void ngx_http_push_approval_test_b1_get(void);
@@ -125,6 +126,7 @@ main(void)
     ngx_http_push_approval_test_twilio_ports();
     ngx_http_push_approval_test_body_sha256();
     ngx_http_push_approval_test_body_hash();
+    ngx_http_push_approval_test_percent();
     ngx_http_push_approval_test_form();
     ngx_http_push_approval_test_b1();
     ngx_http_push_approval_test_b1_get();
@@ -436,6 +438,28 @@ ngx_http_push_approval_test_body_hash(void)
     ngx_str_set(&u, "https://g.example/bodySHA256=1");
     UNIT_IS(ngx_http_push_approval_body_hash(&u, &h), NGX_DECLINED,
             "no query");
+}
+
+
+/* the one percent-encoder: forms to the provider (%20), Authy ('+') */
+
+static void
+ngx_http_push_approval_test_percent(void)
+{
+    u_char  out[64], *p;
+
+    static u_char  in[] = "aZ09-_.~ /+=&\xc3\xa9\x01";
+
+    p = ngx_http_push_approval_percent_encode(out, in, sizeof(in) - 1, 0);
+    UNIT_MEM(out, p - out, "aZ09-_.~%20%2F%2B%3D%26%C3%A9%01",
+             "percent-encoding, space as %20");
+
+    p = ngx_http_push_approval_percent_encode(out, in, sizeof(in) - 1, 1);
+    UNIT_MEM(out, p - out, "aZ09-_.~+%2F%2B%3D%26%C3%A9%01",
+             "percent-encoding, space as '+'");
+
+    p = ngx_http_push_approval_percent_encode(out, in, 0, 1);
+    UNIT_IS(p - out, 0, "percent-encoding of nothing");
 }
 
 
