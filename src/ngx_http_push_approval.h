@@ -558,14 +558,31 @@ u_char *ngx_http_push_approval_fleet_metrics(u_char *p,
     ngx_shm_zone_t **zones, ngx_uint_t nzones);
 
 /* ngx_http_push_approval_crypto.c: pure, no nginx run time */
+#define NGX_HTTP_PUSH_APPROVAL_SHA1          0
+#define NGX_HTTP_PUSH_APPROVAL_SHA256        1
+
+typedef struct {
+    void                           *ctx;     /* EVP_MAC_CTX */
+    ngx_uint_t                      md;
+} ngx_http_push_approval_hmac_t;
+
 ngx_int_t ngx_http_push_approval_sha256(u_char *digest, ngx_str_t *parts,
     ngx_uint_t n);
+ngx_int_t ngx_http_push_approval_hmac_init(ngx_http_push_approval_hmac_t *h,
+    ngx_uint_t md, ngx_str_t *key);
+ngx_int_t ngx_http_push_approval_hmac_update(
+    ngx_http_push_approval_hmac_t *h, u_char *data, size_t len);
+size_t ngx_http_push_approval_hmac_final(ngx_http_push_approval_hmac_t *h,
+    u_char *mac);
 void ngx_http_push_approval_hmac_sha256(ngx_str_t *key, ngx_str_t *data,
     u_char *mac);
 ngx_int_t ngx_http_push_approval_mac_equal(u_char *a, u_char *b,
     size_t len);
+size_t ngx_http_push_approval_base64_encode(u_char *dst, u_char *src,
+    size_t len);
 size_t ngx_http_push_approval_base64url_encode(u_char *dst, u_char *src,
     size_t len);
+u_char *ngx_http_push_approval_hex(u_char *dst, u_char *src, size_t len);
 ngx_int_t ngx_http_push_approval_base64url_decode(u_char *dst,
     size_t *dst_len, u_char *src, size_t len);
 size_t ngx_http_push_approval_cookie_value(u_char *dst, ngx_str_t *secret,
@@ -648,6 +665,41 @@ void ngx_http_push_approval_answer_error(ngx_pool_t *pool,
     ngx_str_t *message);
 
 /* ngx_http_push_approval_json.c: pure, on plain buffers */
+#define NGX_HTTP_PUSH_APPROVAL_JSON_NULL     0
+#define NGX_HTTP_PUSH_APPROVAL_JSON_BOOLEAN  1
+#define NGX_HTTP_PUSH_APPROVAL_JSON_NUMBER   2
+#define NGX_HTTP_PUSH_APPROVAL_JSON_STRING   3
+#define NGX_HTTP_PUSH_APPROVAL_JSON_KEY      4   /* a map key */
+#define NGX_HTTP_PUSH_APPROVAL_JSON_INDEX    5   /* len: the index */
+
+#define NGX_HTTP_PUSH_APPROVAL_JSON_LEVELS   16
+
+typedef struct ngx_http_push_approval_json_walk_s
+    ngx_http_push_approval_json_walk_t;
+
+typedef struct {
+    size_t                          base;    /* path length of the parent */
+    ngx_uint_t                      index;   /* next array element */
+    unsigned                        array:1;
+} ngx_http_push_approval_json_level_t;
+
+struct ngx_http_push_approval_json_walk_s {
+    ngx_int_t                     (*handler)(
+                                      ngx_http_push_approval_json_walk_t *w,
+                                      ngx_uint_t event, u_char *data,
+                                      size_t len);
+    void                           *data;
+    size_t                          len;     /* path of the current value */
+    ngx_uint_t                      depth;
+    ngx_int_t                       rc;
+    ngx_http_push_approval_json_level_t
+                                    levels[NGX_HTTP_PUSH_APPROVAL_JSON_LEVELS];
+};
+
+ngx_int_t ngx_http_push_approval_json_walk(
+    ngx_http_push_approval_json_walk_t *w, u_char *json, size_t len);
+ngx_int_t ngx_http_push_approval_json_fields(u_char *json, size_t len,
+    char **names, ngx_str_t *values, u_char *buf);
 yajl_val ngx_http_push_approval_json_parse(u_char *data, size_t len);
 ngx_int_t ngx_http_push_approval_json_string(yajl_val root,
     const char **path, ngx_str_t *out);
@@ -674,12 +726,15 @@ void ngx_http_push_approval_watch_exit_process(ngx_cycle_t *cycle);
 ngx_int_t ngx_http_push_approval_form_parse(u_char *data, size_t len,
     u_char *scratch, ngx_http_push_approval_param_t *params,
     ngx_uint_t max);
+u_char *ngx_http_push_approval_percent_encode(u_char *dst, u_char *src,
+    size_t len, ngx_uint_t plus);
 ngx_int_t ngx_http_push_approval_twilio_sign(ngx_str_t *token,
     ngx_str_t *url, ngx_http_push_approval_param_t *params, ngx_uint_t n,
     u_char *sig);
 ngx_int_t ngx_http_push_approval_twilio_check(ngx_str_t *token,
     ngx_str_t *url, ngx_http_push_approval_param_t *params, ngx_uint_t n,
     ngx_str_t *body, ngx_str_t *signature);
+ngx_int_t ngx_http_push_approval_body_hash(ngx_str_t *url, ngx_str_t *hash);
 ssize_t ngx_http_push_approval_authy_canonical_json(u_char *json, size_t len,
     u_char *buf, size_t size);
 ssize_t ngx_http_push_approval_authy_canonical_params(

@@ -375,33 +375,6 @@ ngx_http_push_approval_form_add(ngx_pool_t *pool, ngx_array_t *a, char *name,
 }
 
 
-static u_char *
-ngx_http_push_approval_form_escape(u_char *dst, ngx_str_t *s)
-{
-    u_char         c;
-    size_t         i;
-    static u_char  hex[] = "0123456789ABCDEF";
-
-    for (i = 0; i < s->len; i++) {
-        c = s->data[i];
-
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-            || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'
-            || c == '~')
-        {
-            *dst++ = c;
-            continue;
-        }
-
-        *dst++ = '%';
-        *dst++ = hex[c >> 4];
-        *dst++ = hex[c & 0xf];
-    }
-
-    return dst;
-}
-
-
 ngx_int_t
 ngx_http_push_approval_form_encode(ngx_pool_t *pool, ngx_array_t *params,
     ngx_str_t *out)
@@ -430,9 +403,11 @@ ngx_http_push_approval_form_encode(ngx_pool_t *pool, ngx_array_t *params,
             *p++ = '&';
         }
 
-        p = ngx_http_push_approval_form_escape(p, &param[i].name);
+        p = ngx_http_push_approval_percent_encode(p, param[i].name.data,
+                                                  param[i].name.len, 0);
         *p++ = '=';
-        p = ngx_http_push_approval_form_escape(p, &param[i].value);
+        p = ngx_http_push_approval_percent_encode(p, param[i].value.data,
+                                                  param[i].value.len, 0);
     }
 
     out->len = p - out->data;

@@ -16,16 +16,11 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include <yajl/yajl_parse.h>
-
 #include "ngx_http_push_approval.h"
 
 
 #define NGX_HTTP_PUSH_APPROVAL_CB_MAX_BODY   65536
 #define NGX_HTTP_PUSH_APPROVAL_CB_PARAMS     256
-#define NGX_HTTP_PUSH_APPROVAL_CB_DEPTH      16
-#define NGX_HTTP_PUSH_APPROVAL_CB_PATH       128
-#define NGX_HTTP_PUSH_APPROVAL_CB_NO_PATH    ((size_t) -1)
 
 /* a Verify delivery is remembered this long to answer repeats */
 #define NGX_HTTP_PUSH_APPROVAL_CB_VERIFY_TTL 3600
@@ -48,21 +43,6 @@ typedef struct {
     char                          **names;   /* dotted JSON paths */
     char                          **params;  /* flat parameter names */
 } ngx_http_push_approval_cb_fields_t;
-
-
-typedef struct {
-    ngx_pool_t                     *pool;
-    char                          **names;
-    ngx_str_t                      *values;
-    ngx_uint_t                      depth;
-    size_t                          len;
-    size_t                          base[NGX_HTTP_PUSH_APPROVAL_CB_DEPTH + 1];
-    u_char                          array[NGX_HTTP_PUSH_APPROVAL_CB_DEPTH + 1];
-    u_char                          path[NGX_HTTP_PUSH_APPROVAL_CB_PATH];
-    unsigned                        error:1;
-    unsigned                        dup:1;
-    unsigned                        nomem:1;
-} ngx_http_push_approval_cb_json_t;
 
 
 static void ngx_http_push_approval_callback_body(ngx_http_request_t *r);
@@ -98,39 +78,6 @@ static ngx_int_t ngx_http_push_approval_callback_fields(
     ngx_str_t *values);
 static ngx_int_t ngx_http_push_approval_callback_json(ngx_pool_t *pool,
     ngx_str_t *body, char **names, ngx_str_t *values);
-static ngx_uint_t ngx_http_push_approval_callback_body_hash(ngx_str_t *url);
-static int ngx_http_push_approval_cb_json_scalar(void *data);
-static int ngx_http_push_approval_cb_json_boolean(void *data, int value);
-static int ngx_http_push_approval_cb_json_number(void *data,
-    const char *value, size_t len);
-static int ngx_http_push_approval_cb_json_string(void *data,
-    const unsigned char *value, size_t len);
-static int ngx_http_push_approval_cb_json_start(void *data,
-    ngx_uint_t array);
-static int ngx_http_push_approval_cb_json_start_map(void *data);
-static int ngx_http_push_approval_cb_json_start_array(void *data);
-static int ngx_http_push_approval_cb_json_map_key(void *data,
-    const unsigned char *key, size_t len);
-static int ngx_http_push_approval_cb_json_end(void *data);
-static void ngx_http_push_approval_cb_json_element(
-    ngx_http_push_approval_cb_json_t *ctx);
-
-
-static yajl_callbacks  ngx_http_push_approval_cb_json_callbacks = {
-    ngx_http_push_approval_cb_json_scalar,
-    ngx_http_push_approval_cb_json_boolean,
-    NULL,
-    NULL,
-    ngx_http_push_approval_cb_json_number,
-    ngx_http_push_approval_cb_json_string,
-    ngx_http_push_approval_cb_json_start_map,
-    ngx_http_push_approval_cb_json_map_key,
-    ngx_http_push_approval_cb_json_end,
-    ngx_http_push_approval_cb_json_start_array,
-    ngx_http_push_approval_cb_json_end
-};
-
-
 static char  *ngx_http_push_approval_cb_verify_names[] = {
     "type", "challenge_sid", "sid", "uuid", NULL
 };
@@ -253,7 +200,7 @@ ngx_http_push_approval_callback_verify(ngx_http_request_t *r,
     ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *url, ngx_str_t *body)
 {
     ngx_int_t                        rc, n;
-    ngx_str_t                        sig, id, *type;
+    ngx_str_t                        sig, id, hash, *type;
     ngx_str_t                        v[NGX_HTTP_PUSH_APPROVAL_CB_FIELDS];
     ngx_uint_t                       json, state;
     ngx_http_push_approval_param_t  *params;
@@ -270,7 +217,8 @@ ngx_http_push_approval_callback_verify(ngx_http_request_t *r,
 
     /* the JSON variant signs the URL carrying the body's hash */
 
-    json = ngx_http_push_approval_callback_body_hash(url);
+    json = (ngx_http_push_approval_body_hash(url, &hash) == NGX_OK
+            && hash.len);
 
     params = NULL;
     n = 0;
@@ -943,247 +891,19 @@ ngx_http_push_approval_callback_fields(ngx_http_push_approval_param_t *params,
 }
 
 
-/* the query string carries bodySHA256: the JSON variant of Verify */
-
-static ngx_uint_t
-ngx_http_push_approval_callback_body_hash(ngx_str_t *url)
-{
-    u_char  *p, *last;
-
-    last = url->data + url->len;
-    p = ngx_strlchr(url->data, last, '?');
-
-    while (p && p < last) {
-        p++;
-
-        if ((size_t) (last - p) > sizeof("bodySHA256=") - 1
-            && ngx_strncmp(p, "bodySHA256=", sizeof("bodySHA256=") - 1) == 0)
-        {
-            return 1;
-        }
-
-        p = ngx_strlchr(p, last, '&');
-    }
-
-    return 0;
-}
-
-
-/*
- * String fields of a JSON object by dotted path (values inside arrays never
- * match); NGX_DECLINED on invalid JSON, nesting deeper than 16, or a field
- * seen twice.  The values are copied to the pool.
- */
+/* string fields of a JSON object by dotted path, copied to the pool */
 
 static ngx_int_t
 ngx_http_push_approval_callback_json(ngx_pool_t *pool, ngx_str_t *body,
     char **names, ngx_str_t *values)
 {
-    ngx_uint_t                         k;
-    yajl_handle                        yh;
-    yajl_status                        st;
-    ngx_http_push_approval_cb_json_t   ctx;
+    u_char  *buf;
 
-    ngx_memzero(&ctx, sizeof(ngx_http_push_approval_cb_json_t));
-
-    ctx.pool = pool;
-    ctx.names = names;
-    ctx.values = values;
-
-    for (k = 0; names[k]; k++) {
-        ngx_str_null(&values[k]);
-    }
-
-    yh = yajl_alloc(&ngx_http_push_approval_cb_json_callbacks, NULL, &ctx);
-    if (yh == NULL) {
+    buf = ngx_pnalloc(pool, body->len + 1);
+    if (buf == NULL) {
         return NGX_ERROR;
     }
 
-    st = yajl_parse(yh, body->data, body->len);
-
-    if (st == yajl_status_ok) {
-        st = yajl_complete_parse(yh);
-    }
-
-    yajl_free(yh);
-
-    if (ctx.nomem) {
-        return NGX_ERROR;
-    }
-
-    if (st != yajl_status_ok || ctx.error || ctx.dup) {
-        return NGX_DECLINED;
-    }
-
-    for (k = 0; names[k]; k++) {
-        if (values[k].data == NULL) {
-            ngx_str_set(&values[k], "");
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-static void
-ngx_http_push_approval_cb_json_element(ngx_http_push_approval_cb_json_t *ctx)
-{
-    if (ctx->array[ctx->depth]) {
-        ctx->len = NGX_HTTP_PUSH_APPROVAL_CB_NO_PATH;
-    }
-}
-
-
-static int
-ngx_http_push_approval_cb_json_scalar(void *data)
-{
-    ngx_http_push_approval_cb_json_t  *ctx = data;
-
-    if (ctx->depth == 0) {
-        ctx->error = 1;
-        return 0;
-    }
-
-    return 1;
-}
-
-
-static int
-ngx_http_push_approval_cb_json_boolean(void *data, int value)
-{
-    return ngx_http_push_approval_cb_json_scalar(data);
-}
-
-
-static int
-ngx_http_push_approval_cb_json_number(void *data, const char *value,
-    size_t len)
-{
-    return ngx_http_push_approval_cb_json_scalar(data);
-}
-
-
-static int
-ngx_http_push_approval_cb_json_string(void *data,
-    const unsigned char *value, size_t len)
-{
-    ngx_http_push_approval_cb_json_t  *ctx = data;
-
-    size_t      n;
-    ngx_uint_t  k;
-
-    if (ctx->depth == 0) {
-        ctx->error = 1;
-        return 0;
-    }
-
-    ngx_http_push_approval_cb_json_element(ctx);
-
-    if (ctx->len == NGX_HTTP_PUSH_APPROVAL_CB_NO_PATH) {
-        return 1;
-    }
-
-    for (k = 0; ctx->names[k]; k++) {
-        n = ngx_strlen(ctx->names[k]);
-
-        if (n != ctx->len || ngx_strncmp(ctx->path, ctx->names[k], n) != 0) {
-            continue;
-        }
-
-        if (ctx->values[k].data) {
-            ctx->dup = 1;
-            return 0;
-        }
-
-        ctx->values[k].data = ngx_pnalloc(ctx->pool, len + 1);
-        if (ctx->values[k].data == NULL) {
-            ctx->nomem = 1;
-            return 0;
-        }
-
-        ngx_memcpy(ctx->values[k].data, value, len);
-        ctx->values[k].len = len;
-    }
-
-    return 1;
-}
-
-
-static int
-ngx_http_push_approval_cb_json_start(void *data, ngx_uint_t array)
-{
-    ngx_http_push_approval_cb_json_t  *ctx = data;
-
-    if (ctx->depth == NGX_HTTP_PUSH_APPROVAL_CB_DEPTH
-        || (ctx->depth == 0 && array))
-    {
-        ctx->error = 1;
-        return 0;
-    }
-
-    if (ctx->depth) {
-        ngx_http_push_approval_cb_json_element(ctx);
-    }
-
-    ctx->depth++;
-    ctx->base[ctx->depth] = ctx->len;
-    ctx->array[ctx->depth] = (u_char) array;
-
-    return 1;
-}
-
-
-static int
-ngx_http_push_approval_cb_json_start_map(void *data)
-{
-    return ngx_http_push_approval_cb_json_start(data, 0);
-}
-
-
-static int
-ngx_http_push_approval_cb_json_start_array(void *data)
-{
-    return ngx_http_push_approval_cb_json_start(data, 1);
-}
-
-
-static int
-ngx_http_push_approval_cb_json_map_key(void *data, const unsigned char *key,
-    size_t len)
-{
-    ngx_http_push_approval_cb_json_t  *ctx = data;
-
-    size_t   base;
-    u_char  *p;
-
-    base = ctx->base[ctx->depth];
-
-    if (base == NGX_HTTP_PUSH_APPROVAL_CB_NO_PATH
-        || base + 1 + len > NGX_HTTP_PUSH_APPROVAL_CB_PATH)
-    {
-        ctx->len = NGX_HTTP_PUSH_APPROVAL_CB_NO_PATH;
-        return 1;
-    }
-
-    p = ctx->path + base;
-
-    if (ctx->depth > 1) {
-        *p++ = '.';
-    }
-
-    p = ngx_cpymem(p, key, len);
-    ctx->len = p - ctx->path;
-
-    return 1;
-}
-
-
-static int
-ngx_http_push_approval_cb_json_end(void *data)
-{
-    ngx_http_push_approval_cb_json_t  *ctx = data;
-
-    ctx->depth--;
-
-    return 1;
+    return ngx_http_push_approval_json_fields(body->data, body->len, names,
+                                              values, buf);
 }

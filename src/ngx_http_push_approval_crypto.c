@@ -2,8 +2,8 @@
 /*
  * Copyright (C) push approval module developers
  *
- * MACs, base64url and the remember cookie value.  Pure functions over plain
- * buffers: they need no running nginx, so unit tests and fuzzers call them
+ * Hashes, MACs, base64, hex and the remember cookie value.  Pure functions
+ * over plain buffers: they need no running nginx, so unit tests and fuzzers call them
  * directly.
  *
  * A cookie value is "2.ISSUED.EXPIRES.MAC" (format 2): ISSUED and EXPIRES
@@ -24,6 +24,8 @@
 #define NGX_HTTP_PUSH_APPROVAL_MAC_LEN  32
 
 
+static size_t ngx_http_push_approval_base64(u_char *dst, u_char *src,
+    size_t len, u_char *basis, ngx_uint_t padding);
 static size_t ngx_http_push_approval_cookie_mac(u_char *mac,
     ngx_str_t *secret, ngx_str_t *identity, ngx_str_t *scope, u_char *bind,
     u_char *times, size_t times_len);
@@ -35,12 +37,16 @@ static u_char *ngx_http_push_approval_cookie_time(u_char *p, u_char *last,
 /*
  * OpenSSL 3 looks an algorithm up on each implicit use, with locks and
  * allocations; fetch SHA-256 and HMAC once per process and reuse one
- * context of each (workers are single-threaded)
+ * context of each (workers are single-threaded): one HMAC context per
+ * digest, SHA-1 for X-Twilio-Signature, SHA-256 for everything else
  */
 
 static EVP_MD       *ngx_http_push_approval_md;
 static EVP_MD_CTX   *ngx_http_push_approval_md_ctx;
-static EVP_MAC_CTX  *ngx_http_push_approval_mac_ctx;
+static EVP_MAC_CTX  *ngx_http_push_approval_mac_ctx[2];
+
+static char  *ngx_http_push_approval_mac_digest[] = { "SHA1", "SHA256" };
+static size_t  ngx_http_push_approval_mac_size[] = { 20, 32 };
 
 
 ngx_int_t
@@ -89,55 +95,101 @@ ngx_http_push_approval_sha256(u_char *digest, ngx_str_t *parts, ngx_uint_t n)
 }
 
 
+/*
+ * the one HMAC: init, update as often as needed, final; one computation
+ * at a time per digest, as the context is the process's
+ */
+
+ngx_int_t
+ngx_http_push_approval_hmac_init(ngx_http_push_approval_hmac_t *h,
+    ngx_uint_t md, ngx_str_t *key)
+{
+    EVP_MAC     *hmac;
+    OSSL_PARAM   params[2];
+
+    h->md = md;
+    h->ctx = ngx_http_push_approval_mac_ctx[md];
+
+    if (h->ctx == NULL) {
+        hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+        if (hmac == NULL) {
+            return NGX_ERROR;
+        }
+
+        h->ctx = EVP_MAC_CTX_new(hmac);
+        EVP_MAC_free(hmac);
+
+        if (h->ctx == NULL) {
+            return NGX_ERROR;
+        }
+
+        params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                    ngx_http_push_approval_mac_digest[md], 0);
+        params[1] = OSSL_PARAM_construct_end();
+
+        if (EVP_MAC_CTX_set_params(h->ctx, params) != 1) {
+            EVP_MAC_CTX_free(h->ctx);
+            h->ctx = NULL;
+            return NGX_ERROR;
+        }
+
+        ngx_http_push_approval_mac_ctx[md] = h->ctx;
+    }
+
+    /* a NULL key would mean "the previous key" to EVP_MAC_init() */
+
+    return EVP_MAC_init(h->ctx, key->len ? key->data : (u_char *) "",
+                        key->len, NULL)
+           == 1 ? NGX_OK : NGX_ERROR;
+}
+
+
+ngx_int_t
+ngx_http_push_approval_hmac_update(ngx_http_push_approval_hmac_t *h,
+    u_char *data, size_t len)
+{
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    return EVP_MAC_update(h->ctx, data, len) == 1 ? NGX_OK : NGX_ERROR;
+}
+
+
+/* the MAC's length, 0 on failure */
+
+size_t
+ngx_http_push_approval_hmac_final(ngx_http_push_approval_hmac_t *h,
+    u_char *mac)
+{
+    size_t  len;
+
+    if (EVP_MAC_final(h->ctx, mac, &len, EVP_MAX_MD_SIZE) != 1
+        || len != ngx_http_push_approval_mac_size[h->md])
+    {
+        return 0;
+    }
+
+    return len;
+}
+
+
 void
 ngx_http_push_approval_hmac_sha256(ngx_str_t *key, ngx_str_t *data,
     u_char *mac)
 {
-    size_t      len;
-    EVP_MAC    *hmac;
-    OSSL_PARAM  params[2];
+    ngx_http_push_approval_hmac_t  h;
 
-    if (ngx_http_push_approval_mac_ctx == NULL) {
-        hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-        if (hmac == NULL) {
-            goto failed;
-        }
-
-        ngx_http_push_approval_mac_ctx = EVP_MAC_CTX_new(hmac);
-        EVP_MAC_free(hmac);
-
-        if (ngx_http_push_approval_mac_ctx == NULL) {
-            goto failed;
-        }
-
-        params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                                     "SHA256", 0);
-        params[1] = OSSL_PARAM_construct_end();
-
-        if (EVP_MAC_CTX_set_params(ngx_http_push_approval_mac_ctx, params)
-            != 1)
-        {
-            EVP_MAC_CTX_free(ngx_http_push_approval_mac_ctx);
-            ngx_http_push_approval_mac_ctx = NULL;
-            goto failed;
-        }
-    }
-
-    if (EVP_MAC_init(ngx_http_push_approval_mac_ctx, key->data, key->len,
-                     NULL)
-        == 1
-        && EVP_MAC_update(ngx_http_push_approval_mac_ctx, data->data,
-                          data->len)
-           == 1
-        && EVP_MAC_final(ngx_http_push_approval_mac_ctx, mac, &len,
-                         NGX_HTTP_PUSH_APPROVAL_MAC_LEN)
-           == 1
-        && len == NGX_HTTP_PUSH_APPROVAL_MAC_LEN)
+    if (ngx_http_push_approval_hmac_init(&h, NGX_HTTP_PUSH_APPROVAL_SHA256,
+                                         key)
+        == NGX_OK
+        && ngx_http_push_approval_hmac_update(&h, data->data, data->len)
+           == NGX_OK
+        && ngx_http_push_approval_hmac_final(&h, mac)
+           == NGX_HTTP_PUSH_APPROVAL_MAC_LEN)
     {
         return;
     }
-
-failed:
 
     /* a MAC that matches nothing: fail closed */
     ngx_memset(mac, 0, NGX_HTTP_PUSH_APPROVAL_MAC_LEN);
@@ -169,39 +221,86 @@ ngx_http_push_approval_mac_equal(u_char *a, u_char *b, size_t len)
 }
 
 
-size_t
-ngx_http_push_approval_base64url_encode(u_char *dst, u_char *src, size_t len)
+/*
+ * base64 (RFC 4648): nginx's ngx_encode_base64() lives in its run time,
+ * which the unit tests and fuzzers do not link; one encoder, two alphabets
+ */
+
+static size_t
+ngx_http_push_approval_base64(u_char *dst, u_char *src, size_t len,
+    u_char *basis, ngx_uint_t padding)
 {
-    u_char         *d;
-    uint32_t        v;
-    static u_char   alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    u_char  *d;
 
     d = dst;
 
-    while (len >= 3) {
-        v = (src[0] << 16) | (src[1] << 8) | src[2];
-        *d++ = alphabet[(v >> 18) & 0x3f];
-        *d++ = alphabet[(v >> 12) & 0x3f];
-        *d++ = alphabet[(v >> 6) & 0x3f];
-        *d++ = alphabet[v & 0x3f];
+    while (len > 2) {
+        *d++ = basis[(src[0] >> 2) & 0x3f];
+        *d++ = basis[((src[0] & 3) << 4) | (src[1] >> 4)];
+        *d++ = basis[((src[1] & 0x0f) << 2) | (src[2] >> 6)];
+        *d++ = basis[src[2] & 0x3f];
+
         src += 3;
         len -= 3;
     }
 
-    if (len == 2) {
-        v = (src[0] << 16) | (src[1] << 8);
-        *d++ = alphabet[(v >> 18) & 0x3f];
-        *d++ = alphabet[(v >> 12) & 0x3f];
-        *d++ = alphabet[(v >> 6) & 0x3f];
+    if (len) {
+        *d++ = basis[(src[0] >> 2) & 0x3f];
 
-    } else if (len == 1) {
-        v = src[0] << 16;
-        *d++ = alphabet[(v >> 18) & 0x3f];
-        *d++ = alphabet[(v >> 12) & 0x3f];
+        if (len == 1) {
+            *d++ = basis[(src[0] & 3) << 4];
+
+            if (padding) {
+                *d++ = '=';
+            }
+
+        } else {
+            *d++ = basis[((src[0] & 3) << 4) | (src[1] >> 4)];
+            *d++ = basis[(src[1] & 0x0f) << 2];
+        }
+
+        if (padding) {
+            *d++ = '=';
+        }
     }
 
     return d - dst;
+}
+
+
+size_t
+ngx_http_push_approval_base64_encode(u_char *dst, u_char *src, size_t len)
+{
+    static u_char  basis[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    return ngx_http_push_approval_base64(dst, src, len, basis, 1);
+}
+
+
+size_t
+ngx_http_push_approval_base64url_encode(u_char *dst, u_char *src, size_t len)
+{
+    static u_char  basis[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+    return ngx_http_push_approval_base64(dst, src, len, basis, 0);
+}
+
+
+/* lower-case hex, as ngx_hex_dump() */
+
+u_char *
+ngx_http_push_approval_hex(u_char *dst, u_char *src, size_t len)
+{
+    static u_char  hex[] = "0123456789abcdef";
+
+    while (len--) {
+        *dst++ = hex[*src >> 4];
+        *dst++ = hex[*src++ & 0xf];
+    }
+
+    return dst;
 }
 
 

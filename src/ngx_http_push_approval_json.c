@@ -2,17 +2,401 @@
 /*
  * Copyright (C) push approval module developers
  *
- * JSON helpers over yajl's tree: parsing provider answers with a depth
- * limit, reading fields by path, and escaping strings for the JSON that
- * the module writes, and making text valid UTF-8.  Pure functions over
- * plain buffers.
+ * JSON: the one streaming walker over yajl (callback fields by dotted
+ * path here, the Authy canonical string in signature.c), helpers over
+ * yajl's tree for provider answers (parsing with a depth limit, fields by
+ * path), escaping strings for the JSON that the module writes, and making
+ * text valid UTF-8.  Pure functions over plain buffers.
  */
 
 
 #include "ngx_http_push_approval.h"
 
+#include <yajl/yajl_parse.h>
 
-#define NGX_HTTP_PUSH_APPROVAL_JSON_DEPTH  32
+
+#define NGX_HTTP_PUSH_APPROVAL_JSON_DEPTH    32
+#define NGX_HTTP_PUSH_APPROVAL_JSON_PATH     128
+#define NGX_HTTP_PUSH_APPROVAL_JSON_NO_PATH  ((size_t) -1)
+
+
+typedef struct {
+    char                               **names;
+    ngx_str_t                           *values;
+    u_char                              *buf;
+    u_char                               path[NGX_HTTP_PUSH_APPROVAL_JSON_PATH];
+} ngx_http_push_approval_json_fields_t;
+
+
+static ngx_int_t ngx_http_push_approval_json_element(
+    ngx_http_push_approval_json_walk_t *w);
+static int ngx_http_push_approval_json_value(
+    ngx_http_push_approval_json_walk_t *w, ngx_uint_t type, u_char *value,
+    size_t len);
+static int ngx_http_push_approval_json_null(void *data);
+static int ngx_http_push_approval_json_boolean(void *data, int value);
+static int ngx_http_push_approval_json_number(void *data, const char *value,
+    size_t len);
+static int ngx_http_push_approval_json_str(void *data,
+    const unsigned char *value, size_t len);
+static int ngx_http_push_approval_json_start(void *data, ngx_uint_t array);
+static int ngx_http_push_approval_json_start_map(void *data);
+static int ngx_http_push_approval_json_start_array(void *data);
+static int ngx_http_push_approval_json_map_key(void *data,
+    const unsigned char *key, size_t len);
+static int ngx_http_push_approval_json_end(void *data);
+static ngx_int_t ngx_http_push_approval_json_fields_handler(
+    ngx_http_push_approval_json_walk_t *w, ngx_uint_t event, u_char *data,
+    size_t len);
+static ngx_int_t ngx_http_push_approval_json_fields_key(
+    ngx_http_push_approval_json_walk_t *w, u_char *key, size_t len);
+static ngx_int_t ngx_http_push_approval_json_fields_string(
+    ngx_http_push_approval_json_fields_t *ctx, size_t path, u_char *value,
+    size_t len);
+
+
+static yajl_callbacks  ngx_http_push_approval_json_callbacks = {
+    ngx_http_push_approval_json_null,
+    ngx_http_push_approval_json_boolean,
+    NULL,
+    NULL,
+    ngx_http_push_approval_json_number,
+    ngx_http_push_approval_json_str,
+    ngx_http_push_approval_json_start_map,
+    ngx_http_push_approval_json_map_key,
+    ngx_http_push_approval_json_end,
+    ngx_http_push_approval_json_start_array,
+    ngx_http_push_approval_json_end
+};
+
+
+/*
+ * Walks a JSON object, calling w->handler for each map key (JSON_KEY),
+ * array element (JSON_INDEX, the index as len) and scalar (JSON_NULL with
+ * empty text, JSON_BOOLEAN, JSON_NUMBER, JSON_STRING); the handler keeps
+ * the path of the value in w->len and reads the level's start in
+ * w->levels[w->depth - 1].base.  A handler stops the walk with
+ * NGX_DECLINED (bad input) or NGX_ERROR.  NGX_DECLINED: invalid JSON, a
+ * top level that is no object, or nesting deeper than 16.
+ */
+
+ngx_int_t
+ngx_http_push_approval_json_walk(ngx_http_push_approval_json_walk_t *w,
+    u_char *json, size_t len)
+{
+    yajl_handle  yh;
+    yajl_status  st;
+
+    w->len = 0;
+    w->depth = 0;
+    w->rc = NGX_OK;
+
+    yh = yajl_alloc(&ngx_http_push_approval_json_callbacks, NULL, w);
+    if (yh == NULL) {
+        return NGX_ERROR;
+    }
+
+    st = yajl_parse(yh, json, len);
+
+    if (st == yajl_status_ok) {
+        st = yajl_complete_parse(yh);
+    }
+
+    yajl_free(yh);
+
+    if (w->rc != NGX_OK) {
+        return w->rc;
+    }
+
+    if (st != yajl_status_ok || w->depth != 0) {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/* a value inside a container: its index when the container is an array */
+
+static ngx_int_t
+ngx_http_push_approval_json_element(ngx_http_push_approval_json_walk_t *w)
+{
+    ngx_http_push_approval_json_level_t  *level;
+
+    if (w->depth == 0) {
+        /* the top level must be an object */
+        return NGX_DECLINED;
+    }
+
+    level = &w->levels[w->depth - 1];
+
+    if (!level->array) {
+        /* the path was set by the map key */
+        return NGX_OK;
+    }
+
+    return w->handler(w, NGX_HTTP_PUSH_APPROVAL_JSON_INDEX, NULL,
+                      level->index++);
+}
+
+
+static int
+ngx_http_push_approval_json_value(ngx_http_push_approval_json_walk_t *w,
+    ngx_uint_t type, u_char *value, size_t len)
+{
+    w->rc = ngx_http_push_approval_json_element(w);
+
+    if (w->rc == NGX_OK) {
+        w->rc = w->handler(w, type, value, len);
+    }
+
+    return w->rc == NGX_OK;
+}
+
+
+static int
+ngx_http_push_approval_json_null(void *data)
+{
+    return ngx_http_push_approval_json_value(data,
+                                             NGX_HTTP_PUSH_APPROVAL_JSON_NULL,
+                                             (u_char *) "", 0);
+}
+
+
+static int
+ngx_http_push_approval_json_boolean(void *data, int value)
+{
+    if (value) {
+        return ngx_http_push_approval_json_value(data,
+                                          NGX_HTTP_PUSH_APPROVAL_JSON_BOOLEAN,
+                                          (u_char *) "true", 4);
+    }
+
+    return ngx_http_push_approval_json_value(data,
+                                          NGX_HTTP_PUSH_APPROVAL_JSON_BOOLEAN,
+                                          (u_char *) "false", 5);
+}
+
+
+static int
+ngx_http_push_approval_json_number(void *data, const char *value,
+    size_t len)
+{
+    return ngx_http_push_approval_json_value(data,
+                                           NGX_HTTP_PUSH_APPROVAL_JSON_NUMBER,
+                                           (u_char *) value, len);
+}
+
+
+static int
+ngx_http_push_approval_json_str(void *data, const unsigned char *value,
+    size_t len)
+{
+    return ngx_http_push_approval_json_value(data,
+                                           NGX_HTTP_PUSH_APPROVAL_JSON_STRING,
+                                           (u_char *) value, len);
+}
+
+
+static int
+ngx_http_push_approval_json_start(void *data, ngx_uint_t array)
+{
+    ngx_http_push_approval_json_walk_t  *w = data;
+
+    ngx_http_push_approval_json_level_t  *level;
+
+    if (w->depth == 0) {
+        if (array) {
+            w->rc = NGX_DECLINED;
+            return 0;
+        }
+
+    } else {
+        w->rc = (w->depth == NGX_HTTP_PUSH_APPROVAL_JSON_LEVELS)
+                ? NGX_DECLINED : ngx_http_push_approval_json_element(w);
+
+        if (w->rc != NGX_OK) {
+            return 0;
+        }
+    }
+
+    level = &w->levels[w->depth++];
+
+    level->base = w->len;
+    level->index = 0;
+    level->array = array;
+
+    return 1;
+}
+
+
+static int
+ngx_http_push_approval_json_start_map(void *data)
+{
+    return ngx_http_push_approval_json_start(data, 0);
+}
+
+
+static int
+ngx_http_push_approval_json_start_array(void *data)
+{
+    return ngx_http_push_approval_json_start(data, 1);
+}
+
+
+static int
+ngx_http_push_approval_json_map_key(void *data, const unsigned char *key,
+    size_t len)
+{
+    ngx_http_push_approval_json_walk_t  *w = data;
+
+    w->rc = w->handler(w, NGX_HTTP_PUSH_APPROVAL_JSON_KEY, (u_char *) key,
+                       len);
+
+    return w->rc == NGX_OK;
+}
+
+
+static int
+ngx_http_push_approval_json_end(void *data)
+{
+    ngx_http_push_approval_json_walk_t  *w = data;
+
+    w->depth--;
+
+    return 1;
+}
+
+
+/*
+ * String fields of a JSON object by dotted path (values inside arrays never
+ * match); NGX_DECLINED on invalid JSON, nesting deeper than 16, or a field
+ * seen twice.  A field absent is "".  The values are copied to buf, which
+ * needs len bytes.
+ */
+
+ngx_int_t
+ngx_http_push_approval_json_fields(u_char *json, size_t len, char **names,
+    ngx_str_t *values, u_char *buf)
+{
+    ngx_int_t                             rc;
+    ngx_uint_t                            k;
+    ngx_http_push_approval_json_walk_t    w;
+    ngx_http_push_approval_json_fields_t  ctx;
+
+    ctx.names = names;
+    ctx.values = values;
+    ctx.buf = buf;
+
+    for (k = 0; names[k]; k++) {
+        ngx_str_null(&values[k]);
+    }
+
+    w.handler = ngx_http_push_approval_json_fields_handler;
+    w.data = &ctx;
+
+    rc = ngx_http_push_approval_json_walk(&w, json, len);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    for (k = 0; names[k]; k++) {
+        if (values[k].data == NULL) {
+            ngx_str_set(&values[k], "");
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_json_fields_handler(
+    ngx_http_push_approval_json_walk_t *w, ngx_uint_t event, u_char *data,
+    size_t len)
+{
+    switch (event) {
+
+    case NGX_HTTP_PUSH_APPROVAL_JSON_KEY:
+        return ngx_http_push_approval_json_fields_key(w, data, len);
+
+    case NGX_HTTP_PUSH_APPROVAL_JSON_INDEX:
+        /* values inside arrays never match */
+        w->len = NGX_HTTP_PUSH_APPROVAL_JSON_NO_PATH;
+        return NGX_OK;
+
+    case NGX_HTTP_PUSH_APPROVAL_JSON_STRING:
+        return ngx_http_push_approval_json_fields_string(w->data, w->len,
+                                                         data, len);
+
+    default:
+        return NGX_OK;
+    }
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_json_fields_key(ngx_http_push_approval_json_walk_t *w,
+    u_char *key, size_t len)
+{
+    ngx_http_push_approval_json_fields_t  *ctx = w->data;
+
+    size_t   base;
+    u_char  *p;
+
+    base = w->levels[w->depth - 1].base;
+
+    if (base == NGX_HTTP_PUSH_APPROVAL_JSON_NO_PATH
+        || base + 1 + len > NGX_HTTP_PUSH_APPROVAL_JSON_PATH)
+    {
+        w->len = NGX_HTTP_PUSH_APPROVAL_JSON_NO_PATH;
+        return NGX_OK;
+    }
+
+    p = ctx->path + base;
+
+    if (w->depth > 1) {
+        *p++ = '.';
+    }
+
+    p = ngx_cpymem(p, key, len);
+    w->len = p - ctx->path;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_json_fields_string(
+    ngx_http_push_approval_json_fields_t *ctx, size_t path, u_char *value,
+    size_t len)
+{
+    size_t      n;
+    ngx_uint_t  k;
+
+    if (path == NGX_HTTP_PUSH_APPROVAL_JSON_NO_PATH) {
+        return NGX_OK;
+    }
+
+    for (k = 0; ctx->names[k]; k++) {
+        n = ngx_strlen(ctx->names[k]);
+
+        if (n != path || ngx_strncmp(ctx->path, ctx->names[k], n) != 0) {
+            continue;
+        }
+
+        if (ctx->values[k].data) {
+            return NGX_DECLINED;
+        }
+
+        ctx->values[k].data = ctx->buf;
+        ctx->values[k].len = len;
+        ctx->buf = ngx_cpymem(ctx->buf, value, len);
+    }
+
+    return NGX_OK;
+}
 
 
 /*

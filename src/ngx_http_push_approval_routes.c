@@ -13,18 +13,24 @@
 #include "ngx_http_push_approval.h"
 
 
-static ngx_int_t ngx_http_push_approval_routes_walk(ngx_conf_t *cf,
-    ngx_http_core_srv_conf_t *cscf, ngx_http_core_loc_conf_t *clcf,
-    ngx_uint_t *warned);
-static ngx_int_t ngx_http_push_approval_routes_tree(ngx_conf_t *cf,
-    ngx_http_core_srv_conf_t *cscf, ngx_http_location_tree_node_t *node,
-    ngx_uint_t *warned);
-static ngx_int_t ngx_http_push_approval_routes_location(ngx_conf_t *cf,
-    ngx_http_core_srv_conf_t *cscf, ngx_http_core_loc_conf_t *clcf,
-    ngx_uint_t *warned);
-static ngx_int_t ngx_http_push_approval_routes_wait(ngx_conf_t *cf,
-    ngx_http_core_srv_conf_t *cscf, ngx_http_push_approval_loc_conf_t *plcf,
-    ngx_uint_t *warned);
+typedef struct {
+    ngx_conf_t                     *cf;
+    ngx_http_core_srv_conf_t       *cscf;
+    ngx_uint_t                      warned;  /* once per server */
+} ngx_http_push_approval_routes_t;
+
+
+static ngx_int_t ngx_http_push_approval_routes_walk(
+    ngx_http_push_approval_routes_t *rt, ngx_http_core_loc_conf_t *clcf);
+static ngx_int_t ngx_http_push_approval_routes_inner(
+    ngx_http_push_approval_routes_t *rt, ngx_http_core_loc_conf_t *clcf);
+static ngx_int_t ngx_http_push_approval_routes_tree(
+    ngx_http_push_approval_routes_t *rt, ngx_http_location_tree_node_t *node);
+static ngx_int_t ngx_http_push_approval_routes_location(
+    ngx_http_push_approval_routes_t *rt, ngx_http_core_loc_conf_t *clcf);
+static ngx_int_t ngx_http_push_approval_routes_wait(
+    ngx_http_push_approval_routes_t *rt,
+    ngx_http_push_approval_loc_conf_t *plcf);
 static ngx_http_core_loc_conf_t *ngx_http_push_approval_find_location(
     ngx_http_core_loc_conf_t *pclcf, ngx_str_t *uri);
 static ngx_http_push_approval_loc_conf_t *ngx_http_push_approval_routes_conf(
@@ -34,42 +40,34 @@ static ngx_http_push_approval_loc_conf_t *ngx_http_push_approval_routes_conf(
 ngx_int_t
 ngx_http_push_approval_check_routes(ngx_conf_t *cf)
 {
-    ngx_int_t                   rc;
-    ngx_str_t                   root;
-    ngx_uint_t                  s, warned;
-    ngx_http_core_srv_conf_t  **cscfp;
-    ngx_http_core_loc_conf_t   *clcf;
-    ngx_http_core_main_conf_t  *cmcf;
-#if (NGX_PCRE)
-    ngx_http_core_loc_conf_t  **re;
-#endif
+    ngx_int_t                         rc;
+    ngx_str_t                         root;
+    ngx_uint_t                        s;
+    ngx_http_core_srv_conf_t        **cscfp;
+    ngx_http_core_loc_conf_t         *clcf;
+    ngx_http_core_main_conf_t        *cmcf;
+    ngx_http_push_approval_routes_t   rt;
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
     cscfp = cmcf->servers.elts;
 
     ngx_str_set(&root, "/");
 
+    rt.cf = cf;
+
     for (s = 0; s < cmcf->servers.nelts; s++) {
         clcf = cscfp[s]->ctx->loc_conf[ngx_http_core_module.ctx_index];
-        warned = 0;
+
+        rt.cscf = cscfp[s];
+        rt.warned = 0;
 
         /* with a "location /", no request uses the server's own settings */
 
         if (ngx_http_push_approval_find_location(clcf, &root) != clcf) {
-            rc = ngx_http_push_approval_routes_tree(cf, cscfp[s],
-                                                    clcf->static_locations,
-                                                    &warned);
-#if (NGX_PCRE)
-            for (re = clcf->regex_locations; rc == NGX_OK && re && *re; re++)
-            {
-                rc = ngx_http_push_approval_routes_walk(cf, cscfp[s], *re,
-                                                        &warned);
-            }
-#endif
+            rc = ngx_http_push_approval_routes_inner(&rt, clcf);
 
         } else {
-            rc = ngx_http_push_approval_routes_walk(cf, cscfp[s], clcf,
-                                                    &warned);
+            rc = ngx_http_push_approval_routes_walk(&rt, clcf);
         }
 
         if (rc != NGX_OK) {
@@ -81,23 +79,31 @@ ngx_http_push_approval_check_routes(ngx_conf_t *cf)
 }
 
 
+/* a location and every location inside it */
+
 static ngx_int_t
-ngx_http_push_approval_routes_walk(ngx_conf_t *cf,
-    ngx_http_core_srv_conf_t *cscf, ngx_http_core_loc_conf_t *clcf,
-    ngx_uint_t *warned)
+ngx_http_push_approval_routes_walk(ngx_http_push_approval_routes_t *rt,
+    ngx_http_core_loc_conf_t *clcf)
+{
+    if (ngx_http_push_approval_routes_location(rt, clcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_push_approval_routes_inner(rt, clcf);
+}
+
+
+/* the locations inside a location (or a server) */
+
+static ngx_int_t
+ngx_http_push_approval_routes_inner(ngx_http_push_approval_routes_t *rt,
+    ngx_http_core_loc_conf_t *clcf)
 {
 #if (NGX_PCRE)
     ngx_http_core_loc_conf_t  **re;
 #endif
 
-    if (ngx_http_push_approval_routes_location(cf, cscf, clcf, warned)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    if (ngx_http_push_approval_routes_tree(cf, cscf, clcf->static_locations,
-                                           warned)
+    if (ngx_http_push_approval_routes_tree(rt, clcf->static_locations)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -105,9 +111,7 @@ ngx_http_push_approval_routes_walk(ngx_conf_t *cf,
 
 #if (NGX_PCRE)
     for (re = clcf->regex_locations; re && *re; re++) {
-        if (ngx_http_push_approval_routes_walk(cf, cscf, *re, warned)
-            != NGX_OK)
-        {
+        if (ngx_http_push_approval_routes_walk(rt, *re) != NGX_OK) {
             return NGX_ERROR;
         }
     }
@@ -118,35 +122,21 @@ ngx_http_push_approval_routes_walk(ngx_conf_t *cf,
 
 
 static ngx_int_t
-ngx_http_push_approval_routes_tree(ngx_conf_t *cf,
-    ngx_http_core_srv_conf_t *cscf, ngx_http_location_tree_node_t *node,
-    ngx_uint_t *warned)
+ngx_http_push_approval_routes_tree(ngx_http_push_approval_routes_t *rt,
+    ngx_http_location_tree_node_t *node)
 {
     if (node == NULL) {
         return NGX_OK;
     }
 
-    if (node->exact
-        && ngx_http_push_approval_routes_walk(cf, cscf, node->exact, warned)
-           != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    if (node->inclusive
-        && ngx_http_push_approval_routes_walk(cf, cscf, node->inclusive,
-                                              warned)
-           != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    if (ngx_http_push_approval_routes_tree(cf, cscf, node->left, warned)
-        != NGX_OK
-        || ngx_http_push_approval_routes_tree(cf, cscf, node->right, warned)
-           != NGX_OK
-        || ngx_http_push_approval_routes_tree(cf, cscf, node->tree, warned)
-           != NGX_OK)
+    if ((node->exact
+         && ngx_http_push_approval_routes_walk(rt, node->exact) != NGX_OK)
+        || (node->inclusive
+            && ngx_http_push_approval_routes_walk(rt, node->inclusive)
+               != NGX_OK)
+        || ngx_http_push_approval_routes_tree(rt, node->left) != NGX_OK
+        || ngx_http_push_approval_routes_tree(rt, node->right) != NGX_OK
+        || ngx_http_push_approval_routes_tree(rt, node->tree) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -158,16 +148,15 @@ ngx_http_push_approval_routes_tree(ngx_conf_t *cf,
 /* a location that sends provider calls or redirects to the wait URI */
 
 static ngx_int_t
-ngx_http_push_approval_routes_location(ngx_conf_t *cf,
-    ngx_http_core_srv_conf_t *cscf, ngx_http_core_loc_conf_t *clcf,
-    ngx_uint_t *warned)
+ngx_http_push_approval_routes_location(ngx_http_push_approval_routes_t *rt,
+    ngx_http_core_loc_conf_t *clcf)
 {
     u_char                             *p;
     ngx_str_t                           uri;
     ngx_http_core_loc_conf_t           *root, *to;
     ngx_http_push_approval_loc_conf_t  *plcf;
 
-    plcf = ngx_http_push_approval_routes_conf(cscf, clcf);
+    plcf = ngx_http_push_approval_routes_conf(rt->cscf, clcf);
 
     if (plcf->shm_zone == NULL
         && plcf->handler != NGX_HTTP_PUSH_APPROVAL_HANDLER_WAIT
@@ -176,12 +165,12 @@ ngx_http_push_approval_routes_location(ngx_conf_t *cf,
         return NGX_OK;
     }
 
-    root = cscf->ctx->loc_conf[ngx_http_core_module.ctx_index];
+    root = rt->cscf->ctx->loc_conf[ngx_http_core_module.ctx_index];
 
     /* provider paths are joined to the prefix with one "/" */
 
     uri.len = plcf->api.len + 1;
-    uri.data = ngx_pnalloc(cf->temp_pool, uri.len);
+    uri.data = ngx_pnalloc(rt->cf->temp_pool, uri.len);
     if (uri.data == NULL) {
         return NGX_ERROR;
     }
@@ -192,17 +181,17 @@ ngx_http_push_approval_routes_location(ngx_conf_t *cf,
     to = ngx_http_push_approval_find_location(root, &uri);
 
     if (to == root) {
-        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+        ngx_log_error(NGX_LOG_EMERG, rt->cf->log, 0,
                       "\"push_approval_api\" \"%V\" matches no location "
                       "in server \"%V\"; declare the internal provider "
                       "location \"location %V { internal; proxy_pass ...; }\""
-                      " in %V:%ui", &plcf->api, &cscf->server_name, &uri,
+                      " in %V:%ui", &plcf->api, &rt->cscf->server_name, &uri,
                       &plcf->conf_file, plcf->conf_line);
         return NGX_ERROR;
     }
 
     if (!to->internal) {
-        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+        ngx_log_error(NGX_LOG_EMERG, rt->cf->log, 0,
                       "\"push_approval_api\" \"%V\" leads to location "
                       "\"%V\", which is not \"internal\": a typo in the "
                       "prefix, or the provider location lacks \"internal;\""
@@ -217,29 +206,28 @@ ngx_http_push_approval_routes_location(ngx_conf_t *cf,
         return NGX_OK;
     }
 
-    return ngx_http_push_approval_routes_wait(cf, cscf, plcf, warned);
+    return ngx_http_push_approval_routes_wait(rt, plcf);
 }
 
 
 static ngx_int_t
-ngx_http_push_approval_routes_wait(ngx_conf_t *cf,
-    ngx_http_core_srv_conf_t *cscf, ngx_http_push_approval_loc_conf_t *plcf,
-    ngx_uint_t *warned)
+ngx_http_push_approval_routes_wait(ngx_http_push_approval_routes_t *rt,
+    ngx_http_push_approval_loc_conf_t *plcf)
 {
     ngx_http_core_loc_conf_t           *root, *to;
     ngx_http_push_approval_loc_conf_t  *wlcf;
 
-    root = cscf->ctx->loc_conf[ngx_http_core_module.ctx_index];
+    root = rt->cscf->ctx->loc_conf[ngx_http_core_module.ctx_index];
 
     to = ngx_http_push_approval_find_location(root, &plcf->wait_uri);
-    wlcf = ngx_http_push_approval_routes_conf(cscf, to);
+    wlcf = ngx_http_push_approval_routes_conf(rt->cscf, to);
 
     if (wlcf->handler == NGX_HTTP_PUSH_APPROVAL_HANDLER_WAIT) {
         return NGX_OK;
     }
 
     if (wlcf->shm_zone) {
-        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+        ngx_log_error(NGX_LOG_EMERG, rt->cf->log, 0,
                       "\"push_approval_wait_uri\" \"%V\" leads to the "
                       "protected location \"%V\": browsers would be "
                       "redirected in a loop; add \"location = %V "
@@ -249,14 +237,14 @@ ngx_http_push_approval_routes_wait(ngx_conf_t *cf,
         return NGX_ERROR;
     }
 
-    if (!*warned) {
+    if (!rt->warned) {
         /* the waiting page may be served by another host of the fleet */
-        *warned = 1;
+        rt->warned = 1;
 
-        ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+        ngx_log_error(NGX_LOG_WARN, rt->cf->log, 0,
                       "\"push_approval_wait_uri\" \"%V\" leads to no "
                       "\"push_approval_wait\" location in server \"%V\" "
-                      "in %V:%ui", &plcf->wait_uri, &cscf->server_name,
+                      "in %V:%ui", &plcf->wait_uri, &rt->cscf->server_name,
                       &plcf->conf_file, plcf->conf_line);
     }
 

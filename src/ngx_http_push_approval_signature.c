@@ -6,9 +6,10 @@
  * X-Authy-Signature (Authy OneTouch) with its canonical parameter string.
  *
  * Pure functions over plain buffers: no pools, no logs, nothing from
- * nginx's run time, so that unit tests and fuzzers link this file alone.
+ * nginx's run time, so that unit tests and fuzzers link this file with
+ * crypto.c (the HMAC, SHA-256, base64, hex) and json.c (the walker) only.
  * Work memory is the stack and the caller's buffers; only yajl allocates
- * (its parser handle), and the handle is freed on every path.
+ * (its parser handle), and the walker frees it on every path.
  */
 
 
@@ -18,19 +19,11 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
-#if (OPENSSL_VERSION_NUMBER >= 0x30000000L)
-#include <openssl/core_names.h>
-#include <openssl/params.h>
-#endif
-
-#include <yajl/yajl_parse.h>
 
 #include "ngx_http_push_approval.h"
 
 
 #define NGX_HTTP_PUSH_APPROVAL_SIG_PAIRS       512
-#define NGX_HTTP_PUSH_APPROVAL_SIG_DEPTH       16
 #define NGX_HTTP_PUSH_APPROVAL_SIG_MAX_KEY     4096
 
 #define NGX_HTTP_PUSH_APPROVAL_TWILIO_SIG_LEN  28
@@ -38,45 +31,15 @@
 
 
 typedef struct {
-#if (OPENSSL_VERSION_NUMBER >= 0x30000000L)
-    EVP_MAC_CTX                    *ctx;
-#else
-    HMAC_CTX                       *ctx;
-#endif
-} ngx_http_push_approval_sig_hmac_t;
+    u_char                          *buf;     /* pair strings */
+    size_t                           size;
+    size_t                           used;
+    ngx_str_t                       *pairs;
+    ngx_uint_t                       npairs;
+    u_char                           key[NGX_HTTP_PUSH_APPROVAL_SIG_MAX_KEY];
+} ngx_http_push_approval_sig_pairs_t;
 
 
-typedef struct {
-    size_t                          base;    /* key length of the parent */
-    ngx_uint_t                      index;   /* next array element */
-    unsigned                        array:1;
-} ngx_http_push_approval_sig_lvl_t;
-
-
-typedef struct {
-    u_char                           *buf;     /* pair strings */
-    size_t                            size;
-    size_t                            used;
-    ngx_str_t                        *pairs;
-    ngx_uint_t                        npairs;
-    ngx_uint_t                        depth;
-    size_t                            klen;
-    ngx_http_push_approval_sig_lvl_t  frames[NGX_HTTP_PUSH_APPROVAL_SIG_DEPTH];
-    u_char                            key[NGX_HTTP_PUSH_APPROVAL_SIG_MAX_KEY];
-    unsigned                          error:1;
-} ngx_http_push_approval_sig_json_t;
-
-
-static ngx_int_t ngx_http_push_approval_sig_hmac_init(
-    ngx_http_push_approval_sig_hmac_t *h, const char *md, ngx_str_t *key);
-static ngx_int_t ngx_http_push_approval_sig_hmac_update(
-    ngx_http_push_approval_sig_hmac_t *h, u_char *data, size_t len);
-static ngx_int_t ngx_http_push_approval_sig_hmac_final(
-    ngx_http_push_approval_sig_hmac_t *h, u_char *mac, size_t size);
-static void ngx_http_push_approval_sig_hmac_free(
-    ngx_http_push_approval_sig_hmac_t *h);
-static void ngx_http_push_approval_sig_base64(u_char *dst, u_char *src,
-    size_t len);
 static ngx_int_t ngx_http_push_approval_sig_hex(u_char c);
 static ngx_int_t ngx_http_push_approval_sig_utf8(u_char *p, size_t len);
 static int ngx_http_push_approval_sig_str_cmp(ngx_str_t *a, ngx_str_t *b);
@@ -89,48 +52,29 @@ static ngx_int_t ngx_http_push_approval_sig_twilio_mac(ngx_str_t *token,
     ngx_http_push_approval_param_t *params, ngx_uint_t n, u_char *sig);
 static ngx_int_t ngx_http_push_approval_sig_url_variant(ngx_str_t *url,
     ngx_str_t *parts);
-static ngx_int_t ngx_http_push_approval_sig_body_hash(ngx_str_t *url,
-    ngx_str_t *hash);
+static ngx_int_t ngx_http_push_approval_sig_twilio_match(ngx_str_t *token,
+    ngx_str_t *parts, ngx_uint_t nparts,
+    ngx_http_push_approval_param_t *params, ngx_uint_t n,
+    ngx_str_t *signature);
+static ngx_int_t ngx_http_push_approval_sig_mac_base64(
+    ngx_http_push_approval_hmac_t *h, u_char *sig);
 static size_t ngx_http_push_approval_sig_encode_len(u_char *src, size_t len);
-static u_char *ngx_http_push_approval_sig_encode(u_char *dst, u_char *src,
-    size_t len);
+static ngx_uint_t ngx_http_push_approval_sig_unreserved(u_char c);
 static ngx_int_t ngx_http_push_approval_sig_pair(
-    ngx_http_push_approval_sig_json_t *ctx, u_char *key, size_t klen,
+    ngx_http_push_approval_sig_pairs_t *ctx, u_char *key, size_t klen,
     u_char *value, size_t vlen, ngx_uint_t encode_key);
 static ssize_t ngx_http_push_approval_sig_join(
-    ngx_http_push_approval_sig_json_t *ctx);
-static ngx_int_t ngx_http_push_approval_sig_element(
-    ngx_http_push_approval_sig_json_t *ctx);
-static int ngx_http_push_approval_sig_scalar(
-    ngx_http_push_approval_sig_json_t *ctx, u_char *value, size_t len);
-static int ngx_http_push_approval_sig_json_null(void *data);
-static int ngx_http_push_approval_sig_json_boolean(void *data, int value);
-static int ngx_http_push_approval_sig_json_number(void *data,
-    const char *value, size_t len);
-static int ngx_http_push_approval_sig_json_string(void *data,
-    const unsigned char *value, size_t len);
-static int ngx_http_push_approval_sig_json_start(void *data,
-    ngx_uint_t array);
-static int ngx_http_push_approval_sig_json_start_map(void *data);
-static int ngx_http_push_approval_sig_json_start_array(void *data);
-static int ngx_http_push_approval_sig_json_map_key(void *data,
-    const unsigned char *key, size_t len);
-static int ngx_http_push_approval_sig_json_end(void *data);
-
-
-static yajl_callbacks  ngx_http_push_approval_sig_json_callbacks = {
-    ngx_http_push_approval_sig_json_null,
-    ngx_http_push_approval_sig_json_boolean,
-    NULL,
-    NULL,
-    ngx_http_push_approval_sig_json_number,
-    ngx_http_push_approval_sig_json_string,
-    ngx_http_push_approval_sig_json_start_map,
-    ngx_http_push_approval_sig_json_map_key,
-    ngx_http_push_approval_sig_json_end,
-    ngx_http_push_approval_sig_json_start_array,
-    ngx_http_push_approval_sig_json_end
-};
+    ngx_http_push_approval_sig_pairs_t *ctx);
+static void ngx_http_push_approval_sig_pairs_init(
+    ngx_http_push_approval_sig_pairs_t *ctx, ngx_str_t *pairs, u_char *buf,
+    size_t size);
+static ngx_int_t ngx_http_push_approval_sig_json(
+    ngx_http_push_approval_json_walk_t *w, ngx_uint_t event, u_char *data,
+    size_t len);
+static ngx_int_t ngx_http_push_approval_sig_json_index(
+    ngx_http_push_approval_json_walk_t *w, ngx_uint_t index);
+static ngx_int_t ngx_http_push_approval_sig_json_key(
+    ngx_http_push_approval_json_walk_t *w, u_char *key, size_t len);
 
 
 static u_char  ngx_http_push_approval_sig_hex_digits[] = "0123456789ABCDEF";
@@ -242,12 +186,9 @@ ngx_http_push_approval_twilio_check(ngx_str_t *token, ngx_str_t *url,
     ngx_http_push_approval_param_t *params, ngx_uint_t n, ngx_str_t *body,
     ngx_str_t *signature)
 {
-    u_char        md[EVP_MAX_MD_SIZE], hex[64];
-    u_char        sig[NGX_HTTP_PUSH_APPROVAL_TWILIO_SIG_LEN];
-    ngx_int_t     ok;
-    ngx_str_t     hash, parts[3];
-    ngx_uint_t    i;
-    unsigned int  mdlen;
+    u_char      md[32], hex[64];
+    ngx_int_t   rc;
+    ngx_str_t   hash, parts[3];
 
     if (signature == NULL
         || signature->len != NGX_HTTP_PUSH_APPROVAL_TWILIO_SIG_LEN)
@@ -255,7 +196,7 @@ ngx_http_push_approval_twilio_check(ngx_str_t *token, ngx_str_t *url,
         return NGX_DECLINED;
     }
 
-    if (ngx_http_push_approval_sig_body_hash(url, &hash) == NGX_OK) {
+    if (ngx_http_push_approval_body_hash(url, &hash) == NGX_OK) {
 
         /* JSON variant: the URL carries the body's hash, no params */
 
@@ -263,45 +204,51 @@ ngx_http_push_approval_twilio_check(ngx_str_t *token, ngx_str_t *url,
             return NGX_DECLINED;
         }
 
-        if (EVP_Digest(body->data, body->len, md, &mdlen, EVP_sha256(), NULL)
-            != 1)
-        {
+        if (ngx_http_push_approval_sha256(md, body, 1) != NGX_OK) {
             return NGX_ERROR;
         }
 
-        for (i = 0; i < 32; i++) {
-            hex[2 * i] = "0123456789abcdef"[md[i] >> 4];
-            hex[2 * i + 1] = "0123456789abcdef"[md[i] & 0x0f];
-        }
+        (void) ngx_http_push_approval_hex(hex, md, sizeof(md));
 
-        if (CRYPTO_memcmp(hex, hash.data, 64) != 0) {
+        if (ngx_http_push_approval_mac_equal(hex, hash.data, 64) != NGX_OK) {
             return NGX_DECLINED;
         }
 
         n = 0;
     }
 
-    if (ngx_http_push_approval_sig_twilio_mac(token, url, 1, params, n, sig)
+    rc = ngx_http_push_approval_sig_twilio_match(token, url, 1, params, n,
+                                                 signature);
+
+    if (rc == NGX_DECLINED
+        && ngx_http_push_approval_sig_url_variant(url, parts) == NGX_OK)
+    {
+        rc = ngx_http_push_approval_sig_twilio_match(token, parts, 3, params,
+                                                     n, signature);
+    }
+
+    return rc;
+}
+
+
+/* NGX_OK: the signature of these URL parts and params is this one */
+
+static ngx_int_t
+ngx_http_push_approval_sig_twilio_match(ngx_str_t *token, ngx_str_t *parts,
+    ngx_uint_t nparts, ngx_http_push_approval_param_t *params, ngx_uint_t n,
+    ngx_str_t *signature)
+{
+    u_char  sig[NGX_HTTP_PUSH_APPROVAL_TWILIO_SIG_LEN];
+
+    if (ngx_http_push_approval_sig_twilio_mac(token, parts, nparts, params,
+                                              n, sig)
         != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    ok = (CRYPTO_memcmp(sig, signature->data, sizeof(sig)) == 0);
-
-    if (ngx_http_push_approval_sig_url_variant(url, parts) == NGX_OK) {
-
-        if (ngx_http_push_approval_sig_twilio_mac(token, parts, 3, params, n,
-                                                  sig)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        ok |= (CRYPTO_memcmp(sig, signature->data, sizeof(sig)) == 0);
-    }
-
-    return ok ? NGX_OK : NGX_DECLINED;
+    return ngx_http_push_approval_mac_equal(sig, signature->data,
+                                            sizeof(sig));
 }
 
 
@@ -310,25 +257,21 @@ ngx_http_push_approval_sig_twilio_mac(ngx_str_t *token, ngx_str_t *parts,
     ngx_uint_t nparts, ngx_http_push_approval_param_t *params, ngx_uint_t n,
     u_char *sig)
 {
-    u_char                             mac[EVP_MAX_MD_SIZE];
-    ngx_int_t                          rc;
-    ngx_uint_t                         i;
-    ngx_http_push_approval_sig_hmac_t  h;
+    ngx_int_t                      rc;
+    ngx_uint_t                     i;
+    ngx_http_push_approval_hmac_t  h;
 
     if (n > 1) {
         qsort(params, n, sizeof(ngx_http_push_approval_param_t),
               ngx_http_push_approval_sig_param_cmp);
     }
 
-    if (ngx_http_push_approval_sig_hmac_init(&h, "SHA1", token) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    rc = NGX_OK;
+    rc = ngx_http_push_approval_hmac_init(&h, NGX_HTTP_PUSH_APPROVAL_SHA1,
+                                          token);
 
     for (i = 0; rc == NGX_OK && i < nparts; i++) {
-        rc = ngx_http_push_approval_sig_hmac_update(&h, parts[i].data,
-                                                    parts[i].len);
+        rc = ngx_http_push_approval_hmac_update(&h, parts[i].data,
+                                                parts[i].len);
     }
 
     for (i = 0; rc == NGX_OK && i < n; i++) {
@@ -343,26 +286,37 @@ ngx_http_push_approval_sig_twilio_mac(ngx_str_t *token, ngx_str_t *parts,
             continue;
         }
 
-        rc = ngx_http_push_approval_sig_hmac_update(&h, params[i].name.data,
-                                                    params[i].name.len);
+        rc = ngx_http_push_approval_hmac_update(&h, params[i].name.data,
+                                                params[i].name.len);
         if (rc == NGX_OK) {
-            rc = ngx_http_push_approval_sig_hmac_update(&h,
-                                                        params[i].value.data,
-                                                        params[i].value.len);
+            rc = ngx_http_push_approval_hmac_update(&h, params[i].value.data,
+                                                    params[i].value.len);
         }
     }
-
-    if (rc == NGX_OK) {
-        rc = ngx_http_push_approval_sig_hmac_final(&h, mac, 20);
-    }
-
-    ngx_http_push_approval_sig_hmac_free(&h);
 
     if (rc != NGX_OK) {
         return NGX_ERROR;
     }
 
-    ngx_http_push_approval_sig_base64(sig, mac, 20);
+    return ngx_http_push_approval_sig_mac_base64(&h, sig);
+}
+
+
+/* the final MAC as base64, the MAC itself wiped */
+
+static ngx_int_t
+ngx_http_push_approval_sig_mac_base64(ngx_http_push_approval_hmac_t *h,
+    u_char *sig)
+{
+    u_char  mac[EVP_MAX_MD_SIZE];
+    size_t  len;
+
+    len = ngx_http_push_approval_hmac_final(h, mac);
+    if (len == 0) {
+        return NGX_ERROR;
+    }
+
+    (void) ngx_http_push_approval_base64_encode(sig, mac, len);
     OPENSSL_cleanse(mac, sizeof(mac));
 
     return NGX_OK;
@@ -457,10 +411,13 @@ ngx_http_push_approval_sig_url_variant(ngx_str_t *url, ngx_str_t *parts)
 }
 
 
-/* the value of bodySHA256 in the URL's query string */
+/*
+ * the value of bodySHA256 in the URL's query string: the JSON variant of
+ * a Verify webhook
+ */
 
-static ngx_int_t
-ngx_http_push_approval_sig_body_hash(ngx_str_t *url, ngx_str_t *hash)
+ngx_int_t
+ngx_http_push_approval_body_hash(ngx_str_t *url, ngx_str_t *hash)
 {
     u_char  *p, *end, *name, *eq;
 
@@ -508,63 +465,42 @@ ngx_int_t
 ngx_http_push_approval_authy_sign(ngx_str_t *key, ngx_str_t *nonce,
     ngx_str_t *method, ngx_str_t *url, ngx_str_t *canonical, u_char *sig)
 {
-    u_char                             mac[EVP_MAX_MD_SIZE];
-    size_t                             ulen;
-    ngx_int_t                          rc;
-    ngx_http_push_approval_sig_hmac_t  h;
+    ngx_int_t                      rc;
+    ngx_str_t                      parts[4];
+    ngx_uint_t                     i;
+    ngx_http_push_approval_hmac_t  h;
 
-    for (ulen = 0; ulen < url->len; ulen++) {
-        if (url->data[ulen] == '?') {
-            break;
+    /* nonce|method|url without its query|canonical */
+
+    parts[0] = *nonce;
+    parts[1] = *method;
+    parts[2].data = url->data;
+    parts[2].len = 0;
+    parts[3] = *canonical;
+
+    while (parts[2].len < url->len && url->data[parts[2].len] != '?') {
+        parts[2].len++;
+    }
+
+    rc = ngx_http_push_approval_hmac_init(&h, NGX_HTTP_PUSH_APPROVAL_SHA256,
+                                          key);
+
+    for (i = 0; rc == NGX_OK && i < 4; i++) {
+        if (i) {
+            rc = ngx_http_push_approval_hmac_update(&h, (u_char *) "|", 1);
+        }
+
+        if (rc == NGX_OK) {
+            rc = ngx_http_push_approval_hmac_update(&h, parts[i].data,
+                                                    parts[i].len);
         }
     }
-
-    if (ngx_http_push_approval_sig_hmac_init(&h, "SHA256", key) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    rc = ngx_http_push_approval_sig_hmac_update(&h, nonce->data, nonce->len);
-
-    if (rc == NGX_OK) {
-        rc = ngx_http_push_approval_sig_hmac_update(&h, (u_char *) "|", 1);
-    }
-
-    if (rc == NGX_OK) {
-        rc = ngx_http_push_approval_sig_hmac_update(&h, method->data,
-                                                    method->len);
-    }
-
-    if (rc == NGX_OK) {
-        rc = ngx_http_push_approval_sig_hmac_update(&h, (u_char *) "|", 1);
-    }
-
-    if (rc == NGX_OK) {
-        rc = ngx_http_push_approval_sig_hmac_update(&h, url->data, ulen);
-    }
-
-    if (rc == NGX_OK) {
-        rc = ngx_http_push_approval_sig_hmac_update(&h, (u_char *) "|", 1);
-    }
-
-    if (rc == NGX_OK) {
-        rc = ngx_http_push_approval_sig_hmac_update(&h, canonical->data,
-                                                    canonical->len);
-    }
-
-    if (rc == NGX_OK) {
-        rc = ngx_http_push_approval_sig_hmac_final(&h, mac, 32);
-    }
-
-    ngx_http_push_approval_sig_hmac_free(&h);
 
     if (rc != NGX_OK) {
         return NGX_ERROR;
     }
 
-    ngx_http_push_approval_sig_base64(sig, mac, 32);
-    OPENSSL_cleanse(mac, sizeof(mac));
-
-    return NGX_OK;
+    return ngx_http_push_approval_sig_mac_base64(&h, sig);
 }
 
 
@@ -588,11 +524,8 @@ ngx_http_push_approval_authy_check(ngx_str_t *key, ngx_str_t *nonce,
         return NGX_ERROR;
     }
 
-    if (CRYPTO_memcmp(sig, signature->data, sizeof(sig)) != 0) {
-        return NGX_DECLINED;
-    }
-
-    return NGX_OK;
+    return ngx_http_push_approval_mac_equal(sig, signature->data,
+                                            sizeof(sig));
 }
 
 
@@ -612,33 +545,15 @@ ngx_http_push_approval_authy_canonical_json(u_char *json, size_t len,
     u_char *buf, size_t size)
 {
     ngx_str_t                           pairs[NGX_HTTP_PUSH_APPROVAL_SIG_PAIRS];
-    yajl_handle                         yh;
-    yajl_status                         st;
-    ngx_http_push_approval_sig_json_t   ctx;
+    ngx_http_push_approval_json_walk_t  w;
+    ngx_http_push_approval_sig_pairs_t  ctx;
 
-    ctx.buf = buf;
-    ctx.size = size;
-    ctx.used = 0;
-    ctx.pairs = pairs;
-    ctx.npairs = 0;
-    ctx.depth = 0;
-    ctx.klen = 0;
-    ctx.error = 0;
+    ngx_http_push_approval_sig_pairs_init(&ctx, pairs, buf, size);
 
-    yh = yajl_alloc(&ngx_http_push_approval_sig_json_callbacks, NULL, &ctx);
-    if (yh == NULL) {
-        return -1;
-    }
+    w.handler = ngx_http_push_approval_sig_json;
+    w.data = &ctx;
 
-    st = yajl_parse(yh, json, len);
-
-    if (st == yajl_status_ok) {
-        st = yajl_complete_parse(yh);
-    }
-
-    yajl_free(yh);
-
-    if (st != yajl_status_ok || ctx.error || ctx.depth != 0) {
+    if (ngx_http_push_approval_json_walk(&w, json, len) != NGX_OK) {
         return -1;
     }
 
@@ -653,13 +568,9 @@ ngx_http_push_approval_authy_canonical_params(
 {
     ngx_str_t                           pairs[NGX_HTTP_PUSH_APPROVAL_SIG_PAIRS];
     ngx_uint_t                          i;
-    ngx_http_push_approval_sig_json_t   ctx;
+    ngx_http_push_approval_sig_pairs_t  ctx;
 
-    ctx.buf = buf;
-    ctx.size = size;
-    ctx.used = 0;
-    ctx.pairs = pairs;
-    ctx.npairs = 0;
+    ngx_http_push_approval_sig_pairs_init(&ctx, pairs, buf, size);
 
     for (i = 0; i < n; i++) {
         if (ngx_http_push_approval_sig_pair(&ctx, params[i].name.data,
@@ -676,10 +587,22 @@ ngx_http_push_approval_authy_canonical_params(
 }
 
 
+static void
+ngx_http_push_approval_sig_pairs_init(ngx_http_push_approval_sig_pairs_t *ctx,
+    ngx_str_t *pairs, u_char *buf, size_t size)
+{
+    ctx->buf = buf;
+    ctx->size = size;
+    ctx->used = 0;
+    ctx->pairs = pairs;
+    ctx->npairs = 0;
+}
+
+
 /* "key=value", percent-encoded, appended to the pair area */
 
 static ngx_int_t
-ngx_http_push_approval_sig_pair(ngx_http_push_approval_sig_json_t *ctx,
+ngx_http_push_approval_sig_pair(ngx_http_push_approval_sig_pairs_t *ctx,
     u_char *key, size_t klen, u_char *value, size_t vlen,
     ngx_uint_t encode_key)
 {
@@ -705,14 +628,14 @@ ngx_http_push_approval_sig_pair(ngx_http_push_approval_sig_json_t *ctx,
     ctx->npairs++;
 
     if (encode_key) {
-        p = ngx_http_push_approval_sig_encode(p, key, klen);
+        p = ngx_http_push_approval_percent_encode(p, key, klen, 1);
 
     } else {
         p = ngx_cpymem(p, key, klen);
     }
 
     *p++ = '=';
-    (void) ngx_http_push_approval_sig_encode(p, value, vlen);
+    (void) ngx_http_push_approval_percent_encode(p, value, vlen, 1);
 
     ctx->used += len;
 
@@ -723,7 +646,7 @@ ngx_http_push_approval_sig_pair(ngx_http_push_approval_sig_json_t *ctx,
 /* sort, join with '&' after the pairs, then %5B<digits>%5D -> %5B%5D */
 
 static ssize_t
-ngx_http_push_approval_sig_join(ngx_http_push_approval_sig_json_t *ctx)
+ngx_http_push_approval_sig_join(ngx_http_push_approval_sig_pairs_t *ctx)
 {
     u_char      *out, *p, *q, *end, *d;
     size_t       len;
@@ -784,256 +707,168 @@ ngx_http_push_approval_sig_join(ngx_http_push_approval_sig_json_t *ctx)
 }
 
 
-/* the key of the value being parsed: parent[key] or parent[index] */
+/* the walker's events: each scalar is a pair "key=value" */
 
 static ngx_int_t
-ngx_http_push_approval_sig_element(ngx_http_push_approval_sig_json_t *ctx)
+ngx_http_push_approval_sig_json(ngx_http_push_approval_json_walk_t *w,
+    ngx_uint_t event, u_char *data, size_t len)
 {
-    u_char                              *p;
-    ngx_uint_t                           i, n;
-    ngx_http_push_approval_sig_lvl_t  *f;
+    ngx_http_push_approval_sig_pairs_t  *ctx = w->data;
 
-    if (ctx->depth == 0) {
-        /* the top level must be an object */
-        return NGX_ERROR;
-    }
+    switch (event) {
 
-    f = &ctx->frames[ctx->depth - 1];
+    case NGX_HTTP_PUSH_APPROVAL_JSON_KEY:
+        return ngx_http_push_approval_sig_json_key(w, data, len);
 
-    if (!f->array) {
-        /* the key was set by the map key callback */
+    case NGX_HTTP_PUSH_APPROVAL_JSON_INDEX:
+        return ngx_http_push_approval_sig_json_index(w, len);
+
+    case NGX_HTTP_PUSH_APPROVAL_JSON_STRING:
+
+        /* yajl lets encoded surrogates through */
+
+        if (ngx_http_push_approval_sig_utf8(data, len) != NGX_OK) {
+            return NGX_DECLINED;
+        }
+
+        /* fall through */
+
+    default:
+        if (ngx_http_push_approval_sig_pair(ctx, ctx->key, w->len, data, len,
+                                            0)
+            != NGX_OK)
+        {
+            return NGX_DECLINED;
+        }
+
         return NGX_OK;
     }
+}
+
+
+/* the key of an array element: parent%5Bindex%5D */
+
+static ngx_int_t
+ngx_http_push_approval_sig_json_index(ngx_http_push_approval_json_walk_t *w,
+    ngx_uint_t index)
+{
+    ngx_http_push_approval_sig_pairs_t  *ctx = w->data;
+
+    u_char      *p;
+    size_t       base;
+    ngx_uint_t   i;
+
+    base = w->levels[w->depth - 1].base;
 
     /* "%5B" + up to 20 digits + "%5D" */
 
-    if (f->base + 26 > NGX_HTTP_PUSH_APPROVAL_SIG_MAX_KEY) {
-        return NGX_ERROR;
+    if (base + 26 > NGX_HTTP_PUSH_APPROVAL_SIG_MAX_KEY) {
+        return NGX_DECLINED;
     }
 
-    p = ngx_cpymem(ctx->key + f->base, "%5B", 3);
+    p = ngx_cpymem(ctx->key + base, "%5B", 3);
 
-    n = f->index++;
     i = 1;
 
-    while (n / i >= 10) {
+    while (index / i >= 10) {
         i *= 10;
     }
 
     do {
-        *p++ = (u_char) ('0' + n / i % 10);
+        *p++ = (u_char) ('0' + index / i % 10);
         i /= 10;
     } while (i);
 
     p = ngx_cpymem(p, "%5D", 3);
 
-    ctx->klen = p - ctx->key;
+    w->len = p - ctx->key;
 
     return NGX_OK;
 }
 
 
-static int
-ngx_http_push_approval_sig_scalar(ngx_http_push_approval_sig_json_t *ctx,
-    u_char *value, size_t len)
+/* the key of a map member: key at the top, parent%5Bkey%5D below */
+
+static ngx_int_t
+ngx_http_push_approval_sig_json_key(ngx_http_push_approval_json_walk_t *w,
+    u_char *key, size_t len)
 {
-    if (ngx_http_push_approval_sig_element(ctx) != NGX_OK
-        || ngx_http_push_approval_sig_pair(ctx, ctx->key, ctx->klen, value,
-                                           len, 0)
-           != NGX_OK)
-    {
-        ctx->error = 1;
-        return 0;
+    ngx_http_push_approval_sig_pairs_t  *ctx = w->data;
+
+    u_char  *p;
+    size_t   base, need;
+
+    base = w->levels[w->depth - 1].base;
+
+    if (ngx_http_push_approval_sig_utf8(key, len) != NGX_OK) {
+        return NGX_DECLINED;
     }
 
-    return 1;
-}
+    need = ngx_http_push_approval_sig_encode_len(key, len);
 
-
-static int
-ngx_http_push_approval_sig_json_null(void *data)
-{
-    return ngx_http_push_approval_sig_scalar(data, (u_char *) "", 0);
-}
-
-
-static int
-ngx_http_push_approval_sig_json_boolean(void *data, int value)
-{
-    if (value) {
-        return ngx_http_push_approval_sig_scalar(data, (u_char *) "true", 4);
-    }
-
-    return ngx_http_push_approval_sig_scalar(data, (u_char *) "false", 5);
-}
-
-
-static int
-ngx_http_push_approval_sig_json_number(void *data, const char *value,
-    size_t len)
-{
-    return ngx_http_push_approval_sig_scalar(data, (u_char *) value, len);
-}
-
-
-static int
-ngx_http_push_approval_sig_json_string(void *data,
-    const unsigned char *value, size_t len)
-{
-    ngx_http_push_approval_sig_json_t  *ctx = data;
-
-    /* yajl lets encoded surrogates through */
-
-    if (ngx_http_push_approval_sig_utf8((u_char *) value, len) != NGX_OK) {
-        ctx->error = 1;
-        return 0;
-    }
-
-    return ngx_http_push_approval_sig_scalar(ctx, (u_char *) value, len);
-}
-
-
-static int
-ngx_http_push_approval_sig_json_start(void *data, ngx_uint_t array)
-{
-    ngx_http_push_approval_sig_json_t   *ctx = data;
-
-    ngx_http_push_approval_sig_lvl_t  *f;
-
-    if (ctx->depth == 0) {
-        if (array) {
-            ctx->error = 1;
-            return 0;
-        }
-
-    } else if (ctx->depth == NGX_HTTP_PUSH_APPROVAL_SIG_DEPTH
-               || ngx_http_push_approval_sig_element(ctx) != NGX_OK)
-    {
-        ctx->error = 1;
-        return 0;
-    }
-
-    f = &ctx->frames[ctx->depth++];
-
-    f->base = ctx->klen;
-    f->index = 0;
-    f->array = array;
-
-    return 1;
-}
-
-
-static int
-ngx_http_push_approval_sig_json_start_map(void *data)
-{
-    return ngx_http_push_approval_sig_json_start(data, 0);
-}
-
-
-static int
-ngx_http_push_approval_sig_json_start_array(void *data)
-{
-    return ngx_http_push_approval_sig_json_start(data, 1);
-}
-
-
-static int
-ngx_http_push_approval_sig_json_map_key(void *data, const unsigned char *key,
-    size_t len)
-{
-    ngx_http_push_approval_sig_json_t   *ctx = data;
-
-    u_char                              *p;
-    size_t                               need;
-    ngx_http_push_approval_sig_lvl_t  *f;
-
-    f = &ctx->frames[ctx->depth - 1];
-
-    if (ngx_http_push_approval_sig_utf8((u_char *) key, len) != NGX_OK) {
-        ctx->error = 1;
-        return 0;
-    }
-
-    need = ngx_http_push_approval_sig_encode_len((u_char *) key, len);
-
-    if (f->base) {
+    if (base) {
         need += 6;
     }
 
-    if (need > NGX_HTTP_PUSH_APPROVAL_SIG_MAX_KEY - f->base) {
-        ctx->error = 1;
-        return 0;
+    if (need > NGX_HTTP_PUSH_APPROVAL_SIG_MAX_KEY - base) {
+        return NGX_DECLINED;
     }
 
-    p = ctx->key + f->base;
+    p = ctx->key + base;
 
-    if (f->base) {
+    if (base) {
         p = ngx_cpymem(p, "%5B", 3);
     }
 
-    p = ngx_http_push_approval_sig_encode(p, (u_char *) key, len);
+    p = ngx_http_push_approval_percent_encode(p, key, len, 1);
 
-    if (f->base) {
+    if (base) {
         p = ngx_cpymem(p, "%5D", 3);
     }
 
-    ctx->klen = p - ctx->key;
+    w->len = p - ctx->key;
 
-    return 1;
+    return NGX_OK;
 }
 
 
-static int
-ngx_http_push_approval_sig_json_end(void *data)
-{
-    ngx_http_push_approval_sig_json_t  *ctx = data;
-
-    ctx->depth--;
-
-    return 1;
-}
-
-
-/* percent-encoding: A-Z a-z 0-9 - _ . ~ stay, ' ' -> '+', else %XX */
+/*
+ * percent-encoding: A-Z a-z 0-9 - _ . ~ stay, ' ' -> '+' (plus, as forms
+ * and the Authy canonical string) or %20, else %XX
+ */
 
 static size_t
 ngx_http_push_approval_sig_encode_len(u_char *src, size_t len)
 {
-    u_char  c;
     size_t  n;
 
     n = len;
 
     while (len--) {
-        c = *src++;
-
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'
-              || c == '~' || c == ' '))
-        {
+        if (!ngx_http_push_approval_sig_unreserved(*src) && *src != ' ') {
             n += 2;
         }
+
+        src++;
     }
 
     return n;
 }
 
 
-static u_char *
-ngx_http_push_approval_sig_encode(u_char *dst, u_char *src, size_t len)
+u_char *
+ngx_http_push_approval_percent_encode(u_char *dst, u_char *src, size_t len,
+    ngx_uint_t plus)
 {
     u_char  c;
 
     while (len--) {
         c = *src++;
 
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-            || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'
-            || c == '~')
-        {
+        if (ngx_http_push_approval_sig_unreserved(c)) {
             *dst++ = c;
 
-        } else if (c == ' ') {
+        } else if (c == ' ' && plus) {
             *dst++ = '+';
 
         } else {
@@ -1044,6 +879,15 @@ ngx_http_push_approval_sig_encode(u_char *dst, u_char *src, size_t len)
     }
 
     return dst;
+}
+
+
+static ngx_uint_t
+ngx_http_push_approval_sig_unreserved(u_char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+           || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'
+           || c == '~';
 }
 
 
@@ -1167,171 +1011,3 @@ ngx_http_push_approval_sig_utf8(u_char *p, size_t len)
 
     return NGX_OK;
 }
-
-
-static void
-ngx_http_push_approval_sig_base64(u_char *dst, u_char *src, size_t len)
-{
-    static u_char   basis[] =
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-    while (len > 2) {
-        *dst++ = basis[(src[0] >> 2) & 0x3f];
-        *dst++ = basis[((src[0] & 3) << 4) | (src[1] >> 4)];
-        *dst++ = basis[((src[1] & 0x0f) << 2) | (src[2] >> 6)];
-        *dst++ = basis[src[2] & 0x3f];
-
-        src += 3;
-        len -= 3;
-    }
-
-    if (len) {
-        *dst++ = basis[(src[0] >> 2) & 0x3f];
-
-        if (len == 1) {
-            *dst++ = basis[(src[0] & 3) << 4];
-            *dst++ = '=';
-
-        } else {
-            *dst++ = basis[((src[0] & 3) << 4) | (src[1] >> 4)];
-            *dst++ = basis[(src[1] & 0x0f) << 2];
-        }
-
-        *dst = '=';
-    }
-}
-
-
-/* incremental HMAC: no buffer of the whole signed string is ever needed */
-
-#if (OPENSSL_VERSION_NUMBER >= 0x30000000L)
-
-static ngx_int_t
-ngx_http_push_approval_sig_hmac_init(ngx_http_push_approval_sig_hmac_t *h,
-    const char *md, ngx_str_t *key)
-{
-    EVP_MAC     *mac;
-    OSSL_PARAM   params[2];
-
-    h->ctx = NULL;
-
-    mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    if (mac == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->ctx = EVP_MAC_CTX_new(mac);
-    EVP_MAC_free(mac);
-
-    if (h->ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                                 (char *) md, 0);
-    params[1] = OSSL_PARAM_construct_end();
-
-    if (EVP_MAC_init(h->ctx, key->len ? key->data : (u_char *) "", key->len,
-                     params)
-        != 1)
-    {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_push_approval_sig_hmac_update(ngx_http_push_approval_sig_hmac_t *h,
-    u_char *data, size_t len)
-{
-    if (len == 0) {
-        return NGX_OK;
-    }
-
-    return EVP_MAC_update(h->ctx, data, len) == 1 ? NGX_OK : NGX_ERROR;
-}
-
-
-static ngx_int_t
-ngx_http_push_approval_sig_hmac_final(ngx_http_push_approval_sig_hmac_t *h,
-    u_char *mac, size_t size)
-{
-    size_t  len;
-
-    if (EVP_MAC_final(h->ctx, mac, &len, EVP_MAX_MD_SIZE) != 1
-        || len != size)
-    {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-static void
-ngx_http_push_approval_sig_hmac_free(ngx_http_push_approval_sig_hmac_t *h)
-{
-    EVP_MAC_CTX_free(h->ctx);
-}
-
-#else
-
-static ngx_int_t
-ngx_http_push_approval_sig_hmac_init(ngx_http_push_approval_sig_hmac_t *h,
-    const char *md, ngx_str_t *key)
-{
-    const EVP_MD  *evp;
-
-    evp = (md[3] == '1') ? EVP_sha1() : EVP_sha256();
-
-    h->ctx = HMAC_CTX_new();
-    if (h->ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (HMAC_Init_ex(h->ctx, key->len ? key->data : (u_char *) "",
-                     (int) key->len, evp, NULL)
-        != 1)
-    {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_push_approval_sig_hmac_update(ngx_http_push_approval_sig_hmac_t *h,
-    u_char *data, size_t len)
-{
-    if (len == 0) {
-        return NGX_OK;
-    }
-
-    return HMAC_Update(h->ctx, data, len) == 1 ? NGX_OK : NGX_ERROR;
-}
-
-
-static ngx_int_t
-ngx_http_push_approval_sig_hmac_final(ngx_http_push_approval_sig_hmac_t *h,
-    u_char *mac, size_t size)
-{
-    unsigned int  len;
-
-    if (HMAC_Final(h->ctx, mac, &len) != 1 || len != size) {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-static void
-ngx_http_push_approval_sig_hmac_free(ngx_http_push_approval_sig_hmac_t *h)
-{
-    HMAC_CTX_free(h->ctx);
-}
-
-#endif

@@ -29,10 +29,40 @@
 #define NGX_HTTP_PUSH_APPROVAL_T_MAX        10
 
 
+#define NGX_HTTP_PUSH_APPROVAL_T_STRINGS    7   /* tags 1 to 7 */
+#define NGX_HTTP_PUSH_APPROVAL_T_NUM_LEN    (8 * 4 + 4)
+
+
 static u_char *ngx_http_push_approval_token_put(u_char *p, ngx_uint_t tag,
     u_char *data, size_t len);
 static u_char *ngx_http_push_approval_put64(u_char *p, uint64_t v);
 static uint64_t ngx_http_push_approval_get64(u_char *p);
+static size_t ngx_http_push_approval_token_verify(u_char *work, u_char *src,
+    size_t len, ngx_str_t *secrets, ngx_uint_t nsecrets);
+static ngx_int_t ngx_http_push_approval_token_fields(
+    ngx_http_push_approval_token_t *t, u_char *p, u_char *last);
+static ngx_int_t ngx_http_push_approval_token_field(
+    ngx_http_push_approval_token_t *t, ngx_uint_t tag, u_char *p,
+    size_t len);
+static ngx_int_t ngx_http_push_approval_token_valid(
+    ngx_http_push_approval_token_t *t);
+
+
+/* the string fields, by tag */
+
+static size_t  ngx_http_push_approval_token_strings[] = {
+    offsetof(ngx_http_push_approval_token_t, id),
+    offsetof(ngx_http_push_approval_token_t, identity),
+    offsetof(ngx_http_push_approval_token_t, scope),
+    offsetof(ngx_http_push_approval_token_t, return_uri),
+    offsetof(ngx_http_push_approval_token_t, message),
+    offsetof(ngx_http_push_approval_token_t, cookie_name),
+    offsetof(ngx_http_push_approval_token_t, cookie_domain)
+};
+
+#define ngx_http_push_approval_token_string(t, tag)                          \
+    ((ngx_str_t *) ((u_char *) (t)                                           \
+                    + ngx_http_push_approval_token_strings[(tag) - 1]))
 
 
 size_t
@@ -42,7 +72,7 @@ ngx_http_push_approval_token_size(ngx_http_push_approval_token_t *t)
 
     len = 2 + 10 * 3 + t->id.len + t->identity.len + t->scope.len
           + t->return_uri.len + t->message.len + t->cookie_name.len
-          + t->cookie_domain.len + 8 * 4 + 4
+          + t->cookie_domain.len + NGX_HTTP_PUSH_APPROVAL_T_NUM_LEN
           + NGX_HTTP_PUSH_APPROVAL_WAIT_HASH + NGX_HTTP_PUSH_APPROVAL_BIND_LEN
           + NGX_HTTP_PUSH_APPROVAL_TOKEN_MAC;
 
@@ -107,31 +137,19 @@ size_t
 ngx_http_push_approval_token_encode(u_char *dst, u_char *work,
     ngx_http_push_approval_token_t *t, ngx_str_t *secret)
 {
-    u_char     *p, numbers[8 * 4 + 4];
-    ngx_str_t   data;
+    u_char      *p, numbers[NGX_HTTP_PUSH_APPROVAL_T_NUM_LEN];
+    ngx_str_t    data, *field;
+    ngx_uint_t   tag;
 
     p = work;
 
     *p++ = 'T';
     *p++ = '1';
 
-    p = ngx_http_push_approval_token_put(p, NGX_HTTP_PUSH_APPROVAL_T_ID,
-                                         t->id.data, t->id.len);
-    p = ngx_http_push_approval_token_put(p, NGX_HTTP_PUSH_APPROVAL_T_IDENTITY,
-                                         t->identity.data, t->identity.len);
-    p = ngx_http_push_approval_token_put(p, NGX_HTTP_PUSH_APPROVAL_T_SCOPE,
-                                         t->scope.data, t->scope.len);
-    p = ngx_http_push_approval_token_put(p, NGX_HTTP_PUSH_APPROVAL_T_RETURN,
-                                         t->return_uri.data,
-                                         t->return_uri.len);
-    p = ngx_http_push_approval_token_put(p, NGX_HTTP_PUSH_APPROVAL_T_MESSAGE,
-                                         t->message.data, t->message.len);
-    p = ngx_http_push_approval_token_put(p, NGX_HTTP_PUSH_APPROVAL_T_COOKIE,
-                                         t->cookie_name.data,
-                                         t->cookie_name.len);
-    p = ngx_http_push_approval_token_put(p, NGX_HTTP_PUSH_APPROVAL_T_DOMAIN,
-                                         t->cookie_domain.data,
-                                         t->cookie_domain.len);
+    for (tag = 1; tag <= NGX_HTTP_PUSH_APPROVAL_T_STRINGS; tag++) {
+        field = ngx_http_push_approval_token_string(t, tag);
+        p = ngx_http_push_approval_token_put(p, tag, field->data, field->len);
+    }
 
     (void) ngx_http_push_approval_put64(numbers, (uint64_t) t->expires);
     (void) ngx_http_push_approval_put64(numbers + 8, (uint64_t) t->remember);
@@ -173,20 +191,44 @@ ngx_http_push_approval_token_decode(ngx_http_push_approval_token_t *t,
     u_char *work, u_char *src, size_t len, ngx_str_t *secrets,
     ngx_uint_t nsecrets)
 {
-    u_char      *p, *last, mac[NGX_HTTP_PUSH_APPROVAL_TOKEN_MAC];
-    size_t       n, flen;
-    ngx_str_t    data, ret, *field;
-    ngx_uint_t   i, tag, seen;
+    size_t  n;
+
+    n = ngx_http_push_approval_token_verify(work, src, len, secrets,
+                                            nsecrets);
+    if (n == 0) {
+        return NGX_DECLINED;
+    }
+
+    ngx_memzero(t, sizeof(ngx_http_push_approval_token_t));
+
+    if (ngx_http_push_approval_token_fields(t, work + 2, work + n) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    return ngx_http_push_approval_token_valid(t);
+}
+
+
+/* the length of the signed part, 0 unless signed by us and "T1" */
+
+static size_t
+ngx_http_push_approval_token_verify(u_char *work, u_char *src, size_t len,
+    ngx_str_t *secrets, ngx_uint_t nsecrets)
+{
+    u_char      mac[NGX_HTTP_PUSH_APPROVAL_TOKEN_MAC];
+    size_t      n;
+    ngx_str_t   data;
+    ngx_uint_t  i;
 
     if (len < 4 || len > 16384) {
-        return NGX_DECLINED;
+        return 0;
     }
 
     if (ngx_http_push_approval_base64url_decode(work, &n, src, len)
         != NGX_OK
         || n < 2 + NGX_HTTP_PUSH_APPROVAL_TOKEN_MAC)
     {
-        return NGX_DECLINED;
+        return 0;
     }
 
     data.data = work;
@@ -203,20 +245,25 @@ ngx_http_push_approval_token_decode(ngx_http_push_approval_token_t *t,
         }
     }
 
-    if (i == nsecrets) {
-        return NGX_DECLINED;
-    }
-
     /* signed by us, yet parsed as strictly as anything else */
 
-    if (work[0] != 'T' || work[1] != '1') {
-        return NGX_DECLINED;
+    if (i == nsecrets || work[0] != 'T' || work[1] != '1') {
+        return 0;
     }
 
-    ngx_memzero(t, sizeof(ngx_http_push_approval_token_t));
+    return data.len;
+}
 
-    p = work + 2;
-    last = work + data.len;
+
+/* each tag once, each field within the token */
+
+static ngx_int_t
+ngx_http_push_approval_token_fields(ngx_http_push_approval_token_t *t,
+    u_char *p, u_char *last)
+{
+    size_t      flen;
+    ngx_uint_t  tag, seen;
+
     seen = 0;
 
     while (p < last) {
@@ -237,81 +284,75 @@ ngx_http_push_approval_token_decode(ngx_http_push_approval_token_t *t,
 
         seen |= 1 << tag;
 
-        switch (tag) {
-
-        case NGX_HTTP_PUSH_APPROVAL_T_ID:
-            field = &t->id;
-            break;
-
-        case NGX_HTTP_PUSH_APPROVAL_T_IDENTITY:
-            field = &t->identity;
-            break;
-
-        case NGX_HTTP_PUSH_APPROVAL_T_SCOPE:
-            field = &t->scope;
-            break;
-
-        case NGX_HTTP_PUSH_APPROVAL_T_RETURN:
-            field = &t->return_uri;
-            break;
-
-        case NGX_HTTP_PUSH_APPROVAL_T_MESSAGE:
-            field = &t->message;
-            break;
-
-        case NGX_HTTP_PUSH_APPROVAL_T_COOKIE:
-            field = &t->cookie_name;
-            break;
-
-        case NGX_HTTP_PUSH_APPROVAL_T_DOMAIN:
-            field = &t->cookie_domain;
-            break;
-
-        case NGX_HTTP_PUSH_APPROVAL_T_NUMBERS:
-            if (flen != 8 * 4 + 4) {
-                return NGX_DECLINED;
-            }
-
-            t->expires = (time_t) ngx_http_push_approval_get64(p);
-            t->remember = (time_t) ngx_http_push_approval_get64(p + 8);
-            t->created = (time_t) ngx_http_push_approval_get64(p + 16);
-            t->timeout = (time_t) ngx_http_push_approval_get64(p + 24);
-            t->code = p[32];
-            t->provider = p[33];
-            t->secure = p[34];
-            t->samesite = p[35];
-            field = NULL;
-            break;
-
-        case NGX_HTTP_PUSH_APPROVAL_T_WAIT_HASH:
-            if (flen != NGX_HTTP_PUSH_APPROVAL_WAIT_HASH) {
-                return NGX_DECLINED;
-            }
-
-            ngx_memcpy(t->wait_hash, p, flen);
-            field = NULL;
-            break;
-
-        default: /* NGX_HTTP_PUSH_APPROVAL_T_BIND */
-            if (flen != NGX_HTTP_PUSH_APPROVAL_BIND_LEN) {
-                return NGX_DECLINED;
-            }
-
-            ngx_memcpy(t->bind, p, flen);
-            field = NULL;
-            break;
-        }
-
-        if (field) {
-            field->data = p;
-            field->len = flen;
+        if (ngx_http_push_approval_token_field(t, tag, p, flen) != NGX_OK) {
+            return NGX_DECLINED;
         }
 
         p += flen;
     }
 
-    if (seen != ((1 << (NGX_HTTP_PUSH_APPROVAL_T_MAX + 1)) - 2)
-        || t->id.len == 0 || t->id.len > NGX_HTTP_PUSH_APPROVAL_ID_LEN
+    if (seen != ((1 << (NGX_HTTP_PUSH_APPROVAL_T_MAX + 1)) - 2)) {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_token_field(ngx_http_push_approval_token_t *t,
+    ngx_uint_t tag, u_char *p, size_t len)
+{
+    ngx_str_t  *field;
+
+    switch (tag) {
+
+    case NGX_HTTP_PUSH_APPROVAL_T_NUMBERS:
+        if (len != NGX_HTTP_PUSH_APPROVAL_T_NUM_LEN) {
+            return NGX_DECLINED;
+        }
+
+        t->expires = (time_t) ngx_http_push_approval_get64(p);
+        t->remember = (time_t) ngx_http_push_approval_get64(p + 8);
+        t->created = (time_t) ngx_http_push_approval_get64(p + 16);
+        t->timeout = (time_t) ngx_http_push_approval_get64(p + 24);
+        t->code = p[32];
+        t->provider = p[33];
+        t->secure = p[34];
+        t->samesite = p[35];
+        return NGX_OK;
+
+    case NGX_HTTP_PUSH_APPROVAL_T_WAIT_HASH:
+        if (len != NGX_HTTP_PUSH_APPROVAL_WAIT_HASH) {
+            return NGX_DECLINED;
+        }
+
+        ngx_memcpy(t->wait_hash, p, len);
+        return NGX_OK;
+
+    case NGX_HTTP_PUSH_APPROVAL_T_BIND:
+        if (len != NGX_HTTP_PUSH_APPROVAL_BIND_LEN) {
+            return NGX_DECLINED;
+        }
+
+        ngx_memcpy(t->bind, p, len);
+        return NGX_OK;
+
+    default: /* tags 1 to 7 */
+        field = ngx_http_push_approval_token_string(t, tag);
+        field->data = p;
+        field->len = len;
+        return NGX_OK;
+    }
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_token_valid(ngx_http_push_approval_token_t *t)
+{
+    ngx_str_t  ret;
+
+    if (t->id.len == 0 || t->id.len > NGX_HTTP_PUSH_APPROVAL_ID_LEN
         || t->identity.len == 0
         || t->identity.len > NGX_HTTP_PUSH_APPROVAL_IDENT_MAX
         || t->cookie_name.len == 0 || t->return_uri.len == 0

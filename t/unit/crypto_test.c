@@ -3,6 +3,7 @@
  * Copyright (C) push approval module developers
  *
  * Unit tests of ngx_http_push_approval_crypto.c: HMAC-SHA256 (RFC 4231),
+ * the HMAC in steps (RFC 2202 for SHA-1), base64 (RFC 4648), hex,
  * base64url both ways with its one-encoding-per-value rule, and the
  * remember cookie: round trip, expiry, rotated secrets, identity and
  * scope binding, and malformed values.
@@ -24,7 +25,9 @@
 
 
 static void ngx_http_push_approval_test_hmac(void);
+static void ngx_http_push_approval_test_hmac_steps(void);
 static void ngx_http_push_approval_test_base64url(void);
+static void ngx_http_push_approval_test_base64_hex(void);
 static void ngx_http_push_approval_test_cookie(void);
 static void ngx_http_push_approval_test_cookie_malformed(void);
 static ngx_int_t ngx_http_push_approval_unit_check(char *value,
@@ -62,7 +65,9 @@ int
 main(void)
 {
     ngx_http_push_approval_test_hmac();
+    ngx_http_push_approval_test_hmac_steps();
     ngx_http_push_approval_test_base64url();
+    ngx_http_push_approval_test_base64_hex();
     ngx_http_push_approval_test_cookie();
     ngx_http_push_approval_test_cookie_malformed();
 
@@ -87,6 +92,66 @@ ngx_http_push_approval_test_hmac(void)
 
     UNIT_MEM(text, len, "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM",
              "RFC 4231 case 2");
+}
+
+
+/* the one HMAC, in steps: SHA-1 and SHA-256 interleaved, empty key */
+
+static void
+ngx_http_push_approval_test_hmac_steps(void)
+{
+    u_char                         mac[32], one[32], text[64];
+    size_t                         len;
+    ngx_str_t                      key, data, empty;
+    ngx_http_push_approval_hmac_t  h, h1;
+
+    ngx_str_set(&key, "Jefe");
+    ngx_str_set(&data, "what do ya want for nothing?");
+    ngx_str_null(&empty);
+
+    /* RFC 2202 test case 2, in two updates and an empty one */
+
+    UNIT_IS(ngx_http_push_approval_hmac_init(&h1, NGX_HTTP_PUSH_APPROVAL_SHA1,
+                                             &key),
+            NGX_OK, "sha1 init");
+    UNIT_IS(ngx_http_push_approval_hmac_init(&h, NGX_HTTP_PUSH_APPROVAL_SHA256,
+                                             &key),
+            NGX_OK, "sha256 init");
+    UNIT_IS(ngx_http_push_approval_hmac_update(&h1, data.data, 10), NGX_OK,
+            "sha1 update");
+    UNIT_IS(ngx_http_push_approval_hmac_update(&h, data.data, 10), NGX_OK,
+            "sha256 update");
+    UNIT_IS(ngx_http_push_approval_hmac_update(&h1, NULL, 0), NGX_OK,
+            "sha1 empty update");
+    UNIT_IS(ngx_http_push_approval_hmac_update(&h1, data.data + 10,
+                                               data.len - 10),
+            NGX_OK, "sha1 update rest");
+    UNIT_IS(ngx_http_push_approval_hmac_update(&h, data.data + 10,
+                                               data.len - 10),
+            NGX_OK, "sha256 update rest");
+
+    len = ngx_http_push_approval_hmac_final(&h1, mac);
+    UNIT_IS(len, 20, "sha1 length");
+    len = ngx_http_push_approval_hex(text, mac, len) - text;
+    UNIT_MEM(text, len, "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79",
+             "RFC 2202 case 2");
+
+    len = ngx_http_push_approval_hmac_final(&h, mac);
+    UNIT_IS(len, 32, "sha256 length");
+    ngx_http_push_approval_hmac_sha256(&key, &data, one);
+    UNIT_OK(memcmp(mac, one, 32) == 0, "steps equal one call");
+
+    /* an empty key is a key, not "the previous one" */
+
+    UNIT_IS(ngx_http_push_approval_hmac_init(&h, NGX_HTTP_PUSH_APPROVAL_SHA256,
+                                             &empty),
+            NGX_OK, "empty key init");
+    UNIT_IS(ngx_http_push_approval_hmac_final(&h, mac), 32,
+            "empty key, empty data");
+    len = ngx_http_push_approval_hex(text, mac, 32) - text;
+    UNIT_MEM(text, len,
+             "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad",
+             "HMAC-SHA256 of nothing under no key");
 }
 
 
@@ -144,6 +209,36 @@ ngx_http_push_approval_test_base64url(void)
             "clean bits after 2 bytes");
     UNIT_IS(ngx_http_push_approval_unit_decode("Zm9", out, &len), NGX_ERROR,
             "unused bits after 2 bytes");
+}
+
+
+/* RFC 4648 section 10, the padded alphabet; hex as ngx_hex_dump() */
+
+static void
+ngx_http_push_approval_test_base64_hex(void)
+{
+    u_char      out[64];
+    size_t      len;
+    ngx_uint_t  i;
+
+    static char  *vectors[][2] = {
+        { "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" },
+        { "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" },
+        { "foobar", "Zm9vYmFy" }, { "\xfb\xff\xbf", "+/+/" }
+    };
+
+    for (i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+        len = ngx_http_push_approval_base64_encode(out,
+                                                   (u_char *) vectors[i][0],
+                                                   strlen(vectors[i][0]));
+        UNIT_MEM(out, len, vectors[i][1], "base64");
+    }
+
+    len = ngx_http_push_approval_hex(out, (u_char *) "\x00\x0f\xa5\xff", 4)
+          - out;
+    UNIT_MEM(out, len, "000fa5ff", "hex");
+    len = ngx_http_push_approval_hex(out, (u_char *) "", 0) - out;
+    UNIT_IS(len, 0, "hex of nothing");
 }
 
 

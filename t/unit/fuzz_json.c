@@ -3,7 +3,9 @@
  * Copyright (C) push approval module developers
  *
  * libFuzzer harness over ngx_http_push_approval_json.c: provider answers
- * through json_parse and the field getters the providers use, and
+ * through json_parse and the field getters the providers use, callback
+ * fields through the streaming walker (json_fields: every value inside
+ * the buffer of the body's size), and
  * json_escape, whose output must read back through yajl as the same
  * characters whenever the input is valid UTF-8, and utf8_clean, whose
  * output must always be valid UTF-8 (the input itself when it was).
@@ -20,6 +22,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void ngx_http_push_approval_fuzz_answer(u_char *in, size_t size);
+static void ngx_http_push_approval_fuzz_fields(u_char *in, size_t size);
 static void ngx_http_push_approval_fuzz_escape(u_char *in, size_t size);
 static void ngx_http_push_approval_fuzz_clean(u_char *in, size_t size);
 static ngx_int_t ngx_http_push_approval_fuzz_utf8(u_char *p, size_t len);
@@ -41,6 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     in[size] = '\0';
 
     ngx_http_push_approval_fuzz_answer(in, size);
+    ngx_http_push_approval_fuzz_fields(in, size);
     ngx_http_push_approval_fuzz_escape(in, size);
     ngx_http_push_approval_fuzz_clean(in, size);
 
@@ -93,6 +97,42 @@ ngx_http_push_approval_fuzz_answer(u_char *in, size_t size)
     }
 
     yajl_tree_free(root);
+}
+
+
+static void
+ngx_http_push_approval_fuzz_fields(u_char *in, size_t size)
+{
+    u_char      *buf;
+    ngx_str_t    v[6];
+    ngx_uint_t   k;
+
+    static char  *names[] = {
+        "type", "challenge_sid", "sid", "status",
+        "approval_request.transaction.uuid", NULL
+    };
+
+    /* exactly the body's size, as the callers give */
+
+    buf = malloc(size + 1);
+    if (buf == NULL) {
+        return;
+    }
+
+    if (ngx_http_push_approval_json_fields(in, size, names, v, buf)
+        == NGX_OK)
+    {
+        for (k = 0; names[k]; k++) {
+            if (v[k].data == NULL
+                || (v[k].len
+                    && (v[k].data < buf || v[k].data + v[k].len > buf + size)))
+            {
+                abort();
+            }
+        }
+    }
+
+    free(buf);
 }
 
 

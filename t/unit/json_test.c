@@ -3,8 +3,8 @@
  * Copyright (C) push approval module developers
  *
  * Unit tests of ngx_http_push_approval_json.c: provider answers, the depth
- * limit, the NUL rule, the field getters and string escaping with its
- * character limit.
+ * limit, the NUL rule, the field getters, the streaming walker's dotted
+ * path fields, and string escaping with its character limit.
  */
 
 
@@ -21,6 +21,9 @@ static void ngx_http_push_approval_test_answers(void);
 static void ngx_http_push_approval_test_depth(void);
 static void ngx_http_push_approval_test_factors(void);
 static void ngx_http_push_approval_test_escape(void);
+static void ngx_http_push_approval_test_fields(void);
+static ngx_int_t ngx_http_push_approval_unit_fields(char *json,
+    ngx_str_t *values);
 static void ngx_http_push_approval_test_utf8(void);
 static size_t ngx_http_push_approval_unit_clean(u_char *dst, char *src,
     size_t len, size_t max);
@@ -34,9 +37,68 @@ main(void)
     ngx_http_push_approval_test_depth();
     ngx_http_push_approval_test_factors();
     ngx_http_push_approval_test_escape();
+    ngx_http_push_approval_test_fields();
     ngx_http_push_approval_test_utf8();
 
     return UNIT_DONE();
+}
+
+
+static char  *ngx_http_push_approval_unit_names[] = {
+    "type", "a.b", "c", NULL
+};
+
+
+static ngx_int_t
+ngx_http_push_approval_unit_fields(char *json, ngx_str_t *values)
+{
+    static u_char  buf[1024];
+
+    return ngx_http_push_approval_json_fields((u_char *) json, strlen(json),
+                                          ngx_http_push_approval_unit_names,
+                                          values, buf);
+}
+
+
+/* json_fields over the one walker: paths, arrays, repeats, limits */
+
+static void
+ngx_http_push_approval_test_fields(void)
+{
+    ngx_str_t  v[3];
+
+    UNIT_IS(ngx_http_push_approval_unit_fields(
+                "{\"type\":\"t1\",\"a\":{\"b\":\"x\\u00e9\",\"n\":1},"
+                "\"x\":[{\"c\":\"no\"}],\"c\":\"yes\"}", v),
+            NGX_OK, "fields found");
+    UNIT_MEM(v[0].data, v[0].len, "t1", "top-level field");
+    UNIT_MEM(v[1].data, v[1].len, "x\xc3\xa9", "dotted path, unescaped");
+    UNIT_MEM(v[2].data, v[2].len, "yes", "inside an array: no match");
+
+    UNIT_IS(ngx_http_push_approval_unit_fields("{\"a\":{\"b\":5}}", v),
+            NGX_OK, "number");
+    UNIT_MEM(v[1].data, v[1].len, "", "only strings are fields");
+    UNIT_MEM(v[0].data, v[0].len, "", "absent field is empty");
+
+    UNIT_IS(ngx_http_push_approval_unit_fields(
+                "{\"c\":\"1\",\"c\":\"2\"}", v),
+            NGX_DECLINED, "a field twice");
+    UNIT_IS(ngx_http_push_approval_unit_fields("[\"c\"]", v), NGX_DECLINED,
+            "top-level array");
+    UNIT_IS(ngx_http_push_approval_unit_fields("\"c\"", v), NGX_DECLINED,
+            "top-level string");
+    UNIT_IS(ngx_http_push_approval_unit_fields("{\"c\":", v), NGX_DECLINED,
+            "truncated");
+    UNIT_IS(ngx_http_push_approval_unit_fields(
+                "{\"1\":{\"2\":{\"3\":{\"4\":{\"5\":{\"6\":{\"7\":{\"8\":"
+                "{\"9\":{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":[1]"
+                "}}}}}}}}}}}}}}}", v),
+            NGX_OK, "16 levels");
+    UNIT_IS(ngx_http_push_approval_unit_fields(
+                "{\"1\":{\"2\":{\"3\":{\"4\":{\"5\":{\"6\":{\"7\":{\"8\":"
+                "{\"9\":{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":[[1]]"
+                "}}}}}}}}}}}}}}}", v),
+            NGX_DECLINED, "17 levels");
 }
 
 

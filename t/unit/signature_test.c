@@ -102,6 +102,8 @@ static void ngx_http_push_approval_test_a2(void);
 static void ngx_http_push_approval_test_twilio_sort(void);
 static void ngx_http_push_approval_test_twilio_ports(void);
 static void ngx_http_push_approval_test_body_sha256(void);
+static void ngx_http_push_approval_test_body_hash(void);
+static void ngx_http_push_approval_test_percent(void);
 static void ngx_http_push_approval_test_form(void);
 static void ngx_http_push_approval_test_b1(void);
 static void ngx_http_push_approval_test_b1_get(void);
@@ -123,6 +125,8 @@ main(void)
     ngx_http_push_approval_test_twilio_sort();
     ngx_http_push_approval_test_twilio_ports();
     ngx_http_push_approval_test_body_sha256();
+    ngx_http_push_approval_test_body_hash();
+    ngx_http_push_approval_test_percent();
     ngx_http_push_approval_test_form();
     ngx_http_push_approval_test_b1();
     ngx_http_push_approval_test_b1_get();
@@ -402,6 +406,60 @@ ngx_http_push_approval_test_body_sha256(void)
     UNIT_IS(ngx_http_push_approval_twilio_check(
                 &ngx_http_push_approval_a2_token, &url, NULL, 0, &b, &s),
             NGX_DECLINED, "bodySHA256 changed signature");
+}
+
+
+/* the one lookup of bodySHA256 (callback.c asks it too) */
+
+static void
+ngx_http_push_approval_test_body_hash(void)
+{
+    ngx_str_t  u, h;
+
+    ngx_str_set(&u, "https://g.example/cb?a=1&bodySHA256=ab12&z=2");
+    UNIT_IS(ngx_http_push_approval_body_hash(&u, &h), NGX_OK,
+            "bodySHA256 among params");
+    UNIT_MEM(h.data, h.len, "ab12", "bodySHA256 value");
+
+    ngx_str_set(&u, "https://g.example/cb?bodySHA256=");
+    UNIT_IS(ngx_http_push_approval_body_hash(&u, &h), NGX_OK,
+            "bodySHA256 empty");
+    UNIT_IS(h.len, 0, "bodySHA256 empty value");
+
+    ngx_str_set(&u, "https://g.example/cb?bodySHA256");
+    UNIT_IS(ngx_http_push_approval_body_hash(&u, &h), NGX_DECLINED,
+            "bodySHA256 without '='");
+    ngx_str_set(&u, "https://g.example/cb?xbodySHA256=1");
+    UNIT_IS(ngx_http_push_approval_body_hash(&u, &h), NGX_DECLINED,
+            "another name");
+    ngx_str_set(&u, "https://g.example/cb#?bodySHA256=1");
+    UNIT_IS(ngx_http_push_approval_body_hash(&u, &h), NGX_DECLINED,
+            "in the fragment");
+    ngx_str_set(&u, "https://g.example/bodySHA256=1");
+    UNIT_IS(ngx_http_push_approval_body_hash(&u, &h), NGX_DECLINED,
+            "no query");
+}
+
+
+/* the one percent-encoder: forms to the provider (%20), Authy ('+') */
+
+static void
+ngx_http_push_approval_test_percent(void)
+{
+    u_char  out[64], *p;
+
+    static u_char  in[] = "aZ09-_.~ /+=&\xc3\xa9\x01";
+
+    p = ngx_http_push_approval_percent_encode(out, in, sizeof(in) - 1, 0);
+    UNIT_MEM(out, p - out, "aZ09-_.~%20%2F%2B%3D%26%C3%A9%01",
+             "percent-encoding, space as %20");
+
+    p = ngx_http_push_approval_percent_encode(out, in, sizeof(in) - 1, 1);
+    UNIT_MEM(out, p - out, "aZ09-_.~+%2F%2B%3D%26%C3%A9%01",
+             "percent-encoding, space as '+'");
+
+    p = ngx_http_push_approval_percent_encode(out, in, 0, 1);
+    UNIT_IS(p - out, 0, "percent-encoding of nothing");
 }
 
 
