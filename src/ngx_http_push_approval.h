@@ -345,7 +345,14 @@ typedef struct {
 } ngx_http_push_approval_request_t;
 
 
-/* provider dialect: one table per provider */
+/*
+ * provider dialect: one table per provider, listed in
+ * ngx_http_push_approval_providers[] (module.c); nothing else of the module
+ * knows a provider by name
+ */
+
+typedef struct ngx_http_push_approval_webhook_s
+    ngx_http_push_approval_webhook_t;
 
 typedef struct {
     ngx_str_t                       name;
@@ -373,6 +380,34 @@ typedef struct {
     ngx_int_t                     (*devices)(ngx_http_request_t *r,
                                        ngx_http_push_approval_loc_conf_t *plcf,
                                        ngx_str_t *identity, ngx_str_t *uri);
+    /* the credentials header of a call */
+    ngx_int_t                     (*authorize)(ngx_http_request_t *sr,
+                                       ngx_http_push_approval_loc_conf_t *plcf);
+    /* the webhook dialect: what a signed callback decides */
+    ngx_int_t                     (*webhook)(
+                                       ngx_http_push_approval_webhook_t *wh);
+    ngx_uint_t                      webhook_methods;
+    /* the provider's fields of the enrolment answer, before the token */
+    u_char                       *(*enrolled)(u_char *p,
+                                       ngx_http_push_approval_loc_conf_t *plcf);
+    /* nginx -t: where approvals are created, the provider's own limits */
+    char                         *(*check_create)(ngx_conf_t *cf,
+                                       ngx_http_push_approval_loc_conf_t *plcf);
+    /* nginx -t: the credentials its calls need */
+    char                         *(*check_calls)(ngx_conf_t *cf,
+                                       ngx_http_push_approval_loc_conf_t *plcf,
+                                       char *what);
+    /* nginx -t: the credentials that check its webhooks */
+    char                         *(*check_webhook)(ngx_conf_t *cf,
+                                       ngx_http_push_approval_loc_conf_t *plcf);
+    /* what a cookie is bound to besides zone and provider name */
+    void                          (*binding)(
+                                       ngx_http_push_approval_loc_conf_t *plcf,
+                                       ngx_str_t *part);
+    /* the digest of the account that may decide an approval by callback */
+    void                          (*account)(
+                                       ngx_http_push_approval_loc_conf_t *plcf,
+                                       u_char *account);
 } ngx_http_push_approval_provider_t;
 
 
@@ -625,7 +660,6 @@ ngx_int_t ngx_http_push_approval_form_value(ngx_http_request_t *r,
 ngx_int_t ngx_http_push_approval_call(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf, ngx_uint_t op, ngx_uint_t method,
     ngx_str_t *uri, ngx_str_t *body, ngx_http_push_approval_call_t *call);
-ngx_int_t ngx_http_push_approval_filter_init(ngx_conf_t *cf);
 ngx_int_t ngx_http_push_approval_form_add(ngx_pool_t *pool, ngx_array_t *a,
     char *name, ngx_str_t *value);
 ngx_int_t ngx_http_push_approval_form_encode(ngx_pool_t *pool,

@@ -605,9 +605,11 @@ ngx_http_push_approval_enroll_send(ngx_http_request_t *r,
 {
     u_char                             *p, *json;
     size_t                              len;
+    ngx_http_push_approval_provider_t  *provider;
     ngx_http_push_approval_loc_conf_t  *plcf;
 
     plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
+    provider = ngx_http_push_approval_providers[plcf->provider];
 
     len = 256 + 6 * (en->identity.len + en->ans.token.len)
           + 2 * plcf->verify_service.len;
@@ -618,22 +620,9 @@ ngx_http_push_approval_enroll_send(ngx_http_request_t *r,
     }
 
     p = ngx_sprintf(json, "{\"provider\":\"%V\",\"identity\":\"",
-                    &ngx_http_push_approval_providers[plcf->provider]->name);
+                    &provider->name);
     p += ngx_http_push_approval_json_escape(p, &en->identity, 64);
-
-    if (plcf->provider == NGX_HTTP_PUSH_APPROVAL_VERIFY) {
-        /* the names of the SPEC, and those Twilio's sample apps read */
-
-        p = ngx_sprintf(p, "\",\"service_sid\":\"%V\",\"factor_type\":\"push\""
-                        ",\"serviceSid\":\"%V\",\"factorType\":\"push\""
-                        ",\"token\":\"", &plcf->verify_service,
-                        &plcf->verify_service);
-
-    } else {
-        p = ngx_cpymem(p, "\",\"registration_token\":\"",
-                       sizeof("\",\"registration_token\":\"") - 1);
-    }
-
+    p = provider->enrolled(p, plcf);
     p += ngx_http_push_approval_json_escape(p, &en->ans.token,
                                             en->ans.token.len);
     p = ngx_cpymem(p, "\"}\n", 3);

@@ -120,9 +120,10 @@ static u_char *
 ngx_http_push_approval_metrics_zone(u_char *p,
     ngx_http_push_approval_zone_ctx_t *zone, ngx_uint_t family)
 {
-    char               *name;
-    ngx_uint_t          i, pages;
-    ngx_atomic_int_t    m[NGX_HTTP_PUSH_APPROVAL_M_MAX];
+    char                                *name;
+    ngx_uint_t                           i, pages;
+    ngx_atomic_int_t                     m[NGX_HTTP_PUSH_APPROVAL_M_MAX];
+    ngx_http_push_approval_provider_t  **pv;
 
     for (i = 0; i < NGX_HTTP_PUSH_APPROVAL_M_MAX; i++) {
         m[i] = ngx_http_push_approval_metric_sum(zone, i);
@@ -142,13 +143,14 @@ ngx_http_push_approval_metrics_zone(u_char *p,
 
         return p;
 
-    case 1:
-        p = ngx_sprintf(p, "%s{zone=\"%V\",provider=\"verify\"} %A\n", name,
-                        &zone->name,
-                        m[NGX_HTTP_PUSH_APPROVAL_M_PUSHES_VERIFY]);
-        return ngx_sprintf(p, "%s{zone=\"%V\",provider=\"authy\"} %A\n",
-                           name, &zone->name,
-                           m[NGX_HTTP_PUSH_APPROVAL_M_PUSHES_AUTHY]);
+    case 1: /* pushes, by provider */
+        for (pv = ngx_http_push_approval_providers; *pv; pv++) {
+            p = ngx_sprintf(p, "%s{zone=\"%V\",provider=\"%V\"} %A\n",
+                            name, &zone->name, &(*pv)->name,
+                            m[(*pv)->push_metric]);
+        }
+
+        return p;
 
     case 2:
         for (i = 0; i < 6; i++) {

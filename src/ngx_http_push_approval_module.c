@@ -16,10 +16,6 @@ static void *ngx_http_push_approval_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_push_approval_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_push_approval_merge_loc_conf(ngx_conf_t *cf,
     void *parent, void *child);
-static char *ngx_http_push_approval_check_authy_labels(ngx_conf_t *cf,
-    ngx_http_push_approval_loc_conf_t *conf);
-static char *ngx_http_push_approval_check_verify_timeout(ngx_conf_t *cf,
-    ngx_http_push_approval_loc_conf_t *conf);
 static char *ngx_http_push_approval_check_at(ngx_conf_t *cf,
     ngx_http_push_approval_loc_conf_t *conf);
 static void ngx_http_push_approval_conf_where(ngx_conf_t *cf,
@@ -32,6 +28,10 @@ static char *ngx_http_push_approval_check_values(ngx_conf_t *cf,
     ngx_http_push_approval_loc_conf_t *conf);
 static char *ngx_http_push_approval_check(ngx_conf_t *cf,
     ngx_http_push_approval_loc_conf_t *conf);
+static char *ngx_http_push_approval_check_handler(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *conf, ngx_uint_t *needs);
+static char *ngx_http_push_approval_check_provider(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *conf, char *what);
 static ngx_shm_zone_t *ngx_http_push_approval_find_zone(ngx_conf_t *cf,
     ngx_str_t *name, const char *directive);
 static char *ngx_http_push_approval_bind(ngx_conf_t *cf,
@@ -77,6 +77,18 @@ static ngx_int_t ngx_http_push_approval_read_lines(ngx_conf_t *cf,
 static ngx_int_t ngx_http_push_approval_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static void ngx_http_push_approval_cleanup(void *data);
+
+
+#define NGX_HTTP_PUSH_APPROVAL_NEEDS_PROVIDER  1
+#define NGX_HTTP_PUSH_APPROVAL_NEEDS_IDENTITY  2
+
+
+/* by NGX_HTTP_PUSH_APPROVAL_HANDLER_*, for messages */
+
+static char  *ngx_http_push_approval_handler_names[] = {
+    "push_approval", "push_approval_wait", "push_approval_callback",
+    "push_approval_metrics", "push_approval_enroll", "push_approval_revoke"
+};
 
 
 static ngx_conf_enum_t  ngx_http_push_approval_providers_enum[] = {
@@ -370,9 +382,12 @@ ngx_str_t  ngx_http_push_approval_status_names[] = {
 };
 
 
+/* the providers, by push_approval_provider's value; the first is default */
+
 ngx_http_push_approval_provider_t  *ngx_http_push_approval_providers[] = {
     &ngx_http_push_approval_verify,
-    &ngx_http_push_approval_authy
+    &ngx_http_push_approval_authy,
+    NULL
 };
 
 
@@ -815,90 +830,23 @@ ngx_http_push_approval_check(ngx_conf_t *cf,
     ngx_http_push_approval_loc_conf_t *conf)
 {
     char                                *what;
-    ngx_uint_t                           provider_needed, identity_needed;
-    ngx_shm_zone_t                     **zones;
+    ngx_uint_t                           needs;
     ngx_http_push_approval_main_conf_t  *pmcf;
-
-    static char *handler_names[] = {
-        "push_approval", "push_approval_wait", "push_approval_callback",
-        "push_approval_metrics", "push_approval_enroll",
-        "push_approval_revoke"
-    };
 
     pmcf = ngx_http_conf_get_module_main_conf(cf,
                                               ngx_http_push_approval_module);
 
-    provider_needed = 0;
-    identity_needed = 0;
+    needs = 0;
 
     if (conf->handler != NGX_HTTP_PUSH_APPROVAL_HANDLER_NONE) {
 
         /* a handler location is never itself enforced */
         conf->shm_zone = NULL;
 
-        if (conf->handler_zone_name.len) {
-            conf->handler_zone = ngx_http_push_approval_find_zone(cf,
-                                    &conf->handler_zone_name,
-                                    handler_names[conf->handler]);
-            if (conf->handler_zone == NULL) {
-                return NGX_CONF_ERROR;
-            }
-
-        } else if (pmcf->zones.nelts == 1) {
-            zones = pmcf->zones.elts;
-            conf->handler_zone = zones[0];
-
-        } else if (pmcf->zones.nelts == 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"%s\" requires a \"push_approval_zone\"",
-                               handler_names[conf->handler]);
+        if (ngx_http_push_approval_check_handler(cf, conf, &needs)
+            != NGX_CONF_OK)
+        {
             return NGX_CONF_ERROR;
-
-        } else if (conf->handler != NGX_HTTP_PUSH_APPROVAL_HANDLER_METRICS) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"%s\" needs \"zone=\" when several "
-                               "\"push_approval_zone\" are defined",
-                               handler_names[conf->handler]);
-            return NGX_CONF_ERROR;
-        }
-
-        switch (conf->handler) {
-
-        case NGX_HTTP_PUSH_APPROVAL_HANDLER_WAIT:
-            provider_needed = 1;
-            ngx_http_push_approval_used_at(pmcf, conf);
-            break;
-
-        case NGX_HTTP_PUSH_APPROVAL_HANDLER_ENROLL:
-            provider_needed = 1;
-            identity_needed = 1;
-            break;
-
-        case NGX_HTTP_PUSH_APPROVAL_HANDLER_REVOKE:
-            identity_needed = conf->revoke_self;
-            break;
-
-        case NGX_HTTP_PUSH_APPROVAL_HANDLER_CALLBACK:
-            if (conf->provider == NGX_HTTP_PUSH_APPROVAL_AUTHY) {
-                if (conf->api_key.len == 0) {
-                    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                "\"push_approval_callback\" requires "
-                                "\"push_approval_api_key_file\"");
-                    return NGX_CONF_ERROR;
-                }
-
-            } else if (conf->auth_token.len == 0) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                            "\"push_approval_callback\" requires "
-                            "\"push_approval_verify_credentials_file\" "
-                            "with the account's auth token");
-                return NGX_CONF_ERROR;
-            }
-
-            break;
-
-        default: /* metrics */
-            break;
         }
 
     } else if (conf->zone_name.len) {
@@ -910,39 +858,118 @@ ngx_http_push_approval_check(ngx_conf_t *cf,
             return NGX_CONF_ERROR;
         }
 
-        provider_needed = 1;
-        identity_needed = 1;
+        needs = NGX_HTTP_PUSH_APPROVAL_NEEDS_PROVIDER
+                |NGX_HTTP_PUSH_APPROVAL_NEEDS_IDENTITY;
         ngx_http_push_approval_used_at(pmcf, conf);
 
     } else {
         conf->shm_zone = NULL;
     }
 
-    what = handler_names[conf->handler];
+    what = ngx_http_push_approval_handler_names[conf->handler];
 
-    if (identity_needed && conf->identity == NULL) {
+    if ((needs & NGX_HTTP_PUSH_APPROVAL_NEEDS_IDENTITY)
+        && conf->identity == NULL)
+    {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%s\" requires \"push_approval_identity\"",
                            what);
         return NGX_CONF_ERROR;
     }
 
-    if (!provider_needed) {
+    if (!(needs & NGX_HTTP_PUSH_APPROVAL_NEEDS_PROVIDER)) {
         return NGX_CONF_OK;
     }
 
-    if (conf->handler == NGX_HTTP_PUSH_APPROVAL_HANDLER_NONE
-        || conf->handler == NGX_HTTP_PUSH_APPROVAL_HANDLER_ENROLL)
-    {
-        /* where approvals are created: the provider's own limits */
+    return ngx_http_push_approval_check_provider(cf, conf, what);
+}
 
-        if (ngx_http_push_approval_check_authy_labels(cf, conf)
-            != NGX_CONF_OK
-            || ngx_http_push_approval_check_verify_timeout(cf, conf)
-               != NGX_CONF_OK)
-        {
+
+/* a handler location: its zone, and what the handler needs */
+
+static char *
+ngx_http_push_approval_check_handler(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *conf, ngx_uint_t *needs)
+{
+    char                                *what;
+    ngx_shm_zone_t                     **zones;
+    ngx_http_push_approval_main_conf_t  *pmcf;
+
+    pmcf = ngx_http_conf_get_module_main_conf(cf,
+                                              ngx_http_push_approval_module);
+
+    what = ngx_http_push_approval_handler_names[conf->handler];
+
+    if (conf->handler_zone_name.len) {
+        conf->handler_zone = ngx_http_push_approval_find_zone(cf,
+                                                &conf->handler_zone_name,
+                                                what);
+        if (conf->handler_zone == NULL) {
             return NGX_CONF_ERROR;
         }
+
+    } else if (pmcf->zones.nelts == 1) {
+        zones = pmcf->zones.elts;
+        conf->handler_zone = zones[0];
+
+    } else if (pmcf->zones.nelts == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" requires a \"push_approval_zone\"",
+                           what);
+        return NGX_CONF_ERROR;
+
+    } else if (conf->handler != NGX_HTTP_PUSH_APPROVAL_HANDLER_METRICS) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" needs \"zone=\" when several "
+                           "\"push_approval_zone\" are defined", what);
+        return NGX_CONF_ERROR;
+    }
+
+    switch (conf->handler) {
+
+    case NGX_HTTP_PUSH_APPROVAL_HANDLER_WAIT:
+        *needs = NGX_HTTP_PUSH_APPROVAL_NEEDS_PROVIDER;
+        ngx_http_push_approval_used_at(pmcf, conf);
+        break;
+
+    case NGX_HTTP_PUSH_APPROVAL_HANDLER_ENROLL:
+        *needs = NGX_HTTP_PUSH_APPROVAL_NEEDS_PROVIDER
+                 |NGX_HTTP_PUSH_APPROVAL_NEEDS_IDENTITY;
+        break;
+
+    case NGX_HTTP_PUSH_APPROVAL_HANDLER_REVOKE:
+        *needs = conf->revoke_self ? NGX_HTTP_PUSH_APPROVAL_NEEDS_IDENTITY
+                                   : 0;
+        break;
+
+    case NGX_HTTP_PUSH_APPROVAL_HANDLER_CALLBACK:
+        return ngx_http_push_approval_providers[conf->provider]
+                   ->check_webhook(cf, conf);
+
+    default: /* metrics */
+        break;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* what the provider's calls need */
+
+static char *
+ngx_http_push_approval_check_provider(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *conf, char *what)
+{
+    ngx_http_push_approval_provider_t  *provider;
+
+    provider = ngx_http_push_approval_providers[conf->provider];
+
+    if ((conf->handler == NGX_HTTP_PUSH_APPROVAL_HANDLER_NONE
+         || conf->handler == NGX_HTTP_PUSH_APPROVAL_HANDLER_ENROLL)
+        && provider->check_create(cf, conf) != NGX_CONF_OK)
+    {
+        /* where approvals are created: the provider's own limits */
+        return NGX_CONF_ERROR;
     }
 
     if (conf->api.len == 0) {
@@ -951,32 +978,7 @@ ngx_http_push_approval_check(ngx_conf_t *cf,
         return NGX_CONF_ERROR;
     }
 
-    if (conf->provider == NGX_HTTP_PUSH_APPROVAL_AUTHY) {
-        if (conf->api_key.len == 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"%s\" with the authy provider requires "
-                               "\"push_approval_api_key_file\"", what);
-            return NGX_CONF_ERROR;
-        }
-
-        return NGX_CONF_OK;
-    }
-
-    if (conf->basic_auth.len == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%s\" with the verify provider requires "
-                           "\"push_approval_verify_credentials_file\"", what);
-        return NGX_CONF_ERROR;
-    }
-
-    if (conf->verify_service.len == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%s\" with the verify provider requires "
-                           "\"push_approval_verify_service\"", what);
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
+    return provider->check_calls(cf, conf, what);
 }
 
 
@@ -990,9 +992,10 @@ static char *
 ngx_http_push_approval_bind(ngx_conf_t *cf,
     ngx_http_push_approval_loc_conf_t *conf)
 {
-    ngx_str_t                           parts[5], *provider;
+    ngx_str_t                           parts[5];
     ngx_shm_zone_t                     *shm_zone;
     ngx_http_push_approval_zone_ctx_t  *zone;
+    ngx_http_push_approval_provider_t  *provider;
 
     static u_char  nl = '\n';
 
@@ -1008,18 +1011,14 @@ ngx_http_push_approval_bind(ngx_conf_t *cf,
         zone->remember_max = ngx_max(zone->remember_max, conf->remember);
     }
 
-    provider = &ngx_http_push_approval_providers[conf->provider]->name;
+    provider = ngx_http_push_approval_providers[conf->provider];
 
     parts[0] = shm_zone->shm.name;
     parts[1].data = &nl;
     parts[1].len = 1;
-    parts[2] = *provider;
+    parts[2] = provider->name;
     parts[3] = parts[1];
-    parts[4] = conf->verify_service;
-
-    if (conf->provider != NGX_HTTP_PUSH_APPROVAL_VERIFY) {
-        parts[4].len = 0;
-    }
+    provider->binding(conf, &parts[4]);
 
     if (ngx_http_push_approval_sha256(conf->cookie_bind, parts, 5)
         != NGX_OK)
@@ -1034,37 +1033,6 @@ ngx_http_push_approval_bind(ngx_conf_t *cf,
                            "\"push_approval_revoke\" in a location without "
                            "\"allow\"/\"deny\", \"auth_basic\" or "
                            "\"auth_request\": anyone can revoke");
-    }
-
-    return NGX_CONF_OK;
-}
-
-
-/* Authy documents details keys of at most 20 characters */
-
-static char *
-ngx_http_push_approval_check_authy_labels(ngx_conf_t *cf,
-    ngx_http_push_approval_loc_conf_t *conf)
-{
-    ngx_uint_t                        i;
-    ngx_http_push_approval_detail_t  *d;
-
-    if (conf->provider != NGX_HTTP_PUSH_APPROVAL_AUTHY
-        || conf->details == NULL)
-    {
-        return NGX_CONF_OK;
-    }
-
-    d = conf->details->elts;
-
-    for (i = 0; i < conf->details->nelts; i++) {
-        if (ngx_utf8_length(d[i].label.data, d[i].label.len) > 20) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"push_approval_detail\" label \"%V\" "
-                               "must be at most 20 characters with the "
-                               "authy provider", &d[i].label);
-            return NGX_CONF_ERROR;
-        }
     }
 
     return NGX_CONF_OK;
@@ -1126,26 +1094,6 @@ ngx_http_push_approval_restricted(ngx_conf_t *cf)
     }
 
     return 0;
-}
-
-
-/* a Verify challenge expires at most 60 minutes after its creation */
-
-static char *
-ngx_http_push_approval_check_verify_timeout(ngx_conf_t *cf,
-    ngx_http_push_approval_loc_conf_t *conf)
-{
-    if (conf->provider != NGX_HTTP_PUSH_APPROVAL_VERIFY
-        || conf->timeout <= 3600000)
-    {
-        return NGX_CONF_OK;
-    }
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "\"push_approval_timeout\" must be at most 1h with "
-                       "the verify provider (the longest expiry of a "
-                       "Verify challenge)");
-    return NGX_CONF_ERROR;
 }
 
 
@@ -1226,7 +1174,7 @@ ngx_http_push_approval_init(ngx_conf_t *cf)
 
     h[0] = ngx_http_push_approval_access_handler;
 
-    return ngx_http_push_approval_filter_init(cf);
+    return NGX_OK;
 }
 
 

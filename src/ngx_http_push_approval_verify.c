@@ -2,12 +2,25 @@
 /*
  * Copyright (C) push approval module developers
  *
- * The Twilio Verify Push dialect: challenge and factor requests, and what
- * Verify's answers mean.
+ * The Twilio Verify Push dialect: challenge and factor requests and their
+ * credentials, what Verify's answers and webhooks mean, the enrolment
+ * answer, and what a location using Verify must configure.
  */
 
 
 #include "ngx_http_push_approval.h"
+#include "ngx_http_push_approval_provider.h"
+
+
+/* a Verify delivery is remembered this long to answer repeats */
+#define NGX_HTTP_PUSH_APPROVAL_VERIFY_REPEAT_TTL  3600
+
+/* webhook fields of interest */
+#define NGX_HTTP_PUSH_APPROVAL_VERIFY_TYPE        0
+#define NGX_HTTP_PUSH_APPROVAL_VERIFY_SID         1
+#define NGX_HTTP_PUSH_APPROVAL_VERIFY_SID2        2
+#define NGX_HTTP_PUSH_APPROVAL_VERIFY_UUID        3
+#define NGX_HTTP_PUSH_APPROVAL_VERIFY_FIELDS      4
 
 
 static ngx_int_t ngx_http_push_approval_verify_identity(ngx_str_t *identity);
@@ -28,6 +41,27 @@ static void ngx_http_push_approval_verify_parse(ngx_pool_t *pool,
     ngx_http_push_approval_answer_t *ans);
 static ngx_str_t *ngx_http_push_approval_json_object(ngx_pool_t *pool,
     ngx_array_t *params, size_t max_label, size_t max_value, size_t max);
+static ngx_int_t ngx_http_push_approval_verify_authorize(
+    ngx_http_request_t *sr, ngx_http_push_approval_loc_conf_t *plcf);
+static ngx_int_t ngx_http_push_approval_verify_webhook(
+    ngx_http_push_approval_webhook_t *wh);
+static u_char *ngx_http_push_approval_verify_enrolled(u_char *p,
+    ngx_http_push_approval_loc_conf_t *plcf);
+static char *ngx_http_push_approval_verify_check_create(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *plcf);
+static char *ngx_http_push_approval_verify_check_calls(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *plcf, char *what);
+static char *ngx_http_push_approval_verify_check_webhook(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *plcf);
+static void ngx_http_push_approval_verify_binding(
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *part);
+static void ngx_http_push_approval_verify_account(
+    ngx_http_push_approval_loc_conf_t *plcf, u_char *account);
+
+
+static char  *ngx_http_push_approval_verify_names[] = {
+    "type", "challenge_sid", "sid", "uuid", NULL
+};
 
 
 ngx_http_push_approval_provider_t  ngx_http_push_approval_verify = {
@@ -39,7 +73,16 @@ ngx_http_push_approval_provider_t  ngx_http_push_approval_verify = {
     ngx_http_push_approval_verify_factors,
     ngx_http_push_approval_verify_enroll,
     ngx_http_push_approval_verify_parse,
-    ngx_http_push_approval_verify_factors
+    ngx_http_push_approval_verify_factors,
+    ngx_http_push_approval_verify_authorize,
+    ngx_http_push_approval_verify_webhook,
+    NGX_HTTP_POST,
+    ngx_http_push_approval_verify_enrolled,
+    ngx_http_push_approval_verify_check_create,
+    ngx_http_push_approval_verify_check_calls,
+    ngx_http_push_approval_verify_check_webhook,
+    ngx_http_push_approval_verify_binding,
+    ngx_http_push_approval_verify_account
 };
 
 
@@ -94,16 +137,9 @@ ngx_http_push_approval_verify_create(ngx_http_request_t *r,
     ngx_array_t                      params, one;
     ngx_http_push_approval_param_t  *d;
 
-    if (ngx_http_push_approval_path(r->pool, plcf, uri,
-                                    "v2/Services/%V/Entities/%V/Challenges",
-                                    &plcf->verify_service, &pr->identity)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    if (ngx_array_init(&params, r->pool, 8,
-                       sizeof(ngx_http_push_approval_param_t))
+    if (ngx_http_push_approval_form_start(r->pool, plcf, uri, &params, 8,
+                                "v2/Services/%V/Entities/%V/Challenges",
+                                &plcf->verify_service, &pr->identity)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -296,16 +332,9 @@ ngx_http_push_approval_verify_enroll(ngx_http_request_t *r,
     ngx_str_t    push;
     ngx_array_t  params;
 
-    if (ngx_http_push_approval_path(r->pool, plcf, uri,
-                                    "v2/Services/%V/AccessTokens",
-                                    &plcf->verify_service)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    if (ngx_array_init(&params, r->pool, 2,
-                       sizeof(ngx_http_push_approval_param_t))
+    if (ngx_http_push_approval_form_start(r->pool, plcf, uri, &params, 2,
+                                "v2/Services/%V/AccessTokens",
+                                &plcf->verify_service)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -378,17 +407,12 @@ ngx_http_push_approval_verify_parse(ngx_pool_t *pool, ngx_uint_t op,
     static const char  *code_path[] = { "code", NULL };
     static const char  *message_path[] = { "message", NULL };
 
-    ngx_memzero(ans, sizeof(ngx_http_push_approval_answer_t));
-    ans->result = NGX_HTTP_PUSH_APPROVAL_R_ERROR;
-
-    root = NULL;
-
-    if (call->status && !call->truncated) {
-        root = ngx_http_push_approval_json_parse(call->body.data,
-                                                 call->body.len);
-    }
+    root = ngx_http_push_approval_answer_json(call, ans);
 
     if (call->status < 200 || call->status > 299 || root == NULL) {
+
+        ngx_http_push_approval_answer_failed(pool, ans, call, root,
+                                             code_path, message_path, &code);
 
         if (call->status == NGX_HTTP_NOT_FOUND
             && (op == NGX_HTTP_PUSH_APPROVAL_OP_CREATE
@@ -396,20 +420,6 @@ ngx_http_push_approval_verify_parse(ngx_pool_t *pool, ngx_uint_t op,
         {
             ans->result = NGX_HTTP_PUSH_APPROVAL_R_NOT_FOUND;
         }
-
-        ngx_str_set(&code, "-");
-        ngx_str_set(&message, "no valid JSON answer");
-
-        if (root) {
-            (void) ngx_http_push_approval_json_string(root, code_path, &code);
-            (void) ngx_http_push_approval_json_string(root, message_path,
-                                                      &message);
-        }
-
-        ngx_http_push_approval_answer_error(pool, ans, call->status, &code,
-                                            &message);
-
-        ngx_http_push_approval_answer_refused(ans, call->status);
 
         goto done;
     }
@@ -469,4 +479,211 @@ done:
     if (root) {
         yajl_tree_free(root);
     }
+}
+
+
+/*
+ * A Verify webhook: a form, or JSON when the signed URL carries the body's
+ * hash, signed with the account's auth token (X-Twilio-Signature); its
+ * event decides the challenge, its uuid tells repeated deliveries.
+ */
+
+static ngx_int_t
+ngx_http_push_approval_verify_webhook(ngx_http_push_approval_webhook_t *wh)
+{
+    ngx_int_t                        rc, n;
+    ngx_str_t                        sig;
+    ngx_str_t                        v[NGX_HTTP_PUSH_APPROVAL_VERIFY_FIELDS];
+    ngx_uint_t                       json;
+    ngx_http_request_t              *r;
+    ngx_http_push_approval_param_t  *params;
+
+    r = wh->request;
+
+    if (ngx_http_push_approval_webhook_header(r, "X-Twilio-Signature", &sig)
+        != NGX_OK)
+    {
+        return ngx_http_push_approval_webhook_reject(wh,
+                                   NGX_HTTP_PUSH_APPROVAL_M_CB_BAD_SIG,
+                                   NGX_HTTP_UNAUTHORIZED,
+                                   "callback without signature");
+    }
+
+    /* the JSON variant signs the URL carrying the body's hash */
+
+    json = ngx_http_push_approval_webhook_body_hash(&wh->url);
+
+    params = NULL;
+    n = 0;
+
+    if (!json) {
+        if (!ngx_http_push_approval_webhook_type(r,
+                                        "application/x-www-form-urlencoded"))
+        {
+            return ngx_http_push_approval_webhook_reject(wh,
+                                   NGX_HTTP_PUSH_APPROVAL_M_CB_MALFORMED,
+                                   NGX_HTTP_BAD_REQUEST,
+                                   "callback body is no form");
+        }
+
+        n = ngx_http_push_approval_webhook_form(r, &wh->body, &params);
+
+        if (n == NGX_ERROR) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (n == NGX_DECLINED) {
+            return ngx_http_push_approval_webhook_malformed(wh);
+        }
+    }
+
+    rc = ngx_http_push_approval_twilio_check(&wh->conf->auth_token, &wh->url,
+                                             params, n, &wh->body, &sig);
+
+    rc = ngx_http_push_approval_webhook_signed(wh, rc);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (json) {
+        rc = ngx_http_push_approval_webhook_json(r->pool, &wh->body,
+                                    ngx_http_push_approval_verify_names, v);
+    } else {
+        rc = ngx_http_push_approval_webhook_fields(params, n,
+                                    ngx_http_push_approval_verify_names, v);
+    }
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_push_approval_webhook_malformed(wh);
+    }
+
+    /* a repeated delivery is answered, not acted on again */
+
+    if (v[NGX_HTTP_PUSH_APPROVAL_VERIFY_UUID].len) {
+        wh->replay = v[NGX_HTTP_PUSH_APPROVAL_VERIFY_UUID];
+        wh->signature = sig;
+        wh->replay_expires = ngx_time()
+                             + NGX_HTTP_PUSH_APPROVAL_VERIFY_REPEAT_TTL;
+        wh->repeat_ok = 1;
+    }
+
+    wh->what = "callback event";
+    wh->event = v[NGX_HTTP_PUSH_APPROVAL_VERIFY_TYPE];
+    wh->state = ngx_http_push_approval_webhook_state(&wh->event,
+                                                     "challenge.approved",
+                                                     "challenge.denied");
+
+    wh->id = v[NGX_HTTP_PUSH_APPROVAL_VERIFY_SID];
+
+    if (wh->id.len == 0) {
+        wh->id = v[NGX_HTTP_PUSH_APPROVAL_VERIFY_SID2];
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_verify_authorize(ngx_http_request_t *sr,
+    ngx_http_push_approval_loc_conf_t *plcf)
+{
+    return ngx_http_push_approval_call_header(sr, "Authorization",
+                                              &plcf->basic_auth);
+}
+
+
+/* the names of the SPEC, and those Twilio's sample apps read */
+
+static u_char *
+ngx_http_push_approval_verify_enrolled(u_char *p,
+    ngx_http_push_approval_loc_conf_t *plcf)
+{
+    return ngx_sprintf(p, "\",\"service_sid\":\"%V\",\"factor_type\":\"push\""
+                       ",\"serviceSid\":\"%V\",\"factorType\":\"push\""
+                       ",\"token\":\"", &plcf->verify_service,
+                       &plcf->verify_service);
+}
+
+
+/* a Verify challenge expires at most 60 minutes after its creation */
+
+static char *
+ngx_http_push_approval_verify_check_create(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *plcf)
+{
+    if (plcf->timeout <= 3600000) {
+        return NGX_CONF_OK;
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"push_approval_timeout\" must be at most 1h with "
+                       "the verify provider (the longest expiry of a "
+                       "Verify challenge)");
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_push_approval_verify_check_calls(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *plcf, char *what)
+{
+    char  *missing;
+
+    if (plcf->basic_auth.len == 0) {
+        missing = "push_approval_verify_credentials_file";
+
+    } else if (plcf->verify_service.len == 0) {
+        missing = "push_approval_verify_service";
+
+    } else {
+        return NGX_CONF_OK;
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"%s\" with the verify provider requires \"%s\"",
+                       what, missing);
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_push_approval_verify_check_webhook(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *plcf)
+{
+    if (plcf->auth_token.len) {
+        return NGX_CONF_OK;
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"push_approval_callback\" requires "
+                       "\"push_approval_verify_credentials_file\" "
+                       "with the account's auth token");
+    return NGX_CONF_ERROR;
+}
+
+
+static void
+ngx_http_push_approval_verify_binding(ngx_http_push_approval_loc_conf_t *plcf,
+    ngx_str_t *part)
+{
+    *part = plcf->verify_service;
+}
+
+
+/* the auth token that signs its webhooks, and the service */
+
+static void
+ngx_http_push_approval_verify_account(ngx_http_push_approval_loc_conf_t *plcf,
+    u_char *account)
+{
+    u_char  key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
+
+    ngx_http_push_approval_key(key, 0, &ngx_http_push_approval_verify.name,
+                               &plcf->auth_token, &plcf->verify_service);
+
+    ngx_memcpy(account, key, NGX_HTTP_PUSH_APPROVAL_ACCOUNT);
 }
