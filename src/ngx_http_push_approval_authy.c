@@ -642,3 +642,31 @@ ngx_http_push_approval_authy_account(ngx_http_push_approval_loc_conf_t *plcf,
 
     ngx_memcpy(account, key, NGX_HTTP_PUSH_APPROVAL_ACCOUNT);
 }
+
+
+/* push_approval_api_key_file: line 1 is the API key */
+
+char *
+ngx_http_push_approval_authy_api_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_push_approval_loc_conf_t *plcf = conf;
+
+    ngx_str_t    *line;
+    ngx_array_t  *lines;
+
+    if (plcf->api_key.data) {
+        return "is duplicate";
+    }
+
+    lines = ngx_http_push_approval_conf_lines(cf, cmd, cf->temp_pool,
+                                              &plcf->api_key_file);
+    if (lines == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    line = lines->elts;
+    plcf->api_key = line[0];
+
+    return NGX_CONF_OK;
+}

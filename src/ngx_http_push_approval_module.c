@@ -8,6 +8,7 @@
 
 
 #include "ngx_http_push_approval.h"
+#include "ngx_http_push_approval_provider.h"
 
 
 static ngx_int_t ngx_http_push_approval_add_variables(ngx_conf_t *cf);
@@ -23,7 +24,6 @@ static void ngx_http_push_approval_conf_where(ngx_conf_t *cf,
 static void ngx_http_push_approval_used_at(
     ngx_http_push_approval_main_conf_t *pmcf,
     ngx_http_push_approval_loc_conf_t *conf);
-static ngx_int_t ngx_http_push_approval_sid(u_char *p, size_t len);
 static char *ngx_http_push_approval_check_values(ngx_conf_t *cf,
     ngx_http_push_approval_loc_conf_t *conf);
 static char *ngx_http_push_approval_check(ngx_conf_t *cf,
@@ -47,12 +47,6 @@ static char *ngx_http_push_approval(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_push_approval_api(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_push_approval_api_key_file(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-static char *ngx_http_push_approval_verify_service(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-static char *ngx_http_push_approval_credentials_file(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
 static char *ngx_http_push_approval_detail(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_push_approval_logo(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -71,6 +65,8 @@ static char *ngx_http_push_approval_handler(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_push_approval_enum(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_push_approval_provider(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_http_push_approval_read_lines(ngx_conf_t *cf,
     ngx_command_t *cmd, ngx_str_t *file, ngx_array_t *lines);
 
@@ -88,13 +84,6 @@ static void ngx_http_push_approval_cleanup(void *data);
 static char  *ngx_http_push_approval_handler_names[] = {
     "push_approval", "push_approval_wait", "push_approval_callback",
     "push_approval_metrics", "push_approval_enroll", "push_approval_revoke"
-};
-
-
-static ngx_conf_enum_t  ngx_http_push_approval_providers_enum[] = {
-    { ngx_string("verify"), NGX_HTTP_PUSH_APPROVAL_VERIFY },
-    { ngx_string("authy"), NGX_HTTP_PUSH_APPROVAL_AUTHY },
-    { ngx_null_string, 0 }
 };
 
 
@@ -131,10 +120,10 @@ static ngx_command_t  ngx_http_push_approval_commands[] = {
 
     { ngx_string("push_approval_provider"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_push_approval_enum,
+      ngx_http_push_approval_provider,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_push_approval_loc_conf_t, provider),
-      &ngx_http_push_approval_providers_enum },
+      NULL },
 
     { ngx_string("push_approval_api"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -145,21 +134,21 @@ static ngx_command_t  ngx_http_push_approval_commands[] = {
 
     { ngx_string("push_approval_api_key_file"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_push_approval_api_key_file,
+      ngx_http_push_approval_authy_api_key_file,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
 
     { ngx_string("push_approval_verify_service"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_push_approval_verify_service,
+      ngx_http_push_approval_verify_service_sid,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
 
     { ngx_string("push_approval_verify_credentials_file"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_push_approval_credentials_file,
+      ngx_http_push_approval_verify_credentials_file,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -637,8 +626,7 @@ ngx_http_push_approval_merge_loc_conf(ngx_conf_t *cf, void *parent,
         conf->conf_line = prev->conf_line;
     }
 
-    ngx_conf_merge_uint_value(conf->provider, prev->provider,
-                              NGX_HTTP_PUSH_APPROVAL_VERIFY);
+    ngx_conf_merge_uint_value(conf->provider, prev->provider, 0);
     ngx_conf_merge_str_value(conf->api, prev->api, "");
 
     if (conf->api_key.data == NULL) {
@@ -773,27 +761,6 @@ ngx_http_push_approval_used_at(ngx_http_push_approval_main_conf_t *pmcf,
         pmcf->used_file = conf->conf_file;
         pmcf->used_line = conf->conf_line;
     }
-}
-
-
-/* a Twilio SID: two letters and 32 lower-case hex digits */
-
-static ngx_int_t
-ngx_http_push_approval_sid(u_char *p, size_t len)
-{
-    size_t  i;
-
-    if (len != 34) {
-        return NGX_ERROR;
-    }
-
-    for (i = 2; i < len; i++) {
-        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f'))) {
-            return NGX_ERROR;
-        }
-    }
-
-    return NGX_OK;
 }
 
 
@@ -1349,6 +1316,34 @@ ngx_http_push_approval_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * the non-empty lines of the file the directive names, into an array of
+ * the pool; the file's name is kept in *name
+ */
+
+ngx_array_t *
+ngx_http_push_approval_conf_lines(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_pool_t *pool, ngx_str_t *name)
+{
+    ngx_str_t    *value;
+    ngx_array_t  *lines;
+
+    value = cf->args->elts;
+    *name = value[1];
+
+    lines = ngx_array_create(pool, 2, sizeof(ngx_str_t));
+    if (lines == NULL) {
+        return NULL;
+    }
+
+    if (ngx_http_push_approval_read_lines(cf, cmd, name, lines) != NGX_OK) {
+        return NULL;
+    }
+
+    return lines;
+}
+
+
 static ngx_int_t
 ngx_http_push_approval_read_lines(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_str_t *name, ngx_array_t *lines)
@@ -1471,174 +1466,6 @@ done:
 
 
 static char *
-ngx_http_push_approval_api_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_http_push_approval_loc_conf_t *plcf = conf;
-
-    ngx_str_t    *value, *line;
-    ngx_array_t   lines;
-
-    if (plcf->api_key.data) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (ngx_array_init(&lines, cf->temp_pool, 2, sizeof(ngx_str_t))
-        != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    plcf->api_key_file = value[1];
-
-    if (ngx_http_push_approval_read_lines(cf, cmd, &plcf->api_key_file,
-                                          &lines)
-        != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    line = lines.elts;
-    plcf->api_key = line[0];
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_http_push_approval_verify_service(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_http_push_approval_loc_conf_t *plcf = conf;
-
-    u_char      c;
-    ngx_str_t  *value;
-    ngx_uint_t  i;
-
-    if (plcf->verify_service.data) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    for (i = 2; i < value[1].len; i++) {
-        c = value[1].data[i] | 0x20;
-
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-            break;
-        }
-    }
-
-    if (value[1].len != 34 || ngx_strncmp(value[1].data, "VA", 2) != 0
-        || i != value[1].len)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid \"%V\" SID \"%V\", expected \"VA\" "
-                           "and 32 hex digits", &cmd->name, &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    plcf->verify_service = value[1];
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_http_push_approval_credentials_file(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_http_push_approval_loc_conf_t *plcf = conf;
-
-    u_char       *p, *colon;
-    ngx_str_t    *value, *line, plain;
-    ngx_array_t   lines;
-
-    if (plcf->basic_auth.data) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (ngx_array_init(&lines, cf->temp_pool, 2, sizeof(ngx_str_t))
-        != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    plcf->credentials_file = value[1];
-
-    if (ngx_http_push_approval_read_lines(cf, cmd, &plcf->credentials_file,
-                                          &lines)
-        != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    line = lines.elts;
-
-    colon = ngx_strlchr(line[0].data, line[0].data + line[0].len, ':');
-
-    if (colon == NULL || colon == line[0].data
-        || colon == line[0].data + line[0].len - 1
-        || line[0].len < 4
-        || (ngx_strncmp(line[0].data, "AC", 2) != 0
-            && ngx_strncmp(line[0].data, "SK", 2) != 0))
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\": line 1 of \"%V\" must be "
-                           "\"ACCOUNT_SID:AUTH_TOKEN\" or "
-                           "\"API_KEY_SID:SECRET\"", &cmd->name,
-                           &plcf->credentials_file);
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_http_push_approval_sid(line[0].data, colon - line[0].data)
-        != NGX_OK)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\": line 1 of \"%V\" must start with an "
-                           "account SID (\"AC\") or API key SID (\"SK\") "
-                           "of 32 hex digits before the \":\"",
-                           &cmd->name, &plcf->credentials_file);
-        return NGX_CONF_ERROR;
-    }
-
-    if (line[0].data[0] == 'A') {
-        /* the account's auth token signs webhooks */
-        plcf->auth_token.data = colon + 1;
-        plcf->auth_token.len = line[0].data + line[0].len - colon - 1;
-
-    } else if (lines.nelts > 1) {
-        plcf->auth_token = line[1];
-
-    } else {
-        ngx_str_null(&plcf->auth_token);
-    }
-
-    plain = line[0];
-
-    plcf->basic_auth.len = sizeof("Basic ") - 1
-                           + ngx_base64_encoded_length(plain.len);
-    plcf->basic_auth.data = ngx_pnalloc(cf->pool, plcf->basic_auth.len);
-    if (plcf->basic_auth.data == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    p = ngx_cpymem(plcf->basic_auth.data, "Basic ", sizeof("Basic ") - 1);
-
-    plain.len = 0;
-    plain.data = p;
-
-    ngx_encode_base64(&plain, &line[0]);
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
 ngx_http_push_approval_detail(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
@@ -1751,26 +1578,16 @@ ngx_http_push_approval_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_push_approval_main_conf_t *pmcf = conf;
 
-    ngx_str_t   *value, *line;
+    ngx_str_t   *line;
     ngx_uint_t   i;
 
     if (pmcf->secrets) {
         return "is duplicate";
     }
 
-    value = cf->args->elts;
-
-    pmcf->secrets = ngx_array_create(cf->pool, 2, sizeof(ngx_str_t));
+    pmcf->secrets = ngx_http_push_approval_conf_lines(cf, cmd, cf->pool,
+                                                      &pmcf->secret_file);
     if (pmcf->secrets == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    pmcf->secret_file = value[1];
-
-    if (ngx_http_push_approval_read_lines(cf, cmd, &pmcf->secret_file,
-                                          pmcf->secrets)
-        != NGX_OK)
-    {
         return NGX_CONF_ERROR;
     }
 
@@ -2159,7 +1976,42 @@ ngx_http_push_approval_handler_arg(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
-/* ngx_conf_set_enum_slot(), with a message naming the directive */
+/* a provider by its table's name: an enum of the providers table */
+
+static char *
+ngx_http_push_approval_provider(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_uint_t                           i;
+    ngx_command_t                        c;
+    ngx_conf_enum_t                     *e;
+    ngx_http_push_approval_provider_t  **pv;
+
+    pv = ngx_http_push_approval_providers;
+
+    for (i = 0; pv[i]; i++) { /* void */ }
+
+    e = ngx_pcalloc(cf->temp_pool, (i + 1) * sizeof(ngx_conf_enum_t));
+    if (e == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 0; pv[i]; i++) {
+        e[i].name = pv[i]->name;
+        e[i].value = i;
+    }
+
+    c = *cmd;
+    c.post = e;
+
+    return ngx_http_push_approval_enum(cf, &c, conf);
+}
+
+
+/*
+ * ngx_conf_set_enum_slot(), with a message naming the directive and the
+ * values it takes: nginx's own says only 'invalid value "x"', at "warn"
+ */
 
 static char *
 ngx_http_push_approval_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)

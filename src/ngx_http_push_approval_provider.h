@@ -36,6 +36,14 @@ struct ngx_http_push_approval_webhook_s {
 };
 
 
+/* the provider directives (module.c's command table) */
+char *ngx_http_push_approval_verify_service_sid(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_push_approval_verify_credentials_file(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_push_approval_authy_api_key_file(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+
 /* ngx_http_push_approval_callback.c: helpers of the webhook dialects */
 ngx_int_t ngx_http_push_approval_webhook_reject(
     ngx_http_push_approval_webhook_t *wh, ngx_uint_t metric,

@@ -57,6 +57,7 @@ static void ngx_http_push_approval_verify_binding(
     ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *part);
 static void ngx_http_push_approval_verify_account(
     ngx_http_push_approval_loc_conf_t *plcf, u_char *account);
+static ngx_int_t ngx_http_push_approval_verify_sid(u_char *p, size_t len);
 
 
 static char  *ngx_http_push_approval_verify_names[] = {
@@ -686,4 +687,152 @@ ngx_http_push_approval_verify_account(ngx_http_push_approval_loc_conf_t *plcf,
                                &plcf->auth_token, &plcf->verify_service);
 
     ngx_memcpy(account, key, NGX_HTTP_PUSH_APPROVAL_ACCOUNT);
+}
+
+
+/* push_approval_verify_service: a Verify service SID */
+
+char *
+ngx_http_push_approval_verify_service_sid(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_push_approval_loc_conf_t *plcf = conf;
+
+    u_char      c;
+    ngx_str_t  *value;
+    ngx_uint_t  i;
+
+    if (plcf->verify_service.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    for (i = 2; i < value[1].len; i++) {
+        c = value[1].data[i] | 0x20;
+
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            break;
+        }
+    }
+
+    if (value[1].len != 34 || ngx_strncmp(value[1].data, "VA", 2) != 0
+        || i != value[1].len)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid \"%V\" SID \"%V\", expected \"VA\" "
+                           "and 32 hex digits", &cmd->name, &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    plcf->verify_service = value[1];
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * push_approval_verify_credentials_file: "ACCOUNT_SID:AUTH_TOKEN", or
+ * "API_KEY_SID:SECRET" and the auth token on line 2
+ */
+
+char *
+ngx_http_push_approval_verify_credentials_file(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf)
+{
+    ngx_http_push_approval_loc_conf_t *plcf = conf;
+
+    u_char       *p, *colon;
+    ngx_str_t    *line, plain;
+    ngx_array_t  *lines;
+
+    if (plcf->basic_auth.data) {
+        return "is duplicate";
+    }
+
+    lines = ngx_http_push_approval_conf_lines(cf, cmd, cf->temp_pool,
+                                              &plcf->credentials_file);
+    if (lines == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    line = lines->elts;
+
+    colon = ngx_strlchr(line[0].data, line[0].data + line[0].len, ':');
+
+    if (colon == NULL || colon == line[0].data
+        || colon == line[0].data + line[0].len - 1
+        || line[0].len < 4
+        || (ngx_strncmp(line[0].data, "AC", 2) != 0
+            && ngx_strncmp(line[0].data, "SK", 2) != 0))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": line 1 of \"%V\" must be "
+                           "\"ACCOUNT_SID:AUTH_TOKEN\" or "
+                           "\"API_KEY_SID:SECRET\"", &cmd->name,
+                           &plcf->credentials_file);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_push_approval_verify_sid(line[0].data, colon - line[0].data)
+        != NGX_OK)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": line 1 of \"%V\" must start with an "
+                           "account SID (\"AC\") or API key SID (\"SK\") "
+                           "of 32 hex digits before the \":\"",
+                           &cmd->name, &plcf->credentials_file);
+        return NGX_CONF_ERROR;
+    }
+
+    if (line[0].data[0] == 'A') {
+        /* the account's auth token signs webhooks */
+        plcf->auth_token.data = colon + 1;
+        plcf->auth_token.len = line[0].data + line[0].len - colon - 1;
+
+    } else if (lines->nelts > 1) {
+        plcf->auth_token = line[1];
+
+    } else {
+        ngx_str_null(&plcf->auth_token);
+    }
+
+    plain = line[0];
+
+    plcf->basic_auth.len = sizeof("Basic ") - 1
+                           + ngx_base64_encoded_length(plain.len);
+    plcf->basic_auth.data = ngx_pnalloc(cf->pool, plcf->basic_auth.len);
+    if (plcf->basic_auth.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    p = ngx_cpymem(plcf->basic_auth.data, "Basic ", sizeof("Basic ") - 1);
+
+    plain.len = 0;
+    plain.data = p;
+
+    ngx_encode_base64(&plain, &line[0]);
+
+    return NGX_CONF_OK;
+}
+
+
+/* a Twilio SID: two letters and 32 lower-case hex digits */
+
+static ngx_int_t
+ngx_http_push_approval_verify_sid(u_char *p, size_t len)
+{
+    size_t  i;
+
+    if (len != 34) {
+        return NGX_ERROR;
+    }
+
+    for (i = 2; i < len; i++) {
+        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f'))) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
 }
