@@ -354,60 +354,69 @@ typedef struct {
 typedef struct ngx_http_push_approval_webhook_s
     ngx_http_push_approval_webhook_t;
 
+/* what a provider does, as function types: each file declares with them */
+
+typedef ngx_int_t ngx_http_push_approval_provider_identity_t(
+    ngx_str_t *identity);
+typedef ngx_int_t ngx_http_push_approval_provider_create_t(
+    ngx_http_request_t *r, ngx_http_push_approval_loc_conf_t *plcf,
+    ngx_http_push_approval_request_t *pr, ngx_str_t *uri, ngx_str_t *body);
+typedef ngx_int_t ngx_http_push_approval_provider_status_t(
+    ngx_http_request_t *r, ngx_http_push_approval_loc_conf_t *plcf,
+    ngx_str_t *identity, ngx_str_t *id, ngx_str_t *uri);
+typedef ngx_int_t ngx_http_push_approval_provider_lookup_t(
+    ngx_http_request_t *r, ngx_http_push_approval_loc_conf_t *plcf,
+    ngx_str_t *identity, ngx_str_t *uri);
+typedef ngx_int_t ngx_http_push_approval_provider_enroll_t(
+    ngx_http_request_t *r, ngx_http_push_approval_loc_conf_t *plcf,
+    ngx_str_t *identity, ngx_str_t *uri, ngx_str_t *body);
+typedef void ngx_http_push_approval_provider_parse_t(ngx_pool_t *pool,
+    ngx_uint_t op, ngx_http_push_approval_call_t *call,
+    ngx_http_push_approval_answer_t *ans);
+typedef ngx_int_t ngx_http_push_approval_provider_authorize_t(
+    ngx_http_request_t *sr, ngx_http_push_approval_loc_conf_t *plcf);
+typedef ngx_int_t ngx_http_push_approval_provider_webhook_t(
+    ngx_http_push_approval_webhook_t *wh);
+typedef u_char *ngx_http_push_approval_provider_enrolled_t(u_char *p,
+    ngx_http_push_approval_loc_conf_t *plcf);
+typedef char *ngx_http_push_approval_provider_check_t(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *plcf);
+typedef char *ngx_http_push_approval_provider_missing_t(
+    ngx_http_push_approval_loc_conf_t *plcf);
+typedef void ngx_http_push_approval_provider_binding_t(
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *part);
+typedef void ngx_http_push_approval_provider_account_t(
+    ngx_http_push_approval_loc_conf_t *plcf, u_char *account);
+
 typedef struct {
-    ngx_str_t                       name;
-    ngx_uint_t                      push_metric;
-    ngx_int_t                     (*valid_identity)(ngx_str_t *identity);
-    ngx_int_t                     (*create)(ngx_http_request_t *r,
-                                       ngx_http_push_approval_loc_conf_t *plcf,
-                                       ngx_http_push_approval_request_t *pr,
-                                       ngx_str_t *uri, ngx_str_t *body);
-    ngx_int_t                     (*status)(ngx_http_request_t *r,
-                                       ngx_http_push_approval_loc_conf_t *plcf,
-                                       ngx_str_t *identity, ngx_str_t *id,
-                                       ngx_str_t *uri);
-    ngx_int_t                     (*factors)(ngx_http_request_t *r,
-                                       ngx_http_push_approval_loc_conf_t *plcf,
-                                       ngx_str_t *identity, ngx_str_t *uri);
-    ngx_int_t                     (*enroll)(ngx_http_request_t *r,
-                                       ngx_http_push_approval_loc_conf_t *plcf,
-                                       ngx_str_t *identity, ngx_str_t *uri,
-                                       ngx_str_t *body);
-    void                          (*parse)(ngx_pool_t *pool, ngx_uint_t op,
-                                       ngx_http_push_approval_call_t *call,
-                                       ngx_http_push_approval_answer_t *ans);
+    ngx_str_t                                    name;
+    ngx_uint_t                                   push_metric;
+    ngx_http_push_approval_provider_identity_t  *valid_identity;
+    ngx_http_push_approval_provider_create_t    *create;
+    ngx_http_push_approval_provider_status_t    *status;
+    /* the identity's push factor, NULL: the provider needs none */
+    ngx_http_push_approval_provider_lookup_t    *factors;
+    ngx_http_push_approval_provider_enroll_t    *enroll;
+    ngx_http_push_approval_provider_parse_t     *parse;
     /* whether the identity has a device: parsed as OP_FACTORS */
-    ngx_int_t                     (*devices)(ngx_http_request_t *r,
-                                       ngx_http_push_approval_loc_conf_t *plcf,
-                                       ngx_str_t *identity, ngx_str_t *uri);
+    ngx_http_push_approval_provider_lookup_t    *devices;
     /* the credentials header of a call */
-    ngx_int_t                     (*authorize)(ngx_http_request_t *sr,
-                                       ngx_http_push_approval_loc_conf_t *plcf);
+    ngx_http_push_approval_provider_authorize_t *authorize;
     /* the webhook dialect: what a signed callback decides */
-    ngx_int_t                     (*webhook)(
-                                       ngx_http_push_approval_webhook_t *wh);
-    ngx_uint_t                      webhook_methods;
+    ngx_http_push_approval_provider_webhook_t   *webhook;
+    ngx_uint_t                                   webhook_methods;
     /* the provider's fields of the enrolment answer, before the token */
-    u_char                       *(*enrolled)(u_char *p,
-                                       ngx_http_push_approval_loc_conf_t *plcf);
+    ngx_http_push_approval_provider_enrolled_t  *enrolled;
     /* nginx -t: where approvals are created, the provider's own limits */
-    char                         *(*check_create)(ngx_conf_t *cf,
-                                       ngx_http_push_approval_loc_conf_t *plcf);
-    /* nginx -t: the credentials its calls need */
-    char                         *(*check_calls)(ngx_conf_t *cf,
-                                       ngx_http_push_approval_loc_conf_t *plcf,
-                                       char *what);
-    /* nginx -t: the credentials that check its webhooks */
-    char                         *(*check_webhook)(ngx_conf_t *cf,
-                                       ngx_http_push_approval_loc_conf_t *plcf);
+    ngx_http_push_approval_provider_check_t     *check_create;
+    /* nginx -t: a directive its calls need and miss, or NULL */
+    ngx_http_push_approval_provider_missing_t   *missing_calls;
+    /* nginx -t: what checking its webhooks needs and misses, or NULL */
+    ngx_http_push_approval_provider_missing_t   *missing_webhook;
     /* what a cookie is bound to besides zone and provider name */
-    void                          (*binding)(
-                                       ngx_http_push_approval_loc_conf_t *plcf,
-                                       ngx_str_t *part);
+    ngx_http_push_approval_provider_binding_t   *binding;
     /* the digest of the account that may decide an approval by callback */
-    void                          (*account)(
-                                       ngx_http_push_approval_loc_conf_t *plcf,
-                                       u_char *account);
+    ngx_http_push_approval_provider_account_t   *account;
 } ngx_http_push_approval_provider_t;
 
 
@@ -662,26 +671,8 @@ ngx_int_t ngx_http_push_approval_form_value(ngx_http_request_t *r,
 ngx_int_t ngx_http_push_approval_call(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf, ngx_uint_t op, ngx_uint_t method,
     ngx_str_t *uri, ngx_str_t *body, ngx_http_push_approval_call_t *call);
-ngx_int_t ngx_http_push_approval_form_add(ngx_pool_t *pool, ngx_array_t *a,
-    char *name, ngx_str_t *value);
-ngx_int_t ngx_http_push_approval_form_encode(ngx_pool_t *pool,
-    ngx_array_t *params, ngx_str_t *out);
-ngx_int_t ngx_http_push_approval_path(ngx_pool_t *pool,
-    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *out,
-    const char *fmt, ...);
-ngx_int_t ngx_http_push_approval_answer_id(ngx_pool_t *pool,
-    ngx_http_push_approval_answer_t *ans, ngx_str_t *id);
 size_t ngx_http_push_approval_utf8_prefix(ngx_str_t *s, size_t max);
 ngx_int_t ngx_http_push_approval_utf8_text(ngx_pool_t *pool, ngx_str_t *s);
-void ngx_http_push_approval_answer_refused(
-    ngx_http_push_approval_answer_t *ans, ngx_uint_t status);
-void ngx_http_push_approval_answer_token(ngx_pool_t *pool,
-    ngx_http_push_approval_answer_t *ans, yajl_val root, const char **path);
-ngx_int_t ngx_http_push_approval_answer_state(
-    ngx_http_push_approval_answer_t *ans, ngx_str_t *status);
-void ngx_http_push_approval_answer_error(ngx_pool_t *pool,
-    ngx_http_push_approval_answer_t *ans, ngx_uint_t status, ngx_str_t *code,
-    ngx_str_t *message);
 
 /* ngx_http_push_approval_json.c: pure, on plain buffers */
 yajl_val ngx_http_push_approval_json_parse(u_char *data, size_t len);

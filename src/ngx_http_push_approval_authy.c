@@ -23,40 +23,36 @@
 #define NGX_HTTP_PUSH_APPROVAL_AUTHY_FIELDS      4
 
 
-static ngx_int_t ngx_http_push_approval_authy_identity(ngx_str_t *identity);
-static ngx_int_t ngx_http_push_approval_authy_create(ngx_http_request_t *r,
-    ngx_http_push_approval_loc_conf_t *plcf,
-    ngx_http_push_approval_request_t *pr, ngx_str_t *uri, ngx_str_t *body);
-static ngx_int_t ngx_http_push_approval_authy_status(ngx_http_request_t *r,
-    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *identity,
-    ngx_str_t *id, ngx_str_t *uri);
-static ngx_int_t ngx_http_push_approval_authy_enroll(ngx_http_request_t *r,
-    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *identity,
-    ngx_str_t *uri, ngx_str_t *body);
-static ngx_int_t ngx_http_push_approval_authy_devices(ngx_http_request_t *r,
-    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *identity,
-    ngx_str_t *uri);
-static void ngx_http_push_approval_authy_parse(ngx_pool_t *pool,
-    ngx_uint_t op, ngx_http_push_approval_call_t *call,
-    ngx_http_push_approval_answer_t *ans);
-static ngx_int_t ngx_http_push_approval_authy_authorize(
-    ngx_http_request_t *sr, ngx_http_push_approval_loc_conf_t *plcf);
-static ngx_int_t ngx_http_push_approval_authy_webhook(
-    ngx_http_push_approval_webhook_t *wh);
+static ngx_http_push_approval_provider_identity_t
+    ngx_http_push_approval_authy_identity;
+static ngx_http_push_approval_provider_create_t
+    ngx_http_push_approval_authy_create;
+static ngx_http_push_approval_provider_status_t
+    ngx_http_push_approval_authy_status;
+static ngx_http_push_approval_provider_enroll_t
+    ngx_http_push_approval_authy_enroll;
+static ngx_http_push_approval_provider_lookup_t
+    ngx_http_push_approval_authy_devices;
+static ngx_http_push_approval_provider_parse_t
+    ngx_http_push_approval_authy_parse;
+static ngx_http_push_approval_provider_authorize_t
+    ngx_http_push_approval_authy_authorize;
+static ngx_http_push_approval_provider_webhook_t
+    ngx_http_push_approval_authy_webhook;
 static ngx_int_t ngx_http_push_approval_authy_params(
     ngx_http_push_approval_webhook_t *wh, ngx_str_t *v, ngx_str_t *canonical);
-static u_char *ngx_http_push_approval_authy_enrolled(u_char *p,
-    ngx_http_push_approval_loc_conf_t *plcf);
-static char *ngx_http_push_approval_authy_check_create(ngx_conf_t *cf,
-    ngx_http_push_approval_loc_conf_t *plcf);
-static char *ngx_http_push_approval_authy_check_calls(ngx_conf_t *cf,
-    ngx_http_push_approval_loc_conf_t *plcf, char *what);
-static char *ngx_http_push_approval_authy_check_webhook(ngx_conf_t *cf,
-    ngx_http_push_approval_loc_conf_t *plcf);
-static void ngx_http_push_approval_authy_binding(
-    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *part);
-static void ngx_http_push_approval_authy_account(
-    ngx_http_push_approval_loc_conf_t *plcf, u_char *account);
+static ngx_http_push_approval_provider_enrolled_t
+    ngx_http_push_approval_authy_enrolled;
+static ngx_http_push_approval_provider_check_t
+    ngx_http_push_approval_authy_check_create;
+static ngx_http_push_approval_provider_missing_t
+    ngx_http_push_approval_authy_missing_calls;
+static ngx_http_push_approval_provider_missing_t
+    ngx_http_push_approval_authy_missing_webhook;
+static ngx_http_push_approval_provider_binding_t
+    ngx_http_push_approval_authy_binding;
+static ngx_http_push_approval_provider_account_t
+    ngx_http_push_approval_authy_account;
 
 
 static char  *ngx_http_push_approval_authy_names[] = {
@@ -91,8 +87,8 @@ ngx_http_push_approval_provider_t  ngx_http_push_approval_authy = {
     NGX_HTTP_POST|NGX_HTTP_GET,
     ngx_http_push_approval_authy_enrolled,
     ngx_http_push_approval_authy_check_create,
-    ngx_http_push_approval_authy_check_calls,
-    ngx_http_push_approval_authy_check_webhook,
+    ngx_http_push_approval_authy_missing_calls,
+    ngx_http_push_approval_authy_missing_webhook,
     ngx_http_push_approval_authy_binding,
     ngx_http_push_approval_authy_account
 };
@@ -273,7 +269,7 @@ ngx_http_push_approval_authy_parse(ngx_pool_t *pool, ngx_uint_t op,
     ngx_http_push_approval_call_t *call, ngx_http_push_approval_answer_t *ans)
 {
     yajl_val    root;
-    ngx_str_t   s, code, message;
+    ngx_str_t   s, code;
 
     static const char  *success_path[] = { "success", NULL };
     static const char  *uuid_path[] = { "approval_request", "uuid", NULL };
@@ -339,14 +335,9 @@ ngx_http_push_approval_authy_parse(ngx_pool_t *pool, ngx_uint_t op,
         goto done;
 
     default: /* status */
-        if (ngx_http_push_approval_json_string(root, status_path, &message)
+        if (ngx_http_push_approval_answer_status(ans, root, status_path)
             != NGX_OK)
         {
-            ngx_str_set(&ans->error, "no status in the answer");
-            goto done;
-        }
-
-        if (ngx_http_push_approval_answer_state(ans, &message) != NGX_OK) {
             goto done;
         }
 
@@ -358,9 +349,7 @@ ngx_http_push_approval_authy_parse(ngx_pool_t *pool, ngx_uint_t op,
         goto done;
     }
 
-    if (ngx_http_push_approval_answer_id(pool, ans, &s) == NGX_OK) {
-        ans->result = NGX_HTTP_PUSH_APPROVAL_R_OK;
-    }
+    (void) ngx_http_push_approval_answer_id(pool, ans, &s);
 
 done:
 
@@ -588,37 +577,23 @@ ngx_http_push_approval_authy_check_create(ngx_conf_t *cf,
 }
 
 
-static char *
-ngx_http_push_approval_authy_check_calls(ngx_conf_t *cf,
-    ngx_http_push_approval_loc_conf_t *plcf, char *what)
-{
-    if (plcf->api_key.len) {
-        return NGX_CONF_OK;
-    }
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "\"%s\" with the authy provider requires "
-                       "\"push_approval_api_key_file\"", what);
-    return NGX_CONF_ERROR;
-}
-
+/* the API key signs calls and callbacks */
 
 static char *
-ngx_http_push_approval_authy_check_webhook(ngx_conf_t *cf,
+ngx_http_push_approval_authy_missing_calls(
     ngx_http_push_approval_loc_conf_t *plcf)
 {
-    if (plcf->api_key.len) {
-        return NGX_CONF_OK;
-    }
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "\"push_approval_callback\" requires "
-                       "\"push_approval_api_key_file\"");
-    return NGX_CONF_ERROR;
+    return plcf->api_key.len ? NULL : "push_approval_api_key_file";
 }
 
 
-/* a cookie is bound to no more than zone and provider */
+static char *
+ngx_http_push_approval_authy_missing_webhook(
+    ngx_http_push_approval_loc_conf_t *plcf)
+{
+    return plcf->api_key.len ? NULL : "\"push_approval_api_key_file\"";
+}
+
 
 static void
 ngx_http_push_approval_authy_binding(ngx_http_push_approval_loc_conf_t *plcf,

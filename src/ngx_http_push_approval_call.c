@@ -26,6 +26,13 @@ static ngx_int_t ngx_http_push_approval_call_init(ngx_conf_t *cf);
 static ngx_int_t ngx_http_push_approval_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_push_approval_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
+static void ngx_http_push_approval_answer_refused(
+    ngx_http_push_approval_answer_t *ans, ngx_uint_t status);
+static ngx_int_t ngx_http_push_approval_answer_state(
+    ngx_http_push_approval_answer_t *ans, ngx_str_t *status);
+static void ngx_http_push_approval_answer_error(ngx_pool_t *pool,
+    ngx_http_push_approval_answer_t *ans, ngx_uint_t status, ngx_str_t *code,
+    ngx_str_t *message);
 static ngx_int_t ngx_http_push_approval_vpath(ngx_pool_t *pool,
     ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *out,
     const char *fmt, va_list args);
@@ -563,7 +570,8 @@ ngx_http_push_approval_vpath(ngx_pool_t *pool,
 }
 
 
-/* an id goes into provider paths and the zone: keep it plain */
+/* an id goes into provider paths and the zone: keep it plain; the answer is
+ * then good */
 
 ngx_int_t
 ngx_http_push_approval_answer_id(ngx_pool_t *pool,
@@ -591,6 +599,7 @@ ngx_http_push_approval_answer_id(ngx_pool_t *pool,
     }
 
     ans->id.len = id->len;
+    ans->result = NGX_HTTP_PUSH_APPROVAL_R_OK;
 
     return NGX_OK;
 }
@@ -669,7 +678,7 @@ ngx_http_push_approval_utf8_text(ngx_pool_t *pool, ngx_str_t *s)
  * was sent: nothing a client sends may open a "fail open" location.
  */
 
-void
+static void
 ngx_http_push_approval_answer_refused(ngx_http_push_approval_answer_t *ans,
     ngx_uint_t status)
 {
@@ -682,7 +691,24 @@ ngx_http_push_approval_answer_refused(ngx_http_push_approval_answer_t *ans,
 }
 
 
+/* the approval's state at path in the answer */
+
 ngx_int_t
+ngx_http_push_approval_answer_status(ngx_http_push_approval_answer_t *ans,
+    yajl_val root, const char **path)
+{
+    ngx_str_t  status;
+
+    if (ngx_http_push_approval_json_string(root, path, &status) != NGX_OK) {
+        ngx_str_set(&ans->error, "no status in the answer");
+        return NGX_ERROR;
+    }
+
+    return ngx_http_push_approval_answer_state(ans, &status);
+}
+
+
+static ngx_int_t
 ngx_http_push_approval_answer_state(ngx_http_push_approval_answer_t *ans,
     ngx_str_t *status)
 {
@@ -713,7 +739,7 @@ ngx_http_push_approval_answer_state(ngx_http_push_approval_answer_t *ans,
 
 /* the provider's code and message, cut short, for the error log */
 
-void
+static void
 ngx_http_push_approval_answer_error(ngx_pool_t *pool,
     ngx_http_push_approval_answer_t *ans, ngx_uint_t status, ngx_str_t *code,
     ngx_str_t *message)

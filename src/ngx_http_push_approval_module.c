@@ -858,7 +858,7 @@ static char *
 ngx_http_push_approval_check_handler(ngx_conf_t *cf,
     ngx_http_push_approval_loc_conf_t *conf, ngx_uint_t *needs)
 {
-    char                                *what;
+    char                                *what, *missing;
     ngx_shm_zone_t                     **zones;
     ngx_http_push_approval_main_conf_t  *pmcf;
 
@@ -910,8 +910,16 @@ ngx_http_push_approval_check_handler(ngx_conf_t *cf,
         break;
 
     case NGX_HTTP_PUSH_APPROVAL_HANDLER_CALLBACK:
-        return ngx_http_push_approval_providers[conf->provider]
-                   ->check_webhook(cf, conf);
+        missing = ngx_http_push_approval_providers[conf->provider]
+                      ->missing_webhook(conf);
+
+        if (missing) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%s\" requires %s", what, missing);
+            return NGX_CONF_ERROR;
+        }
+
+        break;
 
     default: /* metrics */
         break;
@@ -927,6 +935,7 @@ static char *
 ngx_http_push_approval_check_provider(ngx_conf_t *cf,
     ngx_http_push_approval_loc_conf_t *conf, char *what)
 {
+    char                               *missing;
     ngx_http_push_approval_provider_t  *provider;
 
     provider = ngx_http_push_approval_providers[conf->provider];
@@ -945,7 +954,16 @@ ngx_http_push_approval_check_provider(ngx_conf_t *cf,
         return NGX_CONF_ERROR;
     }
 
-    return provider->check_calls(cf, conf, what);
+    missing = provider->missing_calls(conf);
+
+    if (missing) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" with the %V provider requires \"%s\"",
+                           what, &provider->name, missing);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
 }
 
 

@@ -23,40 +23,36 @@
 #define NGX_HTTP_PUSH_APPROVAL_VERIFY_FIELDS      4
 
 
-static ngx_int_t ngx_http_push_approval_verify_identity(ngx_str_t *identity);
-static ngx_int_t ngx_http_push_approval_verify_create(ngx_http_request_t *r,
-    ngx_http_push_approval_loc_conf_t *plcf,
-    ngx_http_push_approval_request_t *pr, ngx_str_t *uri, ngx_str_t *body);
-static ngx_int_t ngx_http_push_approval_verify_status(ngx_http_request_t *r,
-    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *identity,
-    ngx_str_t *id, ngx_str_t *uri);
-static ngx_int_t ngx_http_push_approval_verify_factors(ngx_http_request_t *r,
-    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *identity,
-    ngx_str_t *uri);
-static ngx_int_t ngx_http_push_approval_verify_enroll(ngx_http_request_t *r,
-    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *identity,
-    ngx_str_t *uri, ngx_str_t *body);
-static void ngx_http_push_approval_verify_parse(ngx_pool_t *pool,
-    ngx_uint_t op, ngx_http_push_approval_call_t *call,
-    ngx_http_push_approval_answer_t *ans);
+static ngx_http_push_approval_provider_identity_t
+    ngx_http_push_approval_verify_identity;
+static ngx_http_push_approval_provider_create_t
+    ngx_http_push_approval_verify_create;
+static ngx_http_push_approval_provider_status_t
+    ngx_http_push_approval_verify_status;
+static ngx_http_push_approval_provider_lookup_t
+    ngx_http_push_approval_verify_factors;
+static ngx_http_push_approval_provider_enroll_t
+    ngx_http_push_approval_verify_enroll;
+static ngx_http_push_approval_provider_parse_t
+    ngx_http_push_approval_verify_parse;
 static ngx_str_t *ngx_http_push_approval_json_object(ngx_pool_t *pool,
     ngx_array_t *params, size_t max_label, size_t max_value, size_t max);
-static ngx_int_t ngx_http_push_approval_verify_authorize(
-    ngx_http_request_t *sr, ngx_http_push_approval_loc_conf_t *plcf);
-static ngx_int_t ngx_http_push_approval_verify_webhook(
-    ngx_http_push_approval_webhook_t *wh);
-static u_char *ngx_http_push_approval_verify_enrolled(u_char *p,
-    ngx_http_push_approval_loc_conf_t *plcf);
-static char *ngx_http_push_approval_verify_check_create(ngx_conf_t *cf,
-    ngx_http_push_approval_loc_conf_t *plcf);
-static char *ngx_http_push_approval_verify_check_calls(ngx_conf_t *cf,
-    ngx_http_push_approval_loc_conf_t *plcf, char *what);
-static char *ngx_http_push_approval_verify_check_webhook(ngx_conf_t *cf,
-    ngx_http_push_approval_loc_conf_t *plcf);
-static void ngx_http_push_approval_verify_binding(
-    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *part);
-static void ngx_http_push_approval_verify_account(
-    ngx_http_push_approval_loc_conf_t *plcf, u_char *account);
+static ngx_http_push_approval_provider_authorize_t
+    ngx_http_push_approval_verify_authorize;
+static ngx_http_push_approval_provider_webhook_t
+    ngx_http_push_approval_verify_webhook;
+static ngx_http_push_approval_provider_enrolled_t
+    ngx_http_push_approval_verify_enrolled;
+static ngx_http_push_approval_provider_check_t
+    ngx_http_push_approval_verify_check_create;
+static ngx_http_push_approval_provider_missing_t
+    ngx_http_push_approval_verify_missing_calls;
+static ngx_http_push_approval_provider_missing_t
+    ngx_http_push_approval_verify_missing_webhook;
+static ngx_http_push_approval_provider_binding_t
+    ngx_http_push_approval_verify_binding;
+static ngx_http_push_approval_provider_account_t
+    ngx_http_push_approval_verify_account;
 static ngx_int_t ngx_http_push_approval_verify_sid(u_char *p, size_t len);
 
 
@@ -80,8 +76,8 @@ ngx_http_push_approval_provider_t  ngx_http_push_approval_verify = {
     NGX_HTTP_POST,
     ngx_http_push_approval_verify_enrolled,
     ngx_http_push_approval_verify_check_create,
-    ngx_http_push_approval_verify_check_calls,
-    ngx_http_push_approval_verify_check_webhook,
+    ngx_http_push_approval_verify_missing_calls,
+    ngx_http_push_approval_verify_missing_webhook,
     ngx_http_push_approval_verify_binding,
     ngx_http_push_approval_verify_account
 };
@@ -399,7 +395,7 @@ ngx_http_push_approval_verify_parse(ngx_pool_t *pool, ngx_uint_t op,
     ngx_http_push_approval_call_t *call, ngx_http_push_approval_answer_t *ans)
 {
     yajl_val    root;
-    ngx_str_t   s, code, message;
+    ngx_str_t   s, code;
 
     static const char  *sid_path[] = { "sid", NULL };
     static const char  *status_path[] = { "status", NULL };
@@ -450,14 +446,9 @@ ngx_http_push_approval_verify_parse(ngx_pool_t *pool, ngx_uint_t op,
             }
         }
 
-        if (ngx_http_push_approval_json_string(root, status_path, &message)
+        if (ngx_http_push_approval_answer_status(ans, root, status_path)
             != NGX_OK)
         {
-            ngx_str_set(&ans->error, "no status in the answer");
-            goto done;
-        }
-
-        if (ngx_http_push_approval_answer_state(ans, &message) != NGX_OK) {
             goto done;
         }
 
@@ -471,9 +462,7 @@ ngx_http_push_approval_verify_parse(ngx_pool_t *pool, ngx_uint_t op,
         break;
     }
 
-    if (ngx_http_push_approval_answer_id(pool, ans, &s) == NGX_OK) {
-        ans->result = NGX_HTTP_PUSH_APPROVAL_R_OK;
-    }
+    (void) ngx_http_push_approval_answer_id(pool, ans, &s);
 
 done:
 
@@ -629,41 +618,26 @@ ngx_http_push_approval_verify_check_create(ngx_conf_t *cf,
 
 
 static char *
-ngx_http_push_approval_verify_check_calls(ngx_conf_t *cf,
-    ngx_http_push_approval_loc_conf_t *plcf, char *what)
+ngx_http_push_approval_verify_missing_calls(
+    ngx_http_push_approval_loc_conf_t *plcf)
 {
-    char  *missing;
-
     if (plcf->basic_auth.len == 0) {
-        missing = "push_approval_verify_credentials_file";
-
-    } else if (plcf->verify_service.len == 0) {
-        missing = "push_approval_verify_service";
-
-    } else {
-        return NGX_CONF_OK;
+        return "push_approval_verify_credentials_file";
     }
 
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "\"%s\" with the verify provider requires \"%s\"",
-                       what, missing);
-    return NGX_CONF_ERROR;
+    return plcf->verify_service.len ? NULL : "push_approval_verify_service";
 }
 
 
+/* the account's auth token signs webhooks */
+
 static char *
-ngx_http_push_approval_verify_check_webhook(ngx_conf_t *cf,
+ngx_http_push_approval_verify_missing_webhook(
     ngx_http_push_approval_loc_conf_t *plcf)
 {
-    if (plcf->auth_token.len) {
-        return NGX_CONF_OK;
-    }
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "\"push_approval_callback\" requires "
-                       "\"push_approval_verify_credentials_file\" "
-                       "with the account's auth token");
-    return NGX_CONF_ERROR;
+    return plcf->auth_token.len ? NULL
+                                : "\"push_approval_verify_credentials_file\" "
+                                  "with the account's auth token";
 }
 
 
