@@ -204,14 +204,9 @@ ngx_http_push_approval_authy_create(ngx_http_request_t *r,
                               ngx_max(pr->expires - ngx_time(), 1))
                   - seconds.data;
 
-    if (ngx_http_push_approval_form_add(r->pool, &params,
-                                        "seconds_to_expire", &seconds)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    return ngx_http_push_approval_form_encode(r->pool, &params, body);
+    return ngx_http_push_approval_form_end(r->pool, &params,
+                                           "seconds_to_expire", &seconds,
+                                           body);
 }
 
 
@@ -242,14 +237,8 @@ ngx_http_push_approval_authy_enroll(ngx_http_request_t *r,
 
     /* authy_id, as Twilio's own SDK backend sends it (not user_id) */
 
-    if (ngx_http_push_approval_form_add(r->pool, &params, "authy_id",
-                                        identity)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    return ngx_http_push_approval_form_encode(r->pool, &params, body);
+    return ngx_http_push_approval_form_end(r->pool, &params, "authy_id",
+                                           identity, body);
 }
 
 

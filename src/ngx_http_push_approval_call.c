@@ -236,16 +236,16 @@ ngx_http_push_approval_call_header(ngx_http_request_t *sr, char *name,
         return NGX_ERROR;
     }
 
-    h->key.data = (u_char *) name;
     h->key.len = ngx_strlen(name);
-    h->value = *value;
+
     h->lowcase_key = ngx_pnalloc(sr->pool, h->key.len);
     if (h->lowcase_key == NULL) {
         return NGX_ERROR;
     }
 
-    ngx_strlow(h->lowcase_key, h->key.data, h->key.len);
-    h->hash = ngx_hash_key(h->lowcase_key, h->key.len);
+    h->key.data = (u_char *) name;
+    h->hash = ngx_hash_strlow(h->lowcase_key, h->key.data, h->key.len);
+    h->value = *value;
 #if (nginx_version >= 1023000)
     h->next = NULL;
 #endif
@@ -460,6 +460,20 @@ ngx_http_push_approval_form_escape(u_char *dst, ngx_str_t *s)
     }
 
     return dst;
+}
+
+
+/* the last parameter, and the form encoded */
+
+ngx_int_t
+ngx_http_push_approval_form_end(ngx_pool_t *pool, ngx_array_t *params,
+    char *name, ngx_str_t *value, ngx_str_t *out)
+{
+    if (ngx_http_push_approval_form_add(pool, params, name, value) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_push_approval_form_encode(pool, params, out);
 }
 
 

@@ -31,13 +31,10 @@ typedef struct {
 
 static void ngx_http_push_approval_enroll_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_push_approval_enroll_call(ngx_http_request_t *r,
-    ngx_http_push_approval_enroll_t *en, ngx_uint_t step, ngx_uint_t method,
-    ngx_str_t *uri, ngx_str_t *body);
+    ngx_http_push_approval_enroll_t *en, ngx_uint_t step);
 static void ngx_http_push_approval_enroll_done(ngx_http_request_t *r,
     ngx_http_push_approval_call_t *call);
 static void ngx_http_push_approval_enroll_next(ngx_http_request_t *r);
-static ngx_int_t ngx_http_push_approval_enroll_devices(ngx_http_request_t *r,
-    ngx_http_push_approval_enroll_t *en);
 static ngx_int_t ngx_http_push_approval_enroll_push(ngx_http_request_t *r,
     ngx_http_push_approval_enroll_t *en);
 static ngx_int_t ngx_http_push_approval_enroll_hold(ngx_http_request_t *r,
@@ -45,8 +42,6 @@ static ngx_int_t ngx_http_push_approval_enroll_hold(ngx_http_request_t *r,
 static void ngx_http_push_approval_enroll_wake(ngx_event_t *ev);
 static ngx_int_t ngx_http_push_approval_enroll_decision(
     ngx_http_request_t *r, ngx_http_push_approval_ctx_t *ctx);
-static ngx_int_t ngx_http_push_approval_enroll_token(ngx_http_request_t *r,
-    ngx_http_push_approval_enroll_t *en);
 static ngx_int_t ngx_http_push_approval_enroll_send(ngx_http_request_t *r,
     ngx_http_push_approval_enroll_t *en);
 static ngx_int_t ngx_http_push_approval_invite_required(
@@ -143,7 +138,8 @@ ngx_http_push_approval_enroll_body(ngx_http_request_t *r)
                           "push approval: enrolment of \"%V\" by invite",
                           &en->identity);
 
-            rc = ngx_http_push_approval_enroll_token(r, en);
+            rc = ngx_http_push_approval_enroll_call(r, en,
+                                        NGX_HTTP_PUSH_APPROVAL_STEP_TOKEN);
             break;
 
         case NGX_DECLINED:
@@ -159,7 +155,8 @@ ngx_http_push_approval_enroll_body(ngx_http_request_t *r)
         }
 
     } else {
-        rc = ngx_http_push_approval_enroll_devices(r, en);
+        rc = ngx_http_push_approval_enroll_call(r, en,
+                                        NGX_HTTP_PUSH_APPROVAL_STEP_DEVICES);
     }
 
     if (rc != NGX_AGAIN) {
@@ -168,35 +165,17 @@ ngx_http_push_approval_enroll_body(ngx_http_request_t *r)
 }
 
 
-static ngx_int_t
-ngx_http_push_approval_enroll_devices(ngx_http_request_t *r,
-    ngx_http_push_approval_enroll_t *en)
-{
-    ngx_str_t                           uri;
-    ngx_http_push_approval_provider_t  *provider;
-    ngx_http_push_approval_loc_conf_t  *plcf;
-
-    plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
-    provider = ngx_http_push_approval_providers[plcf->provider];
-
-    if (provider->devices(r, plcf, &en->identity, &uri) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_push_approval_enroll_call(r, en,
-                                        NGX_HTTP_PUSH_APPROVAL_STEP_DEVICES,
-                                        NGX_HTTP_GET, &uri, NULL);
-}
-
-
-/* NGX_AGAIN: the provider is asked */
+/* NGX_AGAIN: the provider is asked what the step needs */
 
 static ngx_int_t
 ngx_http_push_approval_enroll_call(ngx_http_request_t *r,
-    ngx_http_push_approval_enroll_t *en, ngx_uint_t step, ngx_uint_t method,
-    ngx_str_t *uri, ngx_str_t *body)
+    ngx_http_push_approval_enroll_t *en, ngx_uint_t step)
 {
-    ngx_uint_t                          op;
+    ngx_int_t                           rc;
+    ngx_str_t                           uri, body;
+    ngx_uint_t                          method;
+    ngx_http_push_approval_ctx_t       *ctx;
+    ngx_http_push_approval_provider_t  *provider;
     ngx_http_push_approval_loc_conf_t  *plcf;
 
     static ngx_uint_t  ops[] = {
@@ -207,15 +186,46 @@ ngx_http_push_approval_enroll_call(ngx_http_request_t *r,
     };
 
     plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
+    provider = ngx_http_push_approval_providers[plcf->provider];
 
-    op = ops[step];
+    method = NGX_HTTP_POST;
+
+    switch (step) {
+
+    case NGX_HTTP_PUSH_APPROVAL_STEP_DEVICES:
+        method = NGX_HTTP_GET;
+        ngx_str_null(&body);
+        rc = provider->devices(r, plcf, &en->identity, &uri);
+        break;
+
+    case NGX_HTTP_PUSH_APPROVAL_STEP_CREATE:
+        ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
+        rc = provider->create(r, plcf, ctx->pr, &uri, &body);
+
+        if (rc == NGX_OK) {
+            ngx_http_push_approval_metric(ctx->zone, provider->push_metric,
+                                          1);
+        }
+
+        break;
+
+    default: /* STEP_TOKEN */
+        rc = provider->enroll(r, plcf, &en->identity, &uri, &body);
+        break;
+    }
+
+    if (rc != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     en->step = step;
 
     ngx_memzero(&en->call, sizeof(ngx_http_push_approval_call_t));
     en->call.handler = ngx_http_push_approval_enroll_done;
     en->call.data = en;
 
-    if (ngx_http_push_approval_call(r, plcf, op, method, uri, body, &en->call)
+    if (ngx_http_push_approval_call(r, plcf, ops[step], method, &uri, &body,
+                                    &en->call)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -282,7 +292,8 @@ ngx_http_push_approval_enroll_next(ngx_http_request_t *r)
             rc = ngx_http_push_approval_enroll_push(r, en);
 
         } else if (plcf->enroll_first == NGX_HTTP_PUSH_APPROVAL_FIRST_OPEN) {
-            rc = ngx_http_push_approval_enroll_token(r, en);
+            rc = ngx_http_push_approval_enroll_call(r, en,
+                                        NGX_HTTP_PUSH_APPROVAL_STEP_TOKEN);
 
         } else {
             rc = ngx_http_push_approval_invite_required(r);
@@ -315,16 +326,13 @@ static ngx_int_t
 ngx_http_push_approval_enroll_push(ngx_http_request_t *r,
     ngx_http_push_approval_enroll_t *en)
 {
-    u_char                             *p;
-    ngx_int_t                           rc;
-    ngx_str_t                           uri, body;
-    ngx_http_push_approval_ctx_t       *ctx;
-    ngx_http_push_approval_param_t     *from;
-    ngx_http_push_approval_request_t   *pr;
-    ngx_http_push_approval_provider_t  *provider;
+    u_char                            *p;
+    ngx_int_t                          rc;
+    ngx_http_push_approval_ctx_t      *ctx;
+    ngx_http_push_approval_param_t    *from;
+    ngx_http_push_approval_request_t  *pr;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
-    provider = ngx_http_push_approval_providers[ctx->conf->provider];
 
     ngx_shmtx_lock(&ctx->zone->shpool->mutex);
     rc = ngx_http_push_approval_count_push(r, ctx);
@@ -375,15 +383,8 @@ ngx_http_push_approval_enroll_push(ngx_http_request_t *r,
     ngx_str_set(&from->name, "From");
     from->value = r->connection->addr_text;
 
-    if (provider->create(r, ctx->conf, pr, &uri, &body) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_http_push_approval_metric(ctx->zone, provider->push_metric, 1);
-
     return ngx_http_push_approval_enroll_call(r, en,
-                                        NGX_HTTP_PUSH_APPROVAL_STEP_CREATE,
-                                        NGX_HTTP_POST, &uri, &body);
+                                        NGX_HTTP_PUSH_APPROVAL_STEP_CREATE);
 }
 
 
@@ -515,7 +516,8 @@ ngx_http_push_approval_enroll_wake(ngx_event_t *ev)
                       "push approval: new device for \"%V\" approved on "
                       "one it has", &en->identity);
 
-        rc = ngx_http_push_approval_enroll_token(r, en);
+        rc = ngx_http_push_approval_enroll_call(r, en,
+                                        NGX_HTTP_PUSH_APPROVAL_STEP_TOKEN);
     }
 
     if (rc != NGX_AGAIN) {
@@ -575,27 +577,6 @@ ngx_http_push_approval_enroll_decision(ngx_http_request_t *r,
                       &ctx->identity);
         return NGX_HTTP_FORBIDDEN;
     }
-}
-
-
-static ngx_int_t
-ngx_http_push_approval_enroll_token(ngx_http_request_t *r,
-    ngx_http_push_approval_enroll_t *en)
-{
-    ngx_str_t                           uri, body;
-    ngx_http_push_approval_provider_t  *provider;
-    ngx_http_push_approval_loc_conf_t  *plcf;
-
-    plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
-    provider = ngx_http_push_approval_providers[plcf->provider];
-
-    if (provider->enroll(r, plcf, &en->identity, &uri, &body) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_push_approval_enroll_call(r, en,
-                                        NGX_HTTP_PUSH_APPROVAL_STEP_TOKEN,
-                                        NGX_HTTP_POST, &uri, &body);
 }
 
 

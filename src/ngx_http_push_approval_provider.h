@@ -81,6 +81,8 @@ void ngx_http_push_approval_answer_failed(ngx_pool_t *pool,
     const char **code_path, const char **message_path, ngx_str_t *code);
 ngx_int_t ngx_http_push_approval_form_add(ngx_pool_t *pool, ngx_array_t *a,
     char *name, ngx_str_t *value);
+ngx_int_t ngx_http_push_approval_form_end(ngx_pool_t *pool,
+    ngx_array_t *params, char *name, ngx_str_t *value, ngx_str_t *out);
 ngx_int_t ngx_http_push_approval_form_encode(ngx_pool_t *pool,
     ngx_array_t *params, ngx_str_t *out);
 ngx_int_t ngx_http_push_approval_path(ngx_pool_t *pool,

@@ -210,14 +210,8 @@ ngx_http_push_approval_verify_create(ngx_http_request_t *r,
                            tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec)
                - date.data;
 
-    if (ngx_http_push_approval_form_add(r->pool, &params, "ExpirationDate",
-                                        &date)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    return ngx_http_push_approval_form_encode(r->pool, &params, body);
+    return ngx_http_push_approval_form_end(r->pool, &params,
+                                           "ExpirationDate", &date, body);
 }
 
 
@@ -341,15 +335,13 @@ ngx_http_push_approval_verify_enroll(ngx_http_request_t *r,
 
     if (ngx_http_push_approval_form_add(r->pool, &params, "Identity",
                                         identity)
-        != NGX_OK
-        || ngx_http_push_approval_form_add(r->pool, &params, "FactorType",
-                                           &push)
-           != NGX_OK)
+        != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    return ngx_http_push_approval_form_encode(r->pool, &params, body);
+    return ngx_http_push_approval_form_end(r->pool, &params, "FactorType",
+                                           &push, body);
 }
 
 
