@@ -18,8 +18,13 @@
 #include <yajl/yajl_tree.h>
 
 
+/*
+ * indexes of ngx_http_push_approval_providers[] (module.c), carried by
+ * tokens and the fleet store, which need only their number (PROVIDERS)
+ */
 #define NGX_HTTP_PUSH_APPROVAL_VERIFY        0
 #define NGX_HTTP_PUSH_APPROVAL_AUTHY         1
+#define NGX_HTTP_PUSH_APPROVAL_PROVIDERS     2
 
 #define NGX_HTTP_PUSH_APPROVAL_MODE_AUTO     0
 #define NGX_HTTP_PUSH_APPROVAL_MODE_HOLD     1

@@ -229,22 +229,26 @@ ngx_int_t
 ngx_http_push_approval_call_header(ngx_http_request_t *sr, char *name,
     ngx_str_t *value)
 {
+    u_char           *lowcase;
+    size_t            len;
     ngx_table_elt_t  *h;
+
+    len = ngx_strlen(name);
+
+    lowcase = ngx_pnalloc(sr->pool, len);
+    if (lowcase == NULL) {
+        return NGX_ERROR;
+    }
 
     h = ngx_list_push(&sr->headers_in.headers);
     if (h == NULL) {
         return NGX_ERROR;
     }
 
-    h->key.len = ngx_strlen(name);
-
-    h->lowcase_key = ngx_pnalloc(sr->pool, h->key.len);
-    if (h->lowcase_key == NULL) {
-        return NGX_ERROR;
-    }
-
     h->key.data = (u_char *) name;
-    h->hash = ngx_hash_strlow(h->lowcase_key, h->key.data, h->key.len);
+    h->key.len = len;
+    h->lowcase_key = lowcase;
+    h->hash = ngx_hash_strlow(lowcase, h->key.data, len);
     h->value = *value;
 #if (nginx_version >= 1023000)
     h->next = NULL;

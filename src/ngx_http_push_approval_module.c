@@ -373,7 +373,8 @@ ngx_str_t  ngx_http_push_approval_status_names[] = {
 
 /* the providers, by push_approval_provider's value; the first is default */
 
-ngx_http_push_approval_provider_t  *ngx_http_push_approval_providers[] = {
+ngx_http_push_approval_provider_t
+    *ngx_http_push_approval_providers[NGX_HTTP_PUSH_APPROVAL_PROVIDERS + 1] = {
     &ngx_http_push_approval_verify,
     &ngx_http_push_approval_authy,
     NULL
