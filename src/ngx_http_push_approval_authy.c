@@ -73,24 +73,24 @@ static char  *ngx_http_push_approval_authy_form_names[] = {
 
 
 ngx_http_push_approval_provider_t  ngx_http_push_approval_authy = {
-    ngx_string("authy"),
-    NGX_HTTP_PUSH_APPROVAL_M_PUSHES_AUTHY,
-    ngx_http_push_approval_authy_identity,
-    ngx_http_push_approval_authy_create,
-    ngx_http_push_approval_authy_status,
-    NULL,
-    ngx_http_push_approval_authy_enroll,
-    ngx_http_push_approval_authy_parse,
-    ngx_http_push_approval_authy_devices,
-    ngx_http_push_approval_authy_authorize,
-    ngx_http_push_approval_authy_webhook,
-    NGX_HTTP_POST|NGX_HTTP_GET,
-    ngx_http_push_approval_authy_enrolled,
-    ngx_http_push_approval_authy_check_create,
-    ngx_http_push_approval_authy_missing_calls,
-    ngx_http_push_approval_authy_missing_webhook,
-    ngx_http_push_approval_authy_binding,
-    ngx_http_push_approval_authy_account
+    ngx_string("authy"),                        /* name */
+    NGX_HTTP_PUSH_APPROVAL_M_PUSHES_AUTHY,      /* push metric */
+    ngx_http_push_approval_authy_identity,      /* valid identity */
+    ngx_http_push_approval_authy_create,        /* create */
+    ngx_http_push_approval_authy_status,        /* status */
+    NULL,                                       /* factors */
+    ngx_http_push_approval_authy_enroll,        /* enroll */
+    ngx_http_push_approval_authy_parse,         /* parse answers */
+    ngx_http_push_approval_authy_devices,       /* devices */
+    ngx_http_push_approval_authy_authorize,     /* auth header */
+    ngx_http_push_approval_authy_webhook,       /* webhook */
+    NGX_HTTP_POST|NGX_HTTP_GET,                 /* webhook methods */
+    ngx_http_push_approval_authy_enrolled,      /* enrolment answer */
+    ngx_http_push_approval_authy_check_create,  /* nginx -t: creating */
+    ngx_http_push_approval_authy_missing_calls, /* nginx -t: calls */
+    ngx_http_push_approval_authy_missing_webhook, /* nginx -t: webhook */
+    ngx_http_push_approval_authy_binding,       /* cookie binding */
+    ngx_http_push_approval_authy_account        /* account */
 };
 
 

@@ -62,24 +62,24 @@ static char  *ngx_http_push_approval_verify_names[] = {
 
 
 ngx_http_push_approval_provider_t  ngx_http_push_approval_verify = {
-    ngx_string("verify"),
-    NGX_HTTP_PUSH_APPROVAL_M_PUSHES_VERIFY,
-    ngx_http_push_approval_verify_identity,
-    ngx_http_push_approval_verify_create,
-    ngx_http_push_approval_verify_status,
-    ngx_http_push_approval_verify_factors,
-    ngx_http_push_approval_verify_enroll,
-    ngx_http_push_approval_verify_parse,
-    ngx_http_push_approval_verify_factors,
-    ngx_http_push_approval_verify_authorize,
-    ngx_http_push_approval_verify_webhook,
-    NGX_HTTP_POST,
-    ngx_http_push_approval_verify_enrolled,
-    ngx_http_push_approval_verify_check_create,
-    ngx_http_push_approval_verify_missing_calls,
-    ngx_http_push_approval_verify_missing_webhook,
-    ngx_http_push_approval_verify_binding,
-    ngx_http_push_approval_verify_account
+    ngx_string("verify"),                       /* name */
+    NGX_HTTP_PUSH_APPROVAL_M_PUSHES_VERIFY,     /* push metric */
+    ngx_http_push_approval_verify_identity,     /* valid identity */
+    ngx_http_push_approval_verify_create,       /* create */
+    ngx_http_push_approval_verify_status,       /* status */
+    ngx_http_push_approval_verify_factors,      /* factors */
+    ngx_http_push_approval_verify_enroll,       /* enroll */
+    ngx_http_push_approval_verify_parse,        /* parse answers */
+    ngx_http_push_approval_verify_factors,      /* devices */
+    ngx_http_push_approval_verify_authorize,    /* auth header */
+    ngx_http_push_approval_verify_webhook,      /* webhook */
+    NGX_HTTP_POST,                              /* webhook methods */
+    ngx_http_push_approval_verify_enrolled,     /* enrolment answer */
+    ngx_http_push_approval_verify_check_create, /* nginx -t: creating */
+    ngx_http_push_approval_verify_missing_calls, /* nginx -t: calls */
+    ngx_http_push_approval_verify_missing_webhook, /* nginx -t: webhook */
+    ngx_http_push_approval_verify_binding,      /* cookie binding */
+    ngx_http_push_approval_verify_account       /* account */
 };
 
 
