@@ -512,6 +512,7 @@ typedef struct {
 
 
 extern ngx_module_t  ngx_http_push_approval_module;
+extern ngx_module_t  ngx_http_push_approval_enroll_module;
 extern ngx_http_push_approval_provider_t  ngx_http_push_approval_verify;
 extern ngx_http_push_approval_provider_t  ngx_http_push_approval_authy;
 extern ngx_http_push_approval_provider_t *ngx_http_push_approval_providers[];

@@ -21,11 +21,14 @@
 #define NGX_HTTP_PUSH_APPROVAL_STEP_TOKEN    3
 
 
+/* an enrolment's own context; ctx is the hold's, of the approval core */
+
 typedef struct {
     ngx_str_t                        identity;
     ngx_uint_t                       step;
     ngx_http_push_approval_answer_t  ans;
     ngx_http_push_approval_call_t    call;
+    ngx_http_push_approval_ctx_t    *ctx;
 } ngx_http_push_approval_enroll_t;
 
 
@@ -46,6 +49,39 @@ static ngx_int_t ngx_http_push_approval_enroll_send(ngx_http_request_t *r,
     ngx_http_push_approval_enroll_t *en);
 static ngx_int_t ngx_http_push_approval_invite_required(
     ngx_http_request_t *r);
+
+
+/* a module of its own, whose context slot holds the enrolment */
+
+static ngx_http_module_t  ngx_http_push_approval_enroll_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    NULL,                                  /* create location configuration */
+    NULL                                   /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_push_approval_enroll_module = {
+    NGX_MODULE_V1,
+    &ngx_http_push_approval_enroll_module_ctx, /* module context */
+    NULL,                                  /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
 
 
 ngx_int_t
@@ -95,7 +131,9 @@ ngx_http_push_approval_enroll_handler(ngx_http_request_t *r)
     ctx->zone = plcf->handler_zone->data;
     ctx->identity = en->identity;
     ctx->poll = plcf->poll;
-    ctx->handler_data = en;
+
+    en->ctx = ctx;
+    ngx_http_set_ctx(r, en, ngx_http_push_approval_enroll_module);
 
     rc = ngx_http_read_client_request_body(r,
                                           ngx_http_push_approval_enroll_body);
@@ -118,8 +156,8 @@ ngx_http_push_approval_enroll_body(ngx_http_request_t *r)
     ngx_http_push_approval_ctx_t      *ctx;
     ngx_http_push_approval_enroll_t   *en;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
-    en = ctx->handler_data;
+    en = ngx_http_get_module_ctx(r, ngx_http_push_approval_enroll_module);
+    ctx = en->ctx;
 
     rc = ngx_http_push_approval_form_value(r, "invite", &code);
 
@@ -199,7 +237,7 @@ ngx_http_push_approval_enroll_call(ngx_http_request_t *r,
         break;
 
     case NGX_HTTP_PUSH_APPROVAL_STEP_CREATE:
-        ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
+        ctx = en->ctx;
         rc = provider->create(r, plcf, ctx->pr, &uri, &body);
 
         if (rc == NGX_OK) {
@@ -261,13 +299,11 @@ static void
 ngx_http_push_approval_enroll_next(ngx_http_request_t *r)
 {
     ngx_int_t                           rc;
-    ngx_http_push_approval_ctx_t       *ctx;
     ngx_http_push_approval_enroll_t    *en;
     ngx_http_push_approval_loc_conf_t  *plcf;
 
     plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
-    ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
-    en = ctx->handler_data;
+    en = ngx_http_get_module_ctx(r, ngx_http_push_approval_enroll_module);
 
     r->write_event_handler = ngx_http_request_empty_handler;
 
@@ -332,7 +368,7 @@ ngx_http_push_approval_enroll_push(ngx_http_request_t *r,
     ngx_http_push_approval_param_t    *from;
     ngx_http_push_approval_request_t  *pr;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
+    ctx = en->ctx;
 
     ngx_shmtx_lock(&ctx->zone->shpool->mutex);
     rc = ngx_http_push_approval_count_push(r, ctx);
@@ -401,7 +437,7 @@ ngx_http_push_approval_enroll_hold(ngx_http_request_t *r,
     ngx_http_push_approval_node_t      *ap;
     ngx_http_push_approval_approval_t  *a;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
+    ctx = en->ctx;
 
     if (en->ans.id.len == 0 || en->ans.id.len > NGX_HTTP_PUSH_APPROVAL_ID_LEN)
     {
@@ -481,8 +517,8 @@ ngx_http_push_approval_enroll_wake(ngx_event_t *ev)
     r = ev->data;
     c = r->connection;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
-    en = ctx->handler_data;
+    en = ngx_http_get_module_ctx(r, ngx_http_push_approval_enroll_module);
+    ctx = en->ctx;
 
     ngx_http_set_log_request(c->log, r);
 
