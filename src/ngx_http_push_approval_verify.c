@@ -35,8 +35,9 @@ static ngx_http_push_approval_provider_enroll_t
     ngx_http_push_approval_verify_enroll;
 static ngx_http_push_approval_provider_parse_t
     ngx_http_push_approval_verify_parse;
-static ngx_str_t *ngx_http_push_approval_json_object(ngx_pool_t *pool,
-    ngx_array_t *params, size_t max_label, size_t max_value, size_t max);
+static ngx_int_t ngx_http_push_approval_verify_json(ngx_pool_t *pool,
+    ngx_array_t *form, char *name, ngx_array_t *params, size_t max_label,
+    size_t max_value, size_t max);
 static ngx_http_push_approval_provider_authorize_t
     ngx_http_push_approval_verify_authorize;
 static ngx_http_push_approval_provider_webhook_t
@@ -129,7 +130,7 @@ ngx_http_push_approval_verify_create(ngx_http_request_t *r,
     ngx_http_push_approval_request_t *pr, ngx_str_t *uri, ngx_str_t *body)
 {
     ngx_tm_t                         tm;
-    ngx_str_t                        message, *json, date;
+    ngx_str_t                        message, date;
     ngx_uint_t                       i;
     ngx_array_t                      params, one;
     ngx_http_push_approval_param_t  *d;
@@ -169,33 +170,22 @@ ngx_http_push_approval_verify_create(ngx_http_request_t *r,
         one.elts = &d[i];
         one.nelts = 1;
 
-        json = ngx_http_push_approval_json_object(r->pool, &one, 36, 128, 0);
-        if (json == NULL) {
-            return NGX_ERROR;
-        }
-
-        if (ngx_http_push_approval_form_add(r->pool, &params,
-                                            "Details.Fields", json)
+        if (ngx_http_push_approval_verify_json(r->pool, &params,
+                                               "Details.Fields", &one,
+                                               36, 128, 0)
             != NGX_OK)
         {
             return NGX_ERROR;
         }
     }
 
-    if (pr->hidden_details.nelts) {
-        json = ngx_http_push_approval_json_object(r->pool,
-                                                  &pr->hidden_details,
-                                                  0, 0, 1024);
-        if (json == NULL) {
-            return NGX_ERROR;
-        }
-
-        if (ngx_http_push_approval_form_add(r->pool, &params,
-                                            "HiddenDetails", json)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
+    if (pr->hidden_details.nelts
+        && ngx_http_push_approval_verify_json(r->pool, &params,
+                                              "HiddenDetails",
+                                              &pr->hidden_details, 0, 0, 1024)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
     ngx_gmtime(pr->expires, &tm);
@@ -216,17 +206,19 @@ ngx_http_push_approval_verify_create(ngx_http_request_t *r,
 
 
 /*
- * {"label":"L","value":"V"} for one field (max_label, max_value), or one
- * object of all names and values, cut to max bytes as a whole (max)
+ * a form parameter of JSON: {"label":"L","value":"V"} for one field
+ * (max_label, max_value), or one object of all names and values, cut to
+ * max bytes as a whole (max)
  */
 
-static ngx_str_t *
-ngx_http_push_approval_json_object(ngx_pool_t *pool, ngx_array_t *params,
-    size_t max_label, size_t max_value, size_t max)
+static ngx_int_t
+ngx_http_push_approval_verify_json(ngx_pool_t *pool, ngx_array_t *form,
+    char *name, ngx_array_t *params, size_t max_label, size_t max_value,
+    size_t max)
 {
     u_char                          *p, *start;
     size_t                           len;
-    ngx_str_t                       *s;
+    ngx_str_t                        json;
     ngx_uint_t                       i;
     ngx_http_push_approval_param_t  *d;
 
@@ -238,17 +230,12 @@ ngx_http_push_approval_json_object(ngx_pool_t *pool, ngx_array_t *params,
                + sizeof("{\"label\":\"\",\"value\":\"\"},");
     }
 
-    s = ngx_palloc(pool, sizeof(ngx_str_t));
-    if (s == NULL) {
-        return NULL;
+    json.data = ngx_pnalloc(pool, len);
+    if (json.data == NULL) {
+        return NGX_ERROR;
     }
 
-    s->data = ngx_pnalloc(pool, len);
-    if (s->data == NULL) {
-        return NULL;
-    }
-
-    p = s->data;
+    p = json.data;
 
     if (max == 0) {
         p = ngx_cpymem(p, "{\"label\":\"", sizeof("{\"label\":\"") - 1);
@@ -257,8 +244,9 @@ ngx_http_push_approval_json_object(ngx_pool_t *pool, ngx_array_t *params,
         p += ngx_http_push_approval_json_escape(p, &d[0].value, max_value);
         p = ngx_cpymem(p, "\"}", 2);
 
-        s->len = p - s->data;
-        return s;
+        json.len = p - json.data;
+
+        return ngx_http_push_approval_form_add(pool, form, name, &json);
     }
 
     *p++ = '{';
@@ -278,7 +266,7 @@ ngx_http_push_approval_json_object(ngx_pool_t *pool, ngx_array_t *params,
         p += ngx_http_push_approval_json_escape(p, &d[i].value, 256);
         *p++ = '"';
 
-        if ((size_t) (p - s->data) + 1 > max) {
+        if ((size_t) (p - json.data) + 1 > max) {
             /* leave out what does not fit */
             p = start;
             break;
@@ -287,9 +275,9 @@ ngx_http_push_approval_json_object(ngx_pool_t *pool, ngx_array_t *params,
 
     *p++ = '}';
 
-    s->len = p - s->data;
+    json.len = p - json.data;
 
-    return s;
+    return ngx_http_push_approval_form_add(pool, form, name, &json);
 }
 
 
