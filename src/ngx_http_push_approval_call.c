@@ -4,8 +4,11 @@
  *
  * Provider calls as background subrequests to the operator's internal
  * provider location.  A call carries its own method, form body and header
- * list, so none of the client's headers reaches the provider; its response
- * is captured in memory by this module's header and body filters.
+ * list, so none of the client's headers reaches the provider (the
+ * provider's table adds its credentials); its response is captured in
+ * memory by the header and body filters of ngx_http_push_approval_call_module,
+ * whose context slot holds the call on the subrequest.  Also the helpers
+ * the provider files build requests and read answers with.
  */
 
 

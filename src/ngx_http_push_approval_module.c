@@ -2,8 +2,9 @@
 /*
  * Copyright (C) push approval module developers
  *
- * The module: directives, configuration merging and checking, variables,
- * and the phase and filter registration.
+ * The module: directives, configuration merging and checking (a
+ * provider's own through its table), variables, the access phase
+ * registration, and the providers table.
  */
 
 
