@@ -18,8 +18,13 @@
 #include <yajl/yajl_tree.h>
 
 
+/*
+ * indexes of ngx_http_push_approval_providers[] (module.c), carried by
+ * tokens and the fleet store, which need only their number (PROVIDERS)
+ */
 #define NGX_HTTP_PUSH_APPROVAL_VERIFY        0
 #define NGX_HTTP_PUSH_APPROVAL_AUTHY         1
+#define NGX_HTTP_PUSH_APPROVAL_PROVIDERS     2
 
 #define NGX_HTTP_PUSH_APPROVAL_MODE_AUTO     0
 #define NGX_HTTP_PUSH_APPROVAL_MODE_HOLD     1
@@ -345,34 +350,78 @@ typedef struct {
 } ngx_http_push_approval_request_t;
 
 
-/* provider dialect: one table per provider */
+/*
+ * provider dialect: one table per provider, listed in
+ * ngx_http_push_approval_providers[] (module.c); nothing else of the module
+ * knows a provider by name
+ */
+
+typedef struct ngx_http_push_approval_webhook_s
+    ngx_http_push_approval_webhook_t;
+
+/* what a provider does, as function types: each file declares with them */
+
+typedef ngx_int_t ngx_http_push_approval_provider_identity_t(
+    ngx_str_t *identity);
+typedef ngx_int_t ngx_http_push_approval_provider_create_t(
+    ngx_http_request_t *r, ngx_http_push_approval_loc_conf_t *plcf,
+    ngx_http_push_approval_request_t *pr, ngx_str_t *uri, ngx_str_t *body);
+typedef ngx_int_t ngx_http_push_approval_provider_status_t(
+    ngx_http_request_t *r, ngx_http_push_approval_loc_conf_t *plcf,
+    ngx_str_t *identity, ngx_str_t *id, ngx_str_t *uri);
+typedef ngx_int_t ngx_http_push_approval_provider_lookup_t(
+    ngx_http_request_t *r, ngx_http_push_approval_loc_conf_t *plcf,
+    ngx_str_t *identity, ngx_str_t *uri);
+typedef ngx_int_t ngx_http_push_approval_provider_enroll_t(
+    ngx_http_request_t *r, ngx_http_push_approval_loc_conf_t *plcf,
+    ngx_str_t *identity, ngx_str_t *uri, ngx_str_t *body);
+typedef void ngx_http_push_approval_provider_parse_t(ngx_pool_t *pool,
+    ngx_uint_t op, ngx_http_push_approval_call_t *call,
+    ngx_http_push_approval_answer_t *ans);
+typedef ngx_int_t ngx_http_push_approval_provider_authorize_t(
+    ngx_http_request_t *sr, ngx_http_push_approval_loc_conf_t *plcf);
+typedef ngx_int_t ngx_http_push_approval_provider_webhook_t(
+    ngx_http_push_approval_webhook_t *wh);
+typedef u_char *ngx_http_push_approval_provider_enrolled_t(u_char *p,
+    ngx_http_push_approval_loc_conf_t *plcf);
+typedef char *ngx_http_push_approval_provider_check_t(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *plcf);
+typedef char *ngx_http_push_approval_provider_missing_t(
+    ngx_http_push_approval_loc_conf_t *plcf);
+typedef void ngx_http_push_approval_provider_binding_t(
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *part);
+typedef void ngx_http_push_approval_provider_account_t(
+    ngx_http_push_approval_loc_conf_t *plcf, u_char *account);
 
 typedef struct {
-    ngx_str_t                       name;
-    ngx_uint_t                      push_metric;
-    ngx_int_t                     (*valid_identity)(ngx_str_t *identity);
-    ngx_int_t                     (*create)(ngx_http_request_t *r,
-                                       ngx_http_push_approval_loc_conf_t *plcf,
-                                       ngx_http_push_approval_request_t *pr,
-                                       ngx_str_t *uri, ngx_str_t *body);
-    ngx_int_t                     (*status)(ngx_http_request_t *r,
-                                       ngx_http_push_approval_loc_conf_t *plcf,
-                                       ngx_str_t *identity, ngx_str_t *id,
-                                       ngx_str_t *uri);
-    ngx_int_t                     (*factors)(ngx_http_request_t *r,
-                                       ngx_http_push_approval_loc_conf_t *plcf,
-                                       ngx_str_t *identity, ngx_str_t *uri);
-    ngx_int_t                     (*enroll)(ngx_http_request_t *r,
-                                       ngx_http_push_approval_loc_conf_t *plcf,
-                                       ngx_str_t *identity, ngx_str_t *uri,
-                                       ngx_str_t *body);
-    void                          (*parse)(ngx_pool_t *pool, ngx_uint_t op,
-                                       ngx_http_push_approval_call_t *call,
-                                       ngx_http_push_approval_answer_t *ans);
+    ngx_str_t                                    name;
+    ngx_uint_t                                   push_metric;
+    ngx_http_push_approval_provider_identity_t  *valid_identity;
+    ngx_http_push_approval_provider_create_t    *create;
+    ngx_http_push_approval_provider_status_t    *status;
+    /* the identity's push factor, NULL: the provider needs none */
+    ngx_http_push_approval_provider_lookup_t    *factors;
+    ngx_http_push_approval_provider_enroll_t    *enroll;
+    ngx_http_push_approval_provider_parse_t     *parse;
     /* whether the identity has a device: parsed as OP_FACTORS */
-    ngx_int_t                     (*devices)(ngx_http_request_t *r,
-                                       ngx_http_push_approval_loc_conf_t *plcf,
-                                       ngx_str_t *identity, ngx_str_t *uri);
+    ngx_http_push_approval_provider_lookup_t    *devices;
+    /* the credentials header of a call */
+    ngx_http_push_approval_provider_authorize_t *authorize;
+    /* the webhook dialect: what a signed callback decides */
+    ngx_http_push_approval_provider_webhook_t   *webhook;
+    ngx_uint_t                                   webhook_methods;
+    /* the provider's fields of the enrolment answer, before the token */
+    ngx_http_push_approval_provider_enrolled_t  *enrolled;
+    /* nginx -t: where approvals are created, the provider's own limits */
+    ngx_http_push_approval_provider_check_t     *check_create;
+    /* nginx -t: a directive its calls need and miss, or NULL */
+    ngx_http_push_approval_provider_missing_t   *missing_calls;
+    /* nginx -t: what checking its webhooks needs and misses, or NULL */
+    ngx_http_push_approval_provider_missing_t   *missing_webhook;
+    /* what a cookie is bound to besides zone and provider name */
+    ngx_http_push_approval_provider_binding_t   *binding;
+    /* the digest of the account that may decide an approval by callback */
+    ngx_http_push_approval_provider_account_t   *account;
 } ngx_http_push_approval_provider_t;
 
 
@@ -463,6 +512,7 @@ typedef struct {
 
 
 extern ngx_module_t  ngx_http_push_approval_module;
+extern ngx_module_t  ngx_http_push_approval_enroll_module;
 extern ngx_http_push_approval_provider_t  ngx_http_push_approval_verify;
 extern ngx_http_push_approval_provider_t  ngx_http_push_approval_authy;
 extern ngx_http_push_approval_provider_t *ngx_http_push_approval_providers[];
@@ -476,6 +526,8 @@ ngx_http_push_approval_ctx_t *ngx_http_push_approval_create_ctx(
     ngx_http_request_t *r);
 ngx_str_t *ngx_http_push_approval_secrets(ngx_http_request_t *r,
     ngx_uint_t *n);
+ngx_array_t *ngx_http_push_approval_conf_lines(ngx_conf_t *cf,
+    ngx_command_t *cmd, ngx_pool_t *pool, ngx_str_t *name);
 
 /* ngx_http_push_approval_access.c */
 ngx_int_t ngx_http_push_approval_access_handler(ngx_http_request_t *r);
@@ -642,27 +694,8 @@ ngx_int_t ngx_http_push_approval_form_value(ngx_http_request_t *r,
 ngx_int_t ngx_http_push_approval_call(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf, ngx_uint_t op, ngx_uint_t method,
     ngx_str_t *uri, ngx_str_t *body, ngx_http_push_approval_call_t *call);
-ngx_int_t ngx_http_push_approval_filter_init(ngx_conf_t *cf);
-ngx_int_t ngx_http_push_approval_form_add(ngx_pool_t *pool, ngx_array_t *a,
-    char *name, ngx_str_t *value);
-ngx_int_t ngx_http_push_approval_form_encode(ngx_pool_t *pool,
-    ngx_array_t *params, ngx_str_t *out);
-ngx_int_t ngx_http_push_approval_path(ngx_pool_t *pool,
-    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *out,
-    const char *fmt, ...);
-ngx_int_t ngx_http_push_approval_answer_id(ngx_pool_t *pool,
-    ngx_http_push_approval_answer_t *ans, ngx_str_t *id);
 size_t ngx_http_push_approval_utf8_prefix(ngx_str_t *s, size_t max);
 ngx_int_t ngx_http_push_approval_utf8_text(ngx_pool_t *pool, ngx_str_t *s);
-void ngx_http_push_approval_answer_refused(
-    ngx_http_push_approval_answer_t *ans, ngx_uint_t status);
-void ngx_http_push_approval_answer_token(ngx_pool_t *pool,
-    ngx_http_push_approval_answer_t *ans, yajl_val root, const char **path);
-ngx_int_t ngx_http_push_approval_answer_state(
-    ngx_http_push_approval_answer_t *ans, ngx_str_t *status);
-void ngx_http_push_approval_answer_error(ngx_pool_t *pool,
-    ngx_http_push_approval_answer_t *ans, ngx_uint_t status, ngx_str_t *code,
-    ngx_str_t *message);
 
 /* ngx_http_push_approval_json.c: pure, on plain buffers */
 #define NGX_HTTP_PUSH_APPROVAL_JSON_NULL     0

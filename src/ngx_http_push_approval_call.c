@@ -4,12 +4,16 @@
  *
  * Provider calls as background subrequests to the operator's internal
  * provider location.  A call carries its own method, form body and header
- * list, so none of the client's headers reaches the provider; its response
- * is captured in memory by this module's header and body filters.
+ * list, so none of the client's headers reaches the provider (the
+ * provider's table adds its credentials); its response is captured in
+ * memory by the header and body filters of ngx_http_push_approval_call_module,
+ * whose context slot holds the call on the subrequest.  Also the helpers
+ * the provider files build requests and read answers with.
  */
 
 
 #include "ngx_http_push_approval.h"
+#include "ngx_http_push_approval_provider.h"
 
 
 #define NGX_HTTP_PUSH_APPROVAL_BODY_MAX  65536
@@ -17,11 +21,60 @@
 
 static ngx_int_t ngx_http_push_approval_call_done(ngx_http_request_t *r,
     void *data, ngx_int_t rc);
-static ngx_int_t ngx_http_push_approval_request_header(ngx_http_request_t *sr,
-    char *name, ngx_str_t *value);
+static ngx_int_t ngx_http_push_approval_call_headers(ngx_http_request_t *r,
+    ngx_http_request_t *sr);
+static ngx_int_t ngx_http_push_approval_call_post(ngx_http_request_t *r,
+    ngx_http_request_t *sr, ngx_str_t *body);
+static ngx_int_t ngx_http_push_approval_call_init(ngx_conf_t *cf);
 static ngx_int_t ngx_http_push_approval_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_push_approval_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
+static void ngx_http_push_approval_answer_refused(
+    ngx_http_push_approval_answer_t *ans, ngx_uint_t status);
+static ngx_int_t ngx_http_push_approval_answer_state(
+    ngx_http_push_approval_answer_t *ans, ngx_str_t *status);
+static void ngx_http_push_approval_answer_error(ngx_pool_t *pool,
+    ngx_http_push_approval_answer_t *ans, ngx_uint_t status, ngx_str_t *code,
+    ngx_str_t *message);
+static ngx_int_t ngx_http_push_approval_vpath(ngx_pool_t *pool,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *out,
+    const char *fmt, va_list args);
+
+
+/*
+ * A module of its own whose context slot holds a call on the subrequest
+ * that makes it, so that the main module's slot holds one type only.
+ */
+
+static ngx_http_module_t  ngx_http_push_approval_call_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    ngx_http_push_approval_call_init,      /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    NULL,                                  /* create location configuration */
+    NULL                                   /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_push_approval_call_module = {
+    NGX_MODULE_V1,
+    &ngx_http_push_approval_call_module_ctx, /* module context */
+    NULL,                                  /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
@@ -33,11 +86,8 @@ ngx_http_push_approval_call(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf, ngx_uint_t op, ngx_uint_t method,
     ngx_str_t *uri, ngx_str_t *body, ngx_http_push_approval_call_t *call)
 {
-    ngx_buf_t                   *b;
     ngx_str_t                    value;
-    ngx_chain_t                 *cl;
     ngx_http_request_t          *sr;
-    ngx_http_request_body_t     *rb;
     ngx_http_post_subrequest_t  *ps;
 
     ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
@@ -63,10 +113,39 @@ ngx_http_push_approval_call(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    ngx_http_set_ctx(sr, call, ngx_http_push_approval_module);
+    ngx_http_set_ctx(sr, call, ngx_http_push_approval_call_module);
 
-    /* a header list of its own: nothing of the client's is forwarded */
+    if (ngx_http_push_approval_call_headers(r, sr) != NGX_OK
+        || ngx_http_push_approval_providers[plcf->provider]->authorize(sr,
+                                                                       plcf)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
+    ngx_str_set(&value, "application/json");
+
+    if (ngx_http_push_approval_call_header(sr, "Accept", &value) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (method == NGX_HTTP_GET) {
+        sr->method = NGX_HTTP_GET;
+        ngx_str_set(&sr->method_name, "GET");
+        sr->request_body = NULL;
+        return NGX_OK;
+    }
+
+    return ngx_http_push_approval_call_post(r, sr, body);
+}
+
+
+/* a header list of its own: nothing of the client's is forwarded */
+
+static ngx_int_t
+ngx_http_push_approval_call_headers(ngx_http_request_t *r,
+    ngx_http_request_t *sr)
+{
     ngx_memzero(&sr->headers_in, sizeof(ngx_http_headers_in_t));
 
     if (ngx_list_init(&sr->headers_in.headers, r->pool, 4,
@@ -88,40 +167,25 @@ ngx_http_push_approval_call(ngx_http_request_t *r,
     sr->headers_in.content_length_n = -1;
     sr->headers_in.keep_alive_n = -1;
 
-    if (plcf->provider == NGX_HTTP_PUSH_APPROVAL_AUTHY) {
-        if (ngx_http_push_approval_request_header(sr, "X-Authy-API-Key",
-                                              &plcf->api_key)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
+    return NGX_OK;
+}
 
-    } else if (ngx_http_push_approval_request_header(sr, "Authorization",
-                                                 &plcf->basic_auth)
-               != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
 
-    ngx_str_set(&value, "application/json");
-
-    if (ngx_http_push_approval_request_header(sr, "Accept", &value) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    if (method == NGX_HTTP_GET) {
-        sr->method = NGX_HTTP_GET;
-        ngx_str_set(&sr->method_name, "GET");
-        sr->request_body = NULL;
-        return NGX_OK;
-    }
+static ngx_int_t
+ngx_http_push_approval_call_post(ngx_http_request_t *r,
+    ngx_http_request_t *sr, ngx_str_t *body)
+{
+    ngx_buf_t                *b;
+    ngx_str_t                 value;
+    ngx_chain_t              *cl;
+    ngx_http_request_body_t  *rb;
 
     sr->method = NGX_HTTP_POST;
     ngx_str_set(&sr->method_name, "POST");
 
     ngx_str_set(&value, "application/x-www-form-urlencoded");
 
-    if (ngx_http_push_approval_request_header(sr, "Content-Type", &value)
+    if (ngx_http_push_approval_call_header(sr, "Content-Type", &value)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -164,11 +228,20 @@ ngx_http_push_approval_call(ngx_http_request_t *r,
 }
 
 
-static ngx_int_t
-ngx_http_push_approval_request_header(ngx_http_request_t *sr, char *name,
+ngx_int_t
+ngx_http_push_approval_call_header(ngx_http_request_t *sr, char *name,
     ngx_str_t *value)
 {
+    u_char           *lowcase;
+    size_t            len;
     ngx_table_elt_t  *h;
+
+    len = ngx_strlen(name);
+
+    lowcase = ngx_pnalloc(sr->pool, len);
+    if (lowcase == NULL) {
+        return NGX_ERROR;
+    }
 
     h = ngx_list_push(&sr->headers_in.headers);
     if (h == NULL) {
@@ -176,15 +249,10 @@ ngx_http_push_approval_request_header(ngx_http_request_t *sr, char *name,
     }
 
     h->key.data = (u_char *) name;
-    h->key.len = ngx_strlen(name);
+    h->key.len = len;
+    h->lowcase_key = lowcase;
+    h->hash = ngx_hash_strlow(lowcase, h->key.data, len);
     h->value = *value;
-    h->lowcase_key = ngx_pnalloc(sr->pool, h->key.len);
-    if (h->lowcase_key == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_strlow(h->lowcase_key, h->key.data, h->key.len);
-    h->hash = ngx_hash_key(h->lowcase_key, h->key.len);
 #if (nginx_version >= 1023000)
     h->next = NULL;
 #endif
@@ -247,8 +315,8 @@ ngx_http_push_approval_call_done(ngx_http_request_t *sr, void *data,
 }
 
 
-ngx_int_t
-ngx_http_push_approval_filter_init(ngx_conf_t *cf)
+static ngx_int_t
+ngx_http_push_approval_call_init(ngx_conf_t *cf)
 {
     ngx_http_next_header_filter = ngx_http_top_header_filter;
     ngx_http_top_header_filter = ngx_http_push_approval_header_filter;
@@ -269,7 +337,7 @@ ngx_http_push_approval_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
-    call = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
+    call = ngx_http_get_module_ctx(r, ngx_http_push_approval_call_module);
 
     if (call == NULL) {
         return ngx_http_next_header_filter(r);
@@ -296,7 +364,7 @@ ngx_http_push_approval_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         return ngx_http_next_body_filter(r, in);
     }
 
-    call = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
+    call = ngx_http_get_module_ctx(r, ngx_http_push_approval_call_module);
 
     if (call == NULL) {
         return ngx_http_next_body_filter(r, in);
@@ -375,6 +443,20 @@ ngx_http_push_approval_form_add(ngx_pool_t *pool, ngx_array_t *a, char *name,
 }
 
 
+/* the last parameter, and the form encoded */
+
+ngx_int_t
+ngx_http_push_approval_form_end(ngx_pool_t *pool, ngx_array_t *params,
+    char *name, ngx_str_t *value, ngx_str_t *out)
+{
+    if (ngx_http_push_approval_form_add(pool, params, name, value) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_push_approval_form_encode(pool, params, out);
+}
+
+
 ngx_int_t
 ngx_http_push_approval_form_encode(ngx_pool_t *pool, ngx_array_t *params,
     ngx_str_t *out)
@@ -423,12 +505,48 @@ ngx_http_push_approval_path(ngx_pool_t *pool,
     ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *out,
     const char *fmt, ...)
 {
-    u_char   *p, buf[512];
-    va_list   args;
+    ngx_int_t  rc;
+    va_list    args;
 
     va_start(args, fmt);
-    p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
+    rc = ngx_http_push_approval_vpath(pool, plcf, out, fmt, args);
     va_end(args);
+
+    return rc;
+}
+
+
+/* a provider path, and an empty form of n parameters for its body */
+
+ngx_int_t
+ngx_http_push_approval_form_start(ngx_pool_t *pool,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *uri,
+    ngx_array_t *params, ngx_uint_t n, const char *fmt, ...)
+{
+    ngx_int_t  rc;
+    va_list    args;
+
+    va_start(args, fmt);
+    rc = ngx_http_push_approval_vpath(pool, plcf, uri, fmt, args);
+    va_end(args);
+
+    if (rc != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_array_init(params, pool, n,
+                          sizeof(ngx_http_push_approval_param_t));
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_vpath(ngx_pool_t *pool,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *out,
+    const char *fmt, va_list args)
+{
+    u_char  *p, buf[512];
+
+    p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
 
     if (p == buf + sizeof(buf)) {
         return NGX_ERROR;
@@ -448,7 +566,8 @@ ngx_http_push_approval_path(ngx_pool_t *pool,
 }
 
 
-/* an id goes into provider paths and the zone: keep it plain */
+/* an id goes into provider paths and the zone: keep it plain; the answer is
+ * then good */
 
 ngx_int_t
 ngx_http_push_approval_answer_id(ngx_pool_t *pool,
@@ -476,6 +595,7 @@ ngx_http_push_approval_answer_id(ngx_pool_t *pool,
     }
 
     ans->id.len = id->len;
+    ans->result = NGX_HTTP_PUSH_APPROVAL_R_OK;
 
     return NGX_OK;
 }
@@ -554,7 +674,7 @@ ngx_http_push_approval_utf8_text(ngx_pool_t *pool, ngx_str_t *s)
  * was sent: nothing a client sends may open a "fail open" location.
  */
 
-void
+static void
 ngx_http_push_approval_answer_refused(ngx_http_push_approval_answer_t *ans,
     ngx_uint_t status)
 {
@@ -567,7 +687,24 @@ ngx_http_push_approval_answer_refused(ngx_http_push_approval_answer_t *ans,
 }
 
 
+/* the approval's state at path in the answer */
+
 ngx_int_t
+ngx_http_push_approval_answer_status(ngx_http_push_approval_answer_t *ans,
+    yajl_val root, const char **path)
+{
+    ngx_str_t  status;
+
+    if (ngx_http_push_approval_json_string(root, path, &status) != NGX_OK) {
+        ngx_str_set(&ans->error, "no status in the answer");
+        return NGX_ERROR;
+    }
+
+    return ngx_http_push_approval_answer_state(ans, &status);
+}
+
+
+static ngx_int_t
 ngx_http_push_approval_answer_state(ngx_http_push_approval_answer_t *ans,
     ngx_str_t *status)
 {
@@ -598,7 +735,7 @@ ngx_http_push_approval_answer_state(ngx_http_push_approval_answer_t *ans,
 
 /* the provider's code and message, cut short, for the error log */
 
-void
+static void
 ngx_http_push_approval_answer_error(ngx_pool_t *pool,
     ngx_http_push_approval_answer_t *ans, ngx_uint_t status, ngx_str_t *code,
     ngx_str_t *message)
@@ -620,4 +757,47 @@ ngx_http_push_approval_answer_error(ngx_pool_t *pool,
                                  code_len, code->data, message_len,
                                  message->data)
                      - p;
+}
+
+
+/* a provider's answer, parsed when it is whole; ans says "error" so far */
+
+yajl_val
+ngx_http_push_approval_answer_json(ngx_http_push_approval_call_t *call,
+    ngx_http_push_approval_answer_t *ans)
+{
+    ngx_memzero(ans, sizeof(ngx_http_push_approval_answer_t));
+    ans->result = NGX_HTTP_PUSH_APPROVAL_R_ERROR;
+
+    if (call->status == 0 || call->truncated) {
+        return NULL;
+    }
+
+    return ngx_http_push_approval_json_parse(call->body.data, call->body.len);
+}
+
+
+/* a failed call: the provider's code and message, and whether it refuses */
+
+void
+ngx_http_push_approval_answer_failed(ngx_pool_t *pool,
+    ngx_http_push_approval_answer_t *ans, ngx_http_push_approval_call_t *call,
+    yajl_val root, const char **code_path, const char **message_path,
+    ngx_str_t *code)
+{
+    ngx_str_t  message;
+
+    ngx_str_set(code, "-");
+    ngx_str_set(&message, "no valid JSON answer");
+
+    if (root) {
+        (void) ngx_http_push_approval_json_string(root, code_path, code);
+        (void) ngx_http_push_approval_json_string(root, message_path,
+                                                  &message);
+    }
+
+    ngx_http_push_approval_answer_error(pool, ans, call->status, code,
+                                        &message);
+
+    ngx_http_push_approval_answer_refused(ans, call->status);
 }

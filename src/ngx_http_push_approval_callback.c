@@ -3,8 +3,10 @@
  * Copyright (C) push approval module developers
  *
  * The provider's webhook receiver (push_approval_callback): reads the
- * body, checks the signature, the Authy nonce and replays, and decides the
- * pending approval in the zone; deciding wakes the held requests.
+ * body and rebuilds the signed URL; the provider's dialect (its table's
+ * webhook) checks the signature and says what the callback decides; here
+ * replays are kept out and the pending approval is decided in the zone,
+ * which wakes the held requests.
  *
  * Bodies are limited to 64 KB and must be in memory: a larger body, or one
  * that nginx wrote to a temporary file (client_body_buffer_size), is
@@ -17,93 +19,39 @@
 #include <ngx_http.h>
 
 #include "ngx_http_push_approval.h"
+#include "ngx_http_push_approval_provider.h"
 
 
 #define NGX_HTTP_PUSH_APPROVAL_CB_MAX_BODY   65536
 #define NGX_HTTP_PUSH_APPROVAL_CB_PARAMS     256
 
-/* a Verify delivery is remembered this long to answer repeats */
-#define NGX_HTTP_PUSH_APPROVAL_CB_VERIFY_TTL 3600
 
-/* Authy replays without a nonce age check */
-#define NGX_HTTP_PUSH_APPROVAL_CB_AUTHY_TTL  86400
-
-/* fields of interest */
-#define NGX_HTTP_PUSH_APPROVAL_CB_TYPE       0
-#define NGX_HTTP_PUSH_APPROVAL_CB_SID        1
-#define NGX_HTTP_PUSH_APPROVAL_CB_SID2       2
-#define NGX_HTTP_PUSH_APPROVAL_CB_UUID       3
-#define NGX_HTTP_PUSH_APPROVAL_CB_STATUS     0
-#define NGX_HTTP_PUSH_APPROVAL_CB_TX_UUID    1
-#define NGX_HTTP_PUSH_APPROVAL_CB_TX_STATUS  2
-#define NGX_HTTP_PUSH_APPROVAL_CB_FIELDS     4
-
-
-typedef struct {
-    char                          **names;   /* dotted JSON paths */
-    char                          **params;  /* flat parameter names */
-} ngx_http_push_approval_cb_fields_t;
 
 
 static void ngx_http_push_approval_callback_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_push_approval_callback_process(
     ngx_http_request_t *r);
-static ngx_int_t ngx_http_push_approval_callback_verify(
-    ngx_http_request_t *r, ngx_http_push_approval_loc_conf_t *plcf,
-    ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *url,
-    ngx_str_t *body);
-static ngx_int_t ngx_http_push_approval_callback_authy(
-    ngx_http_request_t *r, ngx_http_push_approval_loc_conf_t *plcf,
-    ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *url,
-    ngx_str_t *body);
+static ngx_int_t ngx_http_push_approval_callback_replay(
+    ngx_http_push_approval_webhook_t *wh);
 static ngx_int_t ngx_http_push_approval_callback_decide(
-    ngx_http_request_t *r, ngx_http_push_approval_zone_ctx_t *zone,
-    ngx_str_t *id, ngx_uint_t state);
+    ngx_http_push_approval_webhook_t *wh);
 static ngx_int_t ngx_http_push_approval_callback_reject(
     ngx_http_request_t *r, ngx_http_push_approval_zone_ctx_t *zone,
     ngx_uint_t metric, ngx_int_t status, char *why);
+static ngx_int_t ngx_http_push_approval_callback_ignored(
+    ngx_http_push_approval_webhook_t *wh, char *what, ngx_str_t *value);
 static ngx_int_t ngx_http_push_approval_callback_ok(ngx_http_request_t *r);
 static ngx_int_t ngx_http_push_approval_callback_read(ngx_http_request_t *r,
     ngx_str_t *body);
 static ngx_int_t ngx_http_push_approval_callback_url(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *url);
-static ngx_int_t ngx_http_push_approval_callback_header(
-    ngx_http_request_t *r, char *name, size_t len, ngx_str_t *value);
-static ngx_uint_t ngx_http_push_approval_callback_type(ngx_http_request_t *r,
-    char *type, size_t len);
-static ngx_int_t ngx_http_push_approval_callback_form(ngx_http_request_t *r,
-    ngx_str_t *data, ngx_http_push_approval_param_t **params);
-static ngx_int_t ngx_http_push_approval_callback_fields(
-    ngx_http_push_approval_param_t *params, ngx_uint_t n, char **names,
-    ngx_str_t *values);
-static ngx_int_t ngx_http_push_approval_callback_json(ngx_pool_t *pool,
-    ngx_str_t *body, char **names, ngx_str_t *values);
-static char  *ngx_http_push_approval_cb_verify_names[] = {
-    "type", "challenge_sid", "sid", "uuid", NULL
-};
-
-static char  *ngx_http_push_approval_cb_authy_names[] = {
-    "status",
-    "approval_request.transaction.uuid",
-    "approval_request.transaction.status",
-    "uuid",
-    NULL
-};
-
-static char  *ngx_http_push_approval_cb_authy_params[] = {
-    "status",
-    "approval_request[transaction][uuid]",
-    "approval_request[transaction][status]",
-    "uuid",
-    NULL
-};
 
 
 ngx_int_t
 ngx_http_push_approval_callback_handler(ngx_http_request_t *r)
 {
     ngx_int_t                           rc;
-    ngx_http_push_approval_zone_ctx_t  *zone;
+    ngx_http_push_approval_provider_t  *provider;
     ngx_http_push_approval_loc_conf_t  *plcf;
 
     plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
@@ -116,10 +64,9 @@ ngx_http_push_approval_callback_handler(ngx_http_request_t *r)
 
     /* Verify posts forms; Authy posts JSON or sends a query string */
 
-    if (!(r->method & NGX_HTTP_POST)
-        && !(r->method & NGX_HTTP_GET
-             && plcf->provider == NGX_HTTP_PUSH_APPROVAL_AUTHY))
-    {
+    provider = ngx_http_push_approval_providers[plcf->provider];
+
+    if (!(r->method & provider->webhook_methods)) {
         return NGX_HTTP_NOT_ALLOWED;
     }
 
@@ -134,8 +81,8 @@ ngx_http_push_approval_callback_handler(ngx_http_request_t *r)
     }
 
     if (r->headers_in.content_length_n > NGX_HTTP_PUSH_APPROVAL_CB_MAX_BODY) {
-        zone = plcf->handler_zone->data;
-        return ngx_http_push_approval_callback_reject(r, zone,
+        return ngx_http_push_approval_callback_reject(r,
+                                   plcf->handler_zone->data,
                                    NGX_HTTP_PUSH_APPROVAL_M_CB_MALFORMED,
                                    NGX_HTTP_BAD_REQUEST, "body too large");
     }
@@ -161,416 +108,136 @@ ngx_http_push_approval_callback_body(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_push_approval_callback_process(ngx_http_request_t *r)
 {
-    ngx_str_t                           url, body;
-    ngx_http_push_approval_zone_ctx_t  *zone;
-    ngx_http_push_approval_loc_conf_t  *plcf;
+    ngx_int_t                           rc;
+    ngx_http_push_approval_webhook_t    wh;
+    ngx_http_push_approval_provider_t  *provider;
 
-    plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
-    zone = plcf->handler_zone->data;
+    ngx_memzero(&wh, sizeof(ngx_http_push_approval_webhook_t));
 
-    if (ngx_http_push_approval_callback_read(r, &body) != NGX_OK) {
-        return ngx_http_push_approval_callback_reject(r, zone,
+    wh.request = r;
+    wh.conf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
+    wh.zone = wh.conf->handler_zone->data;
+
+    if (ngx_http_push_approval_callback_read(r, &wh.body) != NGX_OK) {
+        return ngx_http_push_approval_webhook_reject(&wh,
                                    NGX_HTTP_PUSH_APPROVAL_M_CB_MALFORMED,
                                    NGX_HTTP_BAD_REQUEST, "body too large");
     }
 
-    if (ngx_http_push_approval_callback_url(r, plcf, &url) != NGX_OK) {
+    if (ngx_http_push_approval_callback_url(r, wh.conf, &wh.url) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (url.len == 0) {
-        return ngx_http_push_approval_callback_reject(r, zone,
+    if (wh.url.len == 0) {
+        return ngx_http_push_approval_webhook_reject(&wh,
                                    NGX_HTTP_PUSH_APPROVAL_M_CB_BAD_SIG,
                                    NGX_HTTP_UNAUTHORIZED,
                                    "no host to rebuild the signed URL");
     }
 
-    if (plcf->provider == NGX_HTTP_PUSH_APPROVAL_AUTHY) {
-        return ngx_http_push_approval_callback_authy(r, plcf, zone, &url,
-                                                     &body);
-    }
+    provider = ngx_http_push_approval_providers[wh.conf->provider];
 
-    return ngx_http_push_approval_callback_verify(r, plcf, zone, &url, &body);
-}
-
-
-static ngx_int_t
-ngx_http_push_approval_callback_verify(ngx_http_request_t *r,
-    ngx_http_push_approval_loc_conf_t *plcf,
-    ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *url, ngx_str_t *body)
-{
-    ngx_int_t                        rc, n;
-    ngx_str_t                        sig, id, hash, *type;
-    ngx_str_t                        v[NGX_HTTP_PUSH_APPROVAL_CB_FIELDS];
-    ngx_uint_t                       json, state;
-    ngx_http_push_approval_param_t  *params;
-
-    rc = ngx_http_push_approval_callback_header(r, "X-Twilio-Signature",
-                                        sizeof("X-Twilio-Signature") - 1,
-                                        &sig);
-    if (rc != NGX_OK) {
-        return ngx_http_push_approval_callback_reject(r, zone,
-                                   NGX_HTTP_PUSH_APPROVAL_M_CB_BAD_SIG,
-                                   NGX_HTTP_UNAUTHORIZED,
-                                   "callback without signature");
-    }
-
-    /* the JSON variant signs the URL carrying the body's hash */
-
-    json = (ngx_http_push_approval_body_hash(url, &hash) == NGX_OK
-            && hash.len);
-
-    params = NULL;
-    n = 0;
-
-    if (!json) {
-        if (!ngx_http_push_approval_callback_type(r,
-                                  "application/x-www-form-urlencoded",
-                                  sizeof("application/x-www-form-urlencoded")
-                                  - 1))
-        {
-            return ngx_http_push_approval_callback_reject(r, zone,
-                                   NGX_HTTP_PUSH_APPROVAL_M_CB_MALFORMED,
-                                   NGX_HTTP_BAD_REQUEST,
-                                   "callback body is no form");
-        }
-
-        n = ngx_http_push_approval_callback_form(r, body, &params);
-
-        if (n == NGX_ERROR) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        if (n == NGX_DECLINED) {
-            return ngx_http_push_approval_callback_reject(r, zone,
-                                   NGX_HTTP_PUSH_APPROVAL_M_CB_MALFORMED,
-                                   NGX_HTTP_BAD_REQUEST,
-                                   "malformed callback body");
-        }
-    }
-
-    rc = ngx_http_push_approval_twilio_check(&plcf->auth_token, url, params,
-                                             n, body, &sig);
-
-    if (rc == NGX_ERROR) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "push approval: signature check failed");
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    rc = provider->webhook(&wh);
 
     if (rc != NGX_OK) {
-        return ngx_http_push_approval_callback_reject(r, zone,
-                                   NGX_HTTP_PUSH_APPROVAL_M_CB_BAD_SIG,
-                                   NGX_HTTP_UNAUTHORIZED,
-                                   "bad callback signature");
+        return rc;
     }
 
-    if (json) {
-        rc = ngx_http_push_approval_callback_json(r->pool, body,
-                                        ngx_http_push_approval_cb_verify_names,
-                                        v);
-    } else {
-        rc = ngx_http_push_approval_callback_fields(params, n,
-                                        ngx_http_push_approval_cb_verify_names,
-                                        v);
-    }
-
-    if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (rc == NGX_DECLINED) {
-        return ngx_http_push_approval_callback_reject(r, zone,
-                                   NGX_HTTP_PUSH_APPROVAL_M_CB_MALFORMED,
-                                   NGX_HTTP_BAD_REQUEST,
-                                   "malformed callback body");
-    }
-
-    /* a repeated delivery is answered, not acted on again */
-
-    if (v[NGX_HTTP_PUSH_APPROVAL_CB_UUID].len) {
-        rc = ngx_http_push_approval_replay_add(zone,
-                                    &v[NGX_HTTP_PUSH_APPROVAL_CB_UUID], &sig,
-                                    ngx_time()
-                                    + NGX_HTTP_PUSH_APPROVAL_CB_VERIFY_TTL);
-
-        if (rc == NGX_BUSY) {
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "push approval: repeated callback \"%V\" ignored",
-                          &v[NGX_HTTP_PUSH_APPROVAL_CB_UUID]);
-
-            ngx_http_push_approval_metric(zone,
-                                          NGX_HTTP_PUSH_APPROVAL_M_CB_IGNORED,
-                                          1);
-
-            return ngx_http_push_approval_callback_ok(r);
-        }
-
-        /* NGX_ERROR: the zone is full; deciding twice is harmless */
-    }
-
-    type = &v[NGX_HTTP_PUSH_APPROVAL_CB_TYPE];
-
-    if (type->len == sizeof("challenge.approved") - 1
-        && ngx_strncmp(type->data, "challenge.approved", type->len) == 0)
-    {
-        state = NGX_HTTP_PUSH_APPROVAL_APPROVED;
-
-    } else if (type->len == sizeof("challenge.denied") - 1
-               && ngx_strncmp(type->data, "challenge.denied", type->len) == 0)
-    {
-        state = NGX_HTTP_PUSH_APPROVAL_DENIED;
-
-    } else {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "push approval: callback event \"%V\" ignored", type);
-
-        ngx_http_push_approval_metric(zone,
-                                      NGX_HTTP_PUSH_APPROVAL_M_CB_IGNORED, 1);
-
-        return ngx_http_push_approval_callback_ok(r);
-    }
-
-    id = v[NGX_HTTP_PUSH_APPROVAL_CB_SID];
-
-    if (id.len == 0) {
-        id = v[NGX_HTTP_PUSH_APPROVAL_CB_SID2];
-    }
-
-    return ngx_http_push_approval_callback_decide(r, zone, &id, state);
-}
-
-
-static ngx_int_t
-ngx_http_push_approval_callback_authy(ngx_http_request_t *r,
-    ngx_http_push_approval_loc_conf_t *plcf,
-    ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *url, ngx_str_t *body)
-{
-    time_t                           nonce_time, now, expires;
-    u_char                          *buf;
-    size_t                           size;
-    ssize_t                          len;
-    ngx_int_t                        rc, n;
-    ngx_str_t                        sig, nonce, canonical, *data, *id;
-    ngx_str_t                       *status;
-    ngx_str_t                        v[NGX_HTTP_PUSH_APPROVAL_CB_FIELDS];
-    ngx_uint_t                       state;
-    ngx_http_push_approval_param_t  *params;
-
-    if (ngx_http_push_approval_callback_header(r, "X-Authy-Signature",
-                                        sizeof("X-Authy-Signature") - 1,
-                                        &sig)
-        != NGX_OK
-        || ngx_http_push_approval_callback_header(r,
-                                        "X-Authy-Signature-Nonce",
-                                        sizeof("X-Authy-Signature-Nonce") - 1,
-                                        &nonce)
-           != NGX_OK)
-    {
-        return ngx_http_push_approval_callback_reject(r, zone,
-                                   NGX_HTTP_PUSH_APPROVAL_M_CB_BAD_SIG,
-                                   NGX_HTTP_UNAUTHORIZED,
-                                   "callback without signature");
-    }
-
-    /* the parameters: a JSON or form body, or the query string */
-
-    params = NULL;
-    data = (r->method & NGX_HTTP_GET) ? &r->args : body;
-
-    if (r->method & NGX_HTTP_GET
-        || ngx_http_push_approval_callback_type(r,
-                                  "application/x-www-form-urlencoded",
-                                  sizeof("application/x-www-form-urlencoded")
-                                  - 1))
-    {
-        n = ngx_http_push_approval_callback_form(r, data, &params);
-
-        if (n == NGX_ERROR) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        if (n == NGX_DECLINED) {
-            goto malformed;
-        }
-
-        size = 8 * data->len + 4096;
-
-    } else if (ngx_http_push_approval_callback_type(r, "application/json",
-                                        sizeof("application/json") - 1))
-    {
-        n = 0;
-        size = 8 * data->len + 4096;
-
-    } else {
-        return ngx_http_push_approval_callback_reject(r, zone,
-                                   NGX_HTTP_PUSH_APPROVAL_M_CB_MALFORMED,
-                                   NGX_HTTP_BAD_REQUEST,
-                                   "callback body is no JSON");
-    }
-
-    buf = ngx_pnalloc(r->pool, size);
-    if (buf == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (params) {
-        len = ngx_http_push_approval_authy_canonical_params(params, n, buf,
-                                                            size);
-        rc = ngx_http_push_approval_callback_fields(params, n,
-                                         ngx_http_push_approval_cb_authy_params,
-                                         v);
-    } else {
-        len = ngx_http_push_approval_authy_canonical_json(data->data,
-                                                          data->len, buf,
-                                                          size);
-        rc = (len < 0) ? NGX_DECLINED
-                       : ngx_http_push_approval_callback_json(r->pool, data,
-                                          ngx_http_push_approval_cb_authy_names,
-                                          v);
-    }
-
-    if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (len < 0 || rc == NGX_DECLINED) {
-        goto malformed;
-    }
-
-    canonical.data = buf;
-    canonical.len = len;
-
-    rc = ngx_http_push_approval_authy_check(&plcf->api_key, &nonce,
-                                            &r->method_name, url, &canonical,
-                                            &sig);
-
-    if (rc == NGX_ERROR) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "push approval: signature check failed");
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (rc != NGX_OK) {
-        return ngx_http_push_approval_callback_reject(r, zone,
-                                   NGX_HTTP_PUSH_APPROVAL_M_CB_BAD_SIG,
-                                   NGX_HTTP_UNAUTHORIZED,
-                                   "bad callback signature");
-    }
-
-    /* the nonce is the signing time: unix seconds */
-
-    now = ngx_time();
-    expires = now + NGX_HTTP_PUSH_APPROVAL_CB_AUTHY_TTL;
-
-    if (plcf->callback_max_age) {
-        nonce_time = (nonce.len <= 12) ? ngx_atotm(nonce.data, nonce.len)
-                                       : NGX_ERROR;
-
-        if (nonce_time == NGX_ERROR
-            || nonce_time < now - plcf->callback_max_age
-            || nonce_time > now + plcf->callback_max_age)
-        {
-            return ngx_http_push_approval_callback_reject(r, zone,
-                                   NGX_HTTP_PUSH_APPROVAL_M_CB_STALE,
-                                   NGX_HTTP_UNAUTHORIZED,
-                                   "stale callback nonce");
-        }
-
-        /* older ones are refused as stale anyway */
-        expires = nonce_time + plcf->callback_max_age + 1;
-    }
-
-    rc = ngx_http_push_approval_replay_add(zone, &nonce, &sig, expires);
+    rc = ngx_http_push_approval_callback_replay(&wh);
 
     if (rc == NGX_BUSY) {
-        return ngx_http_push_approval_callback_reject(r, zone,
+        return ngx_http_push_approval_callback_ignored(&wh,
+                                                       "repeated callback",
+                                                       &wh.replay);
+    }
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (wh.state == NGX_HTTP_PUSH_APPROVAL_PENDING) {
+        return ngx_http_push_approval_callback_ignored(&wh, wh.what,
+                                                       &wh.event);
+    }
+
+    return ngx_http_push_approval_callback_decide(&wh);
+}
+
+
+/*
+ * a delivery seen before: a repeat the dialect answers again (Verify
+ * retries; NGX_BUSY), or a replay it refuses (Authy's nonce)
+ */
+
+static ngx_int_t
+ngx_http_push_approval_callback_replay(ngx_http_push_approval_webhook_t *wh)
+{
+    ngx_int_t  rc;
+
+    if (wh->replay.len == 0) {
+        return NGX_OK;
+    }
+
+    rc = ngx_http_push_approval_replay_add(wh->zone, &wh->replay,
+                                           &wh->signature,
+                                           wh->replay_expires);
+
+    if (rc == NGX_BUSY) {
+        if (wh->repeat_ok) {
+            return NGX_BUSY;
+        }
+
+        return ngx_http_push_approval_webhook_reject(wh,
                                    NGX_HTTP_PUSH_APPROVAL_M_CB_REPLAYED,
                                    NGX_HTTP_UNAUTHORIZED,
                                    "replayed callback");
     }
 
-    if (rc != NGX_OK) {
+    if (rc != NGX_OK && !wh->repeat_ok) {
         /* a replay that cannot be recorded cannot be refused later */
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+        ngx_log_error(NGX_LOG_ERR, wh->request->connection->log, 0,
                       "push approval: no room for the callback nonce in "
-                      "zone \"%V\"", &zone->name);
+                      "zone \"%V\"", &wh->zone->name);
         return NGX_HTTP_SERVICE_UNAVAILABLE;
     }
 
-    id = &v[NGX_HTTP_PUSH_APPROVAL_CB_UUID];
+    /* a repeat that cannot be recorded: deciding twice is harmless */
 
-    if (id->len == 0) {
-        id = &v[NGX_HTTP_PUSH_APPROVAL_CB_TX_UUID];
-    }
-
-    status = &v[NGX_HTTP_PUSH_APPROVAL_CB_STATUS];
-
-    if (status->len == 0) {
-        status = &v[NGX_HTTP_PUSH_APPROVAL_CB_TX_STATUS];
-    }
-
-    if (status->len == sizeof("approved") - 1
-        && ngx_strncmp(status->data, "approved", status->len) == 0)
-    {
-        state = NGX_HTTP_PUSH_APPROVAL_APPROVED;
-
-    } else if (status->len == sizeof("denied") - 1
-               && ngx_strncmp(status->data, "denied", status->len) == 0)
-    {
-        state = NGX_HTTP_PUSH_APPROVAL_DENIED;
-
-    } else {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "push approval: callback status \"%V\" ignored",
-                      status);
-
-        ngx_http_push_approval_metric(zone,
-                                      NGX_HTTP_PUSH_APPROVAL_M_CB_IGNORED, 1);
-
-        return ngx_http_push_approval_callback_ok(r);
-    }
-
-    return ngx_http_push_approval_callback_decide(r, zone, id, state);
-
-malformed:
-
-    return ngx_http_push_approval_callback_reject(r, zone,
-                                   NGX_HTTP_PUSH_APPROVAL_M_CB_MALFORMED,
-                                   NGX_HTTP_BAD_REQUEST,
-                                   "malformed callback body");
+    return NGX_OK;
 }
 
 
 static ngx_int_t
-ngx_http_push_approval_callback_decide(ngx_http_request_t *r,
-    ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *id, ngx_uint_t state)
+ngx_http_push_approval_callback_decide(ngx_http_push_approval_webhook_t *wh)
 {
     u_char                              account[NGX_HTTP_PUSH_APPROVAL_ACCOUNT];
     ngx_int_t                           rc;
+    ngx_http_request_t                 *r;
     ngx_http_push_approval_loc_conf_t  *plcf;
 
     /* only an approval made with the credentials that signed this */
 
-    plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
+    r = wh->request;
+    plcf = wh->conf;
 
     ngx_http_push_approval_account(plcf, account);
 
-    rc = ngx_http_push_approval_decide_account(zone, id, state,
+    rc = ngx_http_push_approval_decide_account(wh->zone, &wh->id, wh->state,
                                                plcf->provider, account,
                                                r->connection->log);
 
     if (rc == NGX_OK) {
-        ngx_http_push_approval_metric(zone,
+        ngx_http_push_approval_metric(wh->zone,
                                       NGX_HTTP_PUSH_APPROVAL_M_CB_ACCEPTED,
                                       1);
 
     } else {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "push approval: callback for an unknown or decided "
-                       "approval, or one of another account: \"%V\"", id);
+                       "approval, or one of another account: \"%V\"",
+                       &wh->id);
 
-        ngx_http_push_approval_metric(zone,
+        ngx_http_push_approval_metric(wh->zone,
                                       NGX_HTTP_PUSH_APPROVAL_M_CB_IGNORED, 1);
     }
 
@@ -595,6 +262,86 @@ ngx_http_push_approval_callback_reject(ngx_http_request_t *r,
     ngx_http_push_approval_metric(zone, metric, 1);
 
     return status;
+}
+
+
+ngx_int_t
+ngx_http_push_approval_webhook_reject(ngx_http_push_approval_webhook_t *wh,
+    ngx_uint_t metric, ngx_int_t status, char *why)
+{
+    return ngx_http_push_approval_callback_reject(wh->request, wh->zone,
+                                                  metric, status, why);
+}
+
+
+ngx_int_t
+ngx_http_push_approval_webhook_malformed(ngx_http_push_approval_webhook_t *wh)
+{
+    return ngx_http_push_approval_callback_reject(wh->request, wh->zone,
+                                   NGX_HTTP_PUSH_APPROVAL_M_CB_MALFORMED,
+                                   NGX_HTTP_BAD_REQUEST,
+                                   "malformed callback body");
+}
+
+
+/* what a signature check said: NGX_OK, or the answer to send */
+
+ngx_int_t
+ngx_http_push_approval_webhook_signed(ngx_http_push_approval_webhook_t *wh,
+    ngx_int_t rc)
+{
+    if (rc == NGX_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, wh->request->connection->log, 0,
+                      "push approval: signature check failed");
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc != NGX_OK) {
+        return ngx_http_push_approval_callback_reject(wh->request, wh->zone,
+                                   NGX_HTTP_PUSH_APPROVAL_M_CB_BAD_SIG,
+                                   NGX_HTTP_UNAUTHORIZED,
+                                   "bad callback signature");
+    }
+
+    return NGX_OK;
+}
+
+
+/* answered, counted as ignored: "<what> \"value\" ignored" */
+
+static ngx_int_t
+ngx_http_push_approval_callback_ignored(ngx_http_push_approval_webhook_t *wh,
+    char *what, ngx_str_t *value)
+{
+    ngx_log_error(NGX_LOG_INFO, wh->request->connection->log, 0,
+                  "push approval: %s \"%V\" ignored", what, value);
+
+    ngx_http_push_approval_metric(wh->zone,
+                                  NGX_HTTP_PUSH_APPROVAL_M_CB_IGNORED, 1);
+
+    return ngx_http_push_approval_callback_ok(wh->request);
+}
+
+
+/* the decision a state names: approved, denied, or PENDING (none) */
+
+ngx_uint_t
+ngx_http_push_approval_webhook_state(ngx_str_t *value, char *approved,
+    char *denied)
+{
+    if (value->len == ngx_strlen(approved)
+        && ngx_strncmp(value->data, approved, value->len) == 0)
+    {
+        return NGX_HTTP_PUSH_APPROVAL_APPROVED;
+    }
+
+    if (value->len == ngx_strlen(denied)
+        && ngx_strncmp(value->data, denied, value->len) == 0)
+    {
+        return NGX_HTTP_PUSH_APPROVAL_DENIED;
+    }
+
+    return NGX_HTTP_PUSH_APPROVAL_PENDING;
 }
 
 
@@ -751,14 +498,16 @@ ngx_http_push_approval_callback_url(ngx_http_request_t *r,
 
 /* a request header sent exactly once; NGX_DECLINED: absent or repeated */
 
-static ngx_int_t
-ngx_http_push_approval_callback_header(ngx_http_request_t *r, char *name,
-    size_t len, ngx_str_t *value)
+ngx_int_t
+ngx_http_push_approval_webhook_header(ngx_http_request_t *r, char *name,
+    ngx_str_t *value)
 {
+    size_t            len;
     ngx_uint_t        i, found;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
+    len = ngx_strlen(name);
     found = 0;
     part = &r->headers_in.headers.part;
     h = part->elts;
@@ -796,10 +545,10 @@ ngx_http_push_approval_callback_header(ngx_http_request_t *r, char *name,
 
 /* the Content-Type is the one named, parameters (charset) aside */
 
-static ngx_uint_t
-ngx_http_push_approval_callback_type(ngx_http_request_t *r, char *type,
-    size_t len)
+ngx_uint_t
+ngx_http_push_approval_webhook_type(ngx_http_request_t *r, char *type)
 {
+    size_t      len;
     ngx_str_t  *ct;
 
     if (r->headers_in.content_type == NULL) {
@@ -807,6 +556,7 @@ ngx_http_push_approval_callback_type(ngx_http_request_t *r, char *type,
     }
 
     ct = &r->headers_in.content_type->value;
+    len = ngx_strlen(type);
 
     if (ct->len < len
         || ngx_strncasecmp(ct->data, (u_char *) type, len) != 0)
@@ -820,8 +570,8 @@ ngx_http_push_approval_callback_type(ngx_http_request_t *r, char *type,
 
 /* NGX_DECLINED: not a valid form */
 
-static ngx_int_t
-ngx_http_push_approval_callback_form(ngx_http_request_t *r, ngx_str_t *data,
+ngx_int_t
+ngx_http_push_approval_webhook_form(ngx_http_request_t *r, ngx_str_t *data,
     ngx_http_push_approval_param_t **params)
 {
     u_char     *scratch;
@@ -852,8 +602,8 @@ ngx_http_push_approval_callback_form(ngx_http_request_t *r, ngx_str_t *data,
 
 /* fields by name; NGX_DECLINED when one is repeated */
 
-static ngx_int_t
-ngx_http_push_approval_callback_fields(ngx_http_push_approval_param_t *params,
+ngx_int_t
+ngx_http_push_approval_webhook_fields(ngx_http_push_approval_param_t *params,
     ngx_uint_t n, char **names, ngx_str_t *values)
 {
     size_t      len;
@@ -891,10 +641,25 @@ ngx_http_push_approval_callback_fields(ngx_http_push_approval_param_t *params,
 }
 
 
-/* string fields of a JSON object by dotted path, copied to the pool */
+/* the query string carries bodySHA256: the JSON variant of Verify */
 
-static ngx_int_t
-ngx_http_push_approval_callback_json(ngx_pool_t *pool, ngx_str_t *body,
+ngx_uint_t
+ngx_http_push_approval_webhook_body_hash(ngx_str_t *url)
+{
+    ngx_str_t  hash;
+
+    return ngx_http_push_approval_body_hash(url, &hash) == NGX_OK && hash.len;
+}
+
+
+/*
+ * String fields of a JSON object by dotted path (values inside arrays never
+ * match); NGX_DECLINED on invalid JSON, nesting deeper than 16, or a field
+ * seen twice.  The values are copied to the pool.
+ */
+
+ngx_int_t
+ngx_http_push_approval_webhook_json(ngx_pool_t *pool, ngx_str_t *body,
     char **names, ngx_str_t *values)
 {
     u_char  *buf;

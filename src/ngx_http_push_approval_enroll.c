@@ -21,23 +21,23 @@
 #define NGX_HTTP_PUSH_APPROVAL_STEP_TOKEN    3
 
 
+/* an enrolment's own context; ctx is the hold's, of the approval core */
+
 typedef struct {
     ngx_str_t                        identity;
     ngx_uint_t                       step;
     ngx_http_push_approval_answer_t  ans;
     ngx_http_push_approval_call_t    call;
+    ngx_http_push_approval_ctx_t    *ctx;
 } ngx_http_push_approval_enroll_t;
 
 
 static void ngx_http_push_approval_enroll_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_push_approval_enroll_call(ngx_http_request_t *r,
-    ngx_http_push_approval_enroll_t *en, ngx_uint_t step, ngx_uint_t method,
-    ngx_str_t *uri, ngx_str_t *body);
+    ngx_http_push_approval_enroll_t *en, ngx_uint_t step);
 static void ngx_http_push_approval_enroll_done(ngx_http_request_t *r,
     ngx_http_push_approval_call_t *call);
 static void ngx_http_push_approval_enroll_next(ngx_http_request_t *r);
-static ngx_int_t ngx_http_push_approval_enroll_devices(ngx_http_request_t *r,
-    ngx_http_push_approval_enroll_t *en);
 static ngx_int_t ngx_http_push_approval_enroll_push(ngx_http_request_t *r,
     ngx_http_push_approval_enroll_t *en);
 static ngx_int_t ngx_http_push_approval_enroll_hold(ngx_http_request_t *r,
@@ -45,12 +45,43 @@ static ngx_int_t ngx_http_push_approval_enroll_hold(ngx_http_request_t *r,
 static void ngx_http_push_approval_enroll_wake(ngx_event_t *ev);
 static ngx_int_t ngx_http_push_approval_enroll_decision(
     ngx_http_request_t *r, ngx_http_push_approval_ctx_t *ctx);
-static ngx_int_t ngx_http_push_approval_enroll_token(ngx_http_request_t *r,
-    ngx_http_push_approval_enroll_t *en);
 static ngx_int_t ngx_http_push_approval_enroll_send(ngx_http_request_t *r,
     ngx_http_push_approval_enroll_t *en);
 static ngx_int_t ngx_http_push_approval_invite_required(
     ngx_http_request_t *r);
+
+
+/* a module of its own, whose context slot holds the enrolment */
+
+static ngx_http_module_t  ngx_http_push_approval_enroll_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    NULL,                                  /* create location configuration */
+    NULL                                   /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_push_approval_enroll_module = {
+    NGX_MODULE_V1,
+    &ngx_http_push_approval_enroll_module_ctx, /* module context */
+    NULL,                                  /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
 
 
 ngx_int_t
@@ -100,7 +131,9 @@ ngx_http_push_approval_enroll_handler(ngx_http_request_t *r)
     ctx->zone = plcf->handler_zone->data;
     ctx->identity = en->identity;
     ctx->poll = plcf->poll;
-    ctx->handler_data = en;
+
+    en->ctx = ctx;
+    ngx_http_set_ctx(r, en, ngx_http_push_approval_enroll_module);
 
     rc = ngx_http_read_client_request_body(r,
                                           ngx_http_push_approval_enroll_body);
@@ -123,8 +156,8 @@ ngx_http_push_approval_enroll_body(ngx_http_request_t *r)
     ngx_http_push_approval_ctx_t      *ctx;
     ngx_http_push_approval_enroll_t   *en;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
-    en = ctx->handler_data;
+    en = ngx_http_get_module_ctx(r, ngx_http_push_approval_enroll_module);
+    ctx = en->ctx;
 
     rc = ngx_http_push_approval_form_value(r, "invite", &code);
 
@@ -143,7 +176,8 @@ ngx_http_push_approval_enroll_body(ngx_http_request_t *r)
                           "push approval: enrolment of \"%V\" by invite",
                           &en->identity);
 
-            rc = ngx_http_push_approval_enroll_token(r, en);
+            rc = ngx_http_push_approval_enroll_call(r, en,
+                                        NGX_HTTP_PUSH_APPROVAL_STEP_TOKEN);
             break;
 
         case NGX_DECLINED:
@@ -159,7 +193,8 @@ ngx_http_push_approval_enroll_body(ngx_http_request_t *r)
         }
 
     } else {
-        rc = ngx_http_push_approval_enroll_devices(r, en);
+        rc = ngx_http_push_approval_enroll_call(r, en,
+                                        NGX_HTTP_PUSH_APPROVAL_STEP_DEVICES);
     }
 
     if (rc != NGX_AGAIN) {
@@ -168,35 +203,17 @@ ngx_http_push_approval_enroll_body(ngx_http_request_t *r)
 }
 
 
-static ngx_int_t
-ngx_http_push_approval_enroll_devices(ngx_http_request_t *r,
-    ngx_http_push_approval_enroll_t *en)
-{
-    ngx_str_t                           uri;
-    ngx_http_push_approval_provider_t  *provider;
-    ngx_http_push_approval_loc_conf_t  *plcf;
-
-    plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
-    provider = ngx_http_push_approval_providers[plcf->provider];
-
-    if (provider->devices(r, plcf, &en->identity, &uri) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_push_approval_enroll_call(r, en,
-                                        NGX_HTTP_PUSH_APPROVAL_STEP_DEVICES,
-                                        NGX_HTTP_GET, &uri, NULL);
-}
-
-
-/* NGX_AGAIN: the provider is asked */
+/* NGX_AGAIN: the provider is asked what the step needs */
 
 static ngx_int_t
 ngx_http_push_approval_enroll_call(ngx_http_request_t *r,
-    ngx_http_push_approval_enroll_t *en, ngx_uint_t step, ngx_uint_t method,
-    ngx_str_t *uri, ngx_str_t *body)
+    ngx_http_push_approval_enroll_t *en, ngx_uint_t step)
 {
-    ngx_uint_t                          op;
+    ngx_int_t                           rc;
+    ngx_str_t                           uri, body;
+    ngx_uint_t                          method;
+    ngx_http_push_approval_ctx_t       *ctx;
+    ngx_http_push_approval_provider_t  *provider;
     ngx_http_push_approval_loc_conf_t  *plcf;
 
     static ngx_uint_t  ops[] = {
@@ -207,15 +224,46 @@ ngx_http_push_approval_enroll_call(ngx_http_request_t *r,
     };
 
     plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
+    provider = ngx_http_push_approval_providers[plcf->provider];
 
-    op = ops[step];
+    method = NGX_HTTP_POST;
+
+    switch (step) {
+
+    case NGX_HTTP_PUSH_APPROVAL_STEP_DEVICES:
+        method = NGX_HTTP_GET;
+        ngx_str_null(&body);
+        rc = provider->devices(r, plcf, &en->identity, &uri);
+        break;
+
+    case NGX_HTTP_PUSH_APPROVAL_STEP_CREATE:
+        ctx = en->ctx;
+        rc = provider->create(r, plcf, ctx->pr, &uri, &body);
+
+        if (rc == NGX_OK) {
+            ngx_http_push_approval_metric(ctx->zone, provider->push_metric,
+                                          1);
+        }
+
+        break;
+
+    default: /* STEP_TOKEN */
+        rc = provider->enroll(r, plcf, &en->identity, &uri, &body);
+        break;
+    }
+
+    if (rc != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     en->step = step;
 
     ngx_memzero(&en->call, sizeof(ngx_http_push_approval_call_t));
     en->call.handler = ngx_http_push_approval_enroll_done;
     en->call.data = en;
 
-    if (ngx_http_push_approval_call(r, plcf, op, method, uri, body, &en->call)
+    if (ngx_http_push_approval_call(r, plcf, ops[step], method, &uri, &body,
+                                    &en->call)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -251,13 +299,11 @@ static void
 ngx_http_push_approval_enroll_next(ngx_http_request_t *r)
 {
     ngx_int_t                           rc;
-    ngx_http_push_approval_ctx_t       *ctx;
     ngx_http_push_approval_enroll_t    *en;
     ngx_http_push_approval_loc_conf_t  *plcf;
 
     plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
-    ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
-    en = ctx->handler_data;
+    en = ngx_http_get_module_ctx(r, ngx_http_push_approval_enroll_module);
 
     r->write_event_handler = ngx_http_request_empty_handler;
 
@@ -282,7 +328,8 @@ ngx_http_push_approval_enroll_next(ngx_http_request_t *r)
             rc = ngx_http_push_approval_enroll_push(r, en);
 
         } else if (plcf->enroll_first == NGX_HTTP_PUSH_APPROVAL_FIRST_OPEN) {
-            rc = ngx_http_push_approval_enroll_token(r, en);
+            rc = ngx_http_push_approval_enroll_call(r, en,
+                                        NGX_HTTP_PUSH_APPROVAL_STEP_TOKEN);
 
         } else {
             rc = ngx_http_push_approval_invite_required(r);
@@ -315,16 +362,13 @@ static ngx_int_t
 ngx_http_push_approval_enroll_push(ngx_http_request_t *r,
     ngx_http_push_approval_enroll_t *en)
 {
-    u_char                             *p;
-    ngx_int_t                           rc;
-    ngx_str_t                           uri, body;
-    ngx_http_push_approval_ctx_t       *ctx;
-    ngx_http_push_approval_param_t     *from;
-    ngx_http_push_approval_request_t   *pr;
-    ngx_http_push_approval_provider_t  *provider;
+    u_char                            *p;
+    ngx_int_t                          rc;
+    ngx_http_push_approval_ctx_t      *ctx;
+    ngx_http_push_approval_param_t    *from;
+    ngx_http_push_approval_request_t  *pr;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
-    provider = ngx_http_push_approval_providers[ctx->conf->provider];
+    ctx = en->ctx;
 
     ngx_shmtx_lock(&ctx->zone->shpool->mutex);
     rc = ngx_http_push_approval_count_push(r, ctx);
@@ -375,15 +419,8 @@ ngx_http_push_approval_enroll_push(ngx_http_request_t *r,
     ngx_str_set(&from->name, "From");
     from->value = r->connection->addr_text;
 
-    if (provider->create(r, ctx->conf, pr, &uri, &body) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_http_push_approval_metric(ctx->zone, provider->push_metric, 1);
-
     return ngx_http_push_approval_enroll_call(r, en,
-                                        NGX_HTTP_PUSH_APPROVAL_STEP_CREATE,
-                                        NGX_HTTP_POST, &uri, &body);
+                                        NGX_HTTP_PUSH_APPROVAL_STEP_CREATE);
 }
 
 
@@ -400,7 +437,7 @@ ngx_http_push_approval_enroll_hold(ngx_http_request_t *r,
     ngx_http_push_approval_node_t      *ap;
     ngx_http_push_approval_approval_t  *a;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
+    ctx = en->ctx;
 
     if (en->ans.id.len == 0 || en->ans.id.len > NGX_HTTP_PUSH_APPROVAL_ID_LEN)
     {
@@ -480,8 +517,8 @@ ngx_http_push_approval_enroll_wake(ngx_event_t *ev)
     r = ev->data;
     c = r->connection;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
-    en = ctx->handler_data;
+    en = ngx_http_get_module_ctx(r, ngx_http_push_approval_enroll_module);
+    ctx = en->ctx;
 
     ngx_http_set_log_request(c->log, r);
 
@@ -515,7 +552,8 @@ ngx_http_push_approval_enroll_wake(ngx_event_t *ev)
                       "push approval: new device for \"%V\" approved on "
                       "one it has", &en->identity);
 
-        rc = ngx_http_push_approval_enroll_token(r, en);
+        rc = ngx_http_push_approval_enroll_call(r, en,
+                                        NGX_HTTP_PUSH_APPROVAL_STEP_TOKEN);
     }
 
     if (rc != NGX_AGAIN) {
@@ -579,35 +617,16 @@ ngx_http_push_approval_enroll_decision(ngx_http_request_t *r,
 
 
 static ngx_int_t
-ngx_http_push_approval_enroll_token(ngx_http_request_t *r,
-    ngx_http_push_approval_enroll_t *en)
-{
-    ngx_str_t                           uri, body;
-    ngx_http_push_approval_provider_t  *provider;
-    ngx_http_push_approval_loc_conf_t  *plcf;
-
-    plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
-    provider = ngx_http_push_approval_providers[plcf->provider];
-
-    if (provider->enroll(r, plcf, &en->identity, &uri, &body) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_push_approval_enroll_call(r, en,
-                                        NGX_HTTP_PUSH_APPROVAL_STEP_TOKEN,
-                                        NGX_HTTP_POST, &uri, &body);
-}
-
-
-static ngx_int_t
 ngx_http_push_approval_enroll_send(ngx_http_request_t *r,
     ngx_http_push_approval_enroll_t *en)
 {
     u_char                             *p, *json;
     size_t                              len;
+    ngx_http_push_approval_provider_t  *provider;
     ngx_http_push_approval_loc_conf_t  *plcf;
 
     plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
+    provider = ngx_http_push_approval_providers[plcf->provider];
 
     len = 256 + 6 * (en->identity.len + en->ans.token.len)
           + 2 * plcf->verify_service.len;
@@ -618,22 +637,9 @@ ngx_http_push_approval_enroll_send(ngx_http_request_t *r,
     }
 
     p = ngx_sprintf(json, "{\"provider\":\"%V\",\"identity\":\"",
-                    &ngx_http_push_approval_providers[plcf->provider]->name);
+                    &provider->name);
     p += ngx_http_push_approval_json_escape(p, &en->identity, 64);
-
-    if (plcf->provider == NGX_HTTP_PUSH_APPROVAL_VERIFY) {
-        /* the names of the SPEC, and those Twilio's sample apps read */
-
-        p = ngx_sprintf(p, "\",\"service_sid\":\"%V\",\"factor_type\":\"push\""
-                        ",\"serviceSid\":\"%V\",\"factorType\":\"push\""
-                        ",\"token\":\"", &plcf->verify_service,
-                        &plcf->verify_service);
-
-    } else {
-        p = ngx_cpymem(p, "\",\"registration_token\":\"",
-                       sizeof("\",\"registration_token\":\"") - 1);
-    }
-
+    p = provider->enrolled(p, plcf);
     p += ngx_http_push_approval_json_escape(p, &en->ans.token,
                                             en->ans.token.len);
     p = ngx_cpymem(p, "\"}\n", 3);

@@ -14,7 +14,16 @@ typedef struct {
     char                           *name;
     char                           *type;
     char                           *help;
+    ngx_uint_t                      metric;  /* one counter, or below */
 } ngx_http_push_approval_metric_t;
+
+
+/* families of more than one counter, or of none */
+#define NGX_HTTP_PUSH_APPROVAL_F_REQUESTS   (NGX_HTTP_PUSH_APPROVAL_M_MAX + 1)
+#define NGX_HTTP_PUSH_APPROVAL_F_PUSHES     (NGX_HTTP_PUSH_APPROVAL_M_MAX + 2)
+#define NGX_HTTP_PUSH_APPROVAL_F_CALLBACKS  (NGX_HTTP_PUSH_APPROVAL_M_MAX + 3)
+#define NGX_HTTP_PUSH_APPROVAL_F_ENTRIES    (NGX_HTTP_PUSH_APPROVAL_M_MAX + 4)
+#define NGX_HTTP_PUSH_APPROVAL_F_BYTES      (NGX_HTTP_PUSH_APPROVAL_M_MAX + 5)
 
 
 static u_char *ngx_http_push_approval_metrics_zone(u_char *p,
@@ -23,23 +32,32 @@ static u_char *ngx_http_push_approval_metrics_zone(u_char *p,
 
 static ngx_http_push_approval_metric_t  ngx_http_push_approval_families[] = {
     { "nginx_push_approval_requests_total", "counter",
-      "Protected requests by outcome." },
+      "Protected requests by outcome.",
+      NGX_HTTP_PUSH_APPROVAL_F_REQUESTS },
     { "nginx_push_approval_pushes_total", "counter",
-      "Approvals sent to phones." },
+      "Approvals sent to phones.",
+      NGX_HTTP_PUSH_APPROVAL_F_PUSHES },
     { "nginx_push_approval_callbacks_total", "counter",
-      "Provider callbacks received, by result." },
+      "Provider callbacks received, by result.",
+      NGX_HTTP_PUSH_APPROVAL_F_CALLBACKS },
     { "nginx_push_approval_polls_total", "counter",
-      "Approval status fetches from the provider." },
+      "Approval status fetches from the provider.",
+      NGX_HTTP_PUSH_APPROVAL_M_POLLS },
     { "nginx_push_approval_provider_errors_total", "counter",
-      "Failed provider calls." },
+      "Failed provider calls.",
+      NGX_HTTP_PUSH_APPROVAL_M_PROVIDER_ERRORS },
     { "nginx_push_approval_held_requests", "gauge",
-      "Requests held waiting for a decision." },
+      "Requests held waiting for a decision.",
+      NGX_HTTP_PUSH_APPROVAL_M_HELD },
     { "nginx_push_approval_pending_approvals", "gauge",
-      "Approvals waiting for a decision." },
+      "Approvals waiting for a decision.",
+      NGX_HTTP_PUSH_APPROVAL_M_PENDING },
     { "nginx_push_approval_zone_entries", "gauge",
-      "Entries in the shared zone." },
+      "Entries in the shared zone.",
+      NGX_HTTP_PUSH_APPROVAL_F_ENTRIES },
     { "nginx_push_approval_zone_bytes_used", "gauge",
-      "Bytes of the shared zone in use." }
+      "Bytes of the shared zone in use.",
+      NGX_HTTP_PUSH_APPROVAL_F_BYTES }
 };
 
 
@@ -120,19 +138,21 @@ static u_char *
 ngx_http_push_approval_metrics_zone(u_char *p,
     ngx_http_push_approval_zone_ctx_t *zone, ngx_uint_t family)
 {
-    char               *name;
-    ngx_uint_t          i, pages;
-    ngx_atomic_int_t    m[NGX_HTTP_PUSH_APPROVAL_M_MAX];
+    char                                *name;
+    ngx_uint_t                           i, pages, metric;
+    ngx_atomic_int_t                     m[NGX_HTTP_PUSH_APPROVAL_M_MAX];
+    ngx_http_push_approval_provider_t  **pv;
 
     for (i = 0; i < NGX_HTTP_PUSH_APPROVAL_M_MAX; i++) {
         m[i] = ngx_http_push_approval_metric_sum(zone, i);
     }
 
     name = ngx_http_push_approval_families[family].name;
+    metric = ngx_http_push_approval_families[family].metric;
 
-    switch (family) {
+    switch (metric) {
 
-    case 0: /* requests, by $push_approval_status */
+    case NGX_HTTP_PUSH_APPROVAL_F_REQUESTS: /* by $push_approval_status */
         for (i = 1; i < NGX_HTTP_PUSH_APPROVAL_ST_MAX; i++) {
             p = ngx_sprintf(p, "%s{zone=\"%V\",status=\"%V\"} %A\n", name,
                             &zone->name,
@@ -142,15 +162,16 @@ ngx_http_push_approval_metrics_zone(u_char *p,
 
         return p;
 
-    case 1:
-        p = ngx_sprintf(p, "%s{zone=\"%V\",provider=\"verify\"} %A\n", name,
-                        &zone->name,
-                        m[NGX_HTTP_PUSH_APPROVAL_M_PUSHES_VERIFY]);
-        return ngx_sprintf(p, "%s{zone=\"%V\",provider=\"authy\"} %A\n",
-                           name, &zone->name,
-                           m[NGX_HTTP_PUSH_APPROVAL_M_PUSHES_AUTHY]);
+    case NGX_HTTP_PUSH_APPROVAL_F_PUSHES: /* by provider */
+        for (pv = ngx_http_push_approval_providers; *pv; pv++) {
+            p = ngx_sprintf(p, "%s{zone=\"%V\",provider=\"%V\"} %A\n",
+                            name, &zone->name, &(*pv)->name,
+                            m[(*pv)->push_metric]);
+        }
 
-    case 2:
+        return p;
+
+    case NGX_HTTP_PUSH_APPROVAL_F_CALLBACKS:
         for (i = 0; i < 6; i++) {
             p = ngx_sprintf(p, "%s{zone=\"%V\",result=\"%s\"} %A\n", name,
                             &zone->name,
@@ -160,27 +181,11 @@ ngx_http_push_approval_metrics_zone(u_char *p,
 
         return p;
 
-    case 3:
-        return ngx_sprintf(p, "%s{zone=\"%V\"} %A\n", name, &zone->name,
-                           m[NGX_HTTP_PUSH_APPROVAL_M_POLLS]);
-
-    case 4:
-        return ngx_sprintf(p, "%s{zone=\"%V\"} %A\n", name, &zone->name,
-                           m[NGX_HTTP_PUSH_APPROVAL_M_PROVIDER_ERRORS]);
-
-    case 5:
-        return ngx_sprintf(p, "%s{zone=\"%V\"} %A\n", name, &zone->name,
-                           m[NGX_HTTP_PUSH_APPROVAL_M_HELD]);
-
-    case 6:
-        return ngx_sprintf(p, "%s{zone=\"%V\"} %A\n", name, &zone->name,
-                           m[NGX_HTTP_PUSH_APPROVAL_M_PENDING]);
-
-    case 7:
+    case NGX_HTTP_PUSH_APPROVAL_F_ENTRIES:
         return ngx_sprintf(p, "%s{zone=\"%V\"} %uA\n", name, &zone->name,
                            zone->sh->entries);
 
-    default:
+    case NGX_HTTP_PUSH_APPROVAL_F_BYTES:
         ngx_shmtx_lock(&zone->shpool->mutex);
         pages = zone->shpool->pfree;
         ngx_shmtx_unlock(&zone->shpool->mutex);
@@ -190,5 +195,9 @@ ngx_http_push_approval_metrics_zone(u_char *p,
 
         return ngx_sprintf(p, "%s{zone=\"%V\"} %ui\n", name, &zone->name,
                            pages * ngx_pagesize);
+
+    default: /* one counter */
+        return ngx_sprintf(p, "%s{zone=\"%V\"} %A\n", name, &zone->name,
+                           m[metric]);
     }
 }

@@ -2,12 +2,14 @@
 /*
  * Copyright (C) push approval module developers
  *
- * The module: directives, configuration merging and checking, variables,
- * and the phase and filter registration.
+ * The module: directives, configuration merging and checking (a
+ * provider's own through its table), variables, the access phase
+ * registration, and the providers table.
  */
 
 
 #include "ngx_http_push_approval.h"
+#include "ngx_http_push_approval_provider.h"
 
 
 static ngx_int_t ngx_http_push_approval_add_variables(ngx_conf_t *cf);
@@ -16,10 +18,6 @@ static void *ngx_http_push_approval_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_push_approval_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_push_approval_merge_loc_conf(ngx_conf_t *cf,
     void *parent, void *child);
-static char *ngx_http_push_approval_check_authy_labels(ngx_conf_t *cf,
-    ngx_http_push_approval_loc_conf_t *conf);
-static char *ngx_http_push_approval_check_verify_timeout(ngx_conf_t *cf,
-    ngx_http_push_approval_loc_conf_t *conf);
 static char *ngx_http_push_approval_check_at(ngx_conf_t *cf,
     ngx_http_push_approval_loc_conf_t *conf);
 static void ngx_http_push_approval_conf_where(ngx_conf_t *cf,
@@ -27,11 +25,14 @@ static void ngx_http_push_approval_conf_where(ngx_conf_t *cf,
 static void ngx_http_push_approval_used_at(
     ngx_http_push_approval_main_conf_t *pmcf,
     ngx_http_push_approval_loc_conf_t *conf);
-static ngx_int_t ngx_http_push_approval_sid(u_char *p, size_t len);
 static char *ngx_http_push_approval_check_values(ngx_conf_t *cf,
     ngx_http_push_approval_loc_conf_t *conf);
 static char *ngx_http_push_approval_check(ngx_conf_t *cf,
     ngx_http_push_approval_loc_conf_t *conf);
+static char *ngx_http_push_approval_check_handler(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *conf, ngx_uint_t *needs);
+static char *ngx_http_push_approval_check_provider(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *conf, char *what);
 static ngx_shm_zone_t *ngx_http_push_approval_find_zone(ngx_conf_t *cf,
     ngx_str_t *name, const char *directive);
 static char *ngx_http_push_approval_bind(ngx_conf_t *cf,
@@ -47,12 +48,6 @@ static char *ngx_http_push_approval(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_push_approval_api(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_push_approval_api_key_file(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-static char *ngx_http_push_approval_verify_service(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-static char *ngx_http_push_approval_credentials_file(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
 static char *ngx_http_push_approval_detail(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_push_approval_logo(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -71,6 +66,8 @@ static char *ngx_http_push_approval_handler(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_push_approval_enum(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_push_approval_provider(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_http_push_approval_read_lines(ngx_conf_t *cf,
     ngx_command_t *cmd, ngx_str_t *file, ngx_array_t *lines);
 
@@ -79,10 +76,15 @@ static ngx_int_t ngx_http_push_approval_variable(ngx_http_request_t *r,
 static void ngx_http_push_approval_cleanup(void *data);
 
 
-static ngx_conf_enum_t  ngx_http_push_approval_providers_enum[] = {
-    { ngx_string("verify"), NGX_HTTP_PUSH_APPROVAL_VERIFY },
-    { ngx_string("authy"), NGX_HTTP_PUSH_APPROVAL_AUTHY },
-    { ngx_null_string, 0 }
+#define NGX_HTTP_PUSH_APPROVAL_NEEDS_PROVIDER  1
+#define NGX_HTTP_PUSH_APPROVAL_NEEDS_IDENTITY  2
+
+
+/* by NGX_HTTP_PUSH_APPROVAL_HANDLER_*, for messages */
+
+static char  *ngx_http_push_approval_handler_names[] = {
+    "push_approval", "push_approval_wait", "push_approval_callback",
+    "push_approval_metrics", "push_approval_enroll", "push_approval_revoke"
 };
 
 
@@ -119,10 +121,10 @@ static ngx_command_t  ngx_http_push_approval_commands[] = {
 
     { ngx_string("push_approval_provider"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_push_approval_enum,
+      ngx_http_push_approval_provider,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_push_approval_loc_conf_t, provider),
-      &ngx_http_push_approval_providers_enum },
+      NULL },
 
     { ngx_string("push_approval_api"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -133,21 +135,21 @@ static ngx_command_t  ngx_http_push_approval_commands[] = {
 
     { ngx_string("push_approval_api_key_file"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_push_approval_api_key_file,
+      ngx_http_push_approval_authy_api_key_file,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
 
     { ngx_string("push_approval_verify_service"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_push_approval_verify_service,
+      ngx_http_push_approval_verify_service_sid,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
 
     { ngx_string("push_approval_verify_credentials_file"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_push_approval_credentials_file,
+      ngx_http_push_approval_verify_credentials_file,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -370,9 +372,13 @@ ngx_str_t  ngx_http_push_approval_status_names[] = {
 };
 
 
-ngx_http_push_approval_provider_t  *ngx_http_push_approval_providers[] = {
+/* the providers, by push_approval_provider's value; the first is default */
+
+ngx_http_push_approval_provider_t
+    *ngx_http_push_approval_providers[NGX_HTTP_PUSH_APPROVAL_PROVIDERS + 1] = {
     &ngx_http_push_approval_verify,
-    &ngx_http_push_approval_authy
+    &ngx_http_push_approval_authy,
+    NULL
 };
 
 
@@ -622,8 +628,7 @@ ngx_http_push_approval_merge_loc_conf(ngx_conf_t *cf, void *parent,
         conf->conf_line = prev->conf_line;
     }
 
-    ngx_conf_merge_uint_value(conf->provider, prev->provider,
-                              NGX_HTTP_PUSH_APPROVAL_VERIFY);
+    ngx_conf_merge_uint_value(conf->provider, prev->provider, 0);
     ngx_conf_merge_str_value(conf->api, prev->api, "");
 
     if (conf->api_key.data == NULL) {
@@ -761,27 +766,6 @@ ngx_http_push_approval_used_at(ngx_http_push_approval_main_conf_t *pmcf,
 }
 
 
-/* a Twilio SID: two letters and 32 lower-case hex digits */
-
-static ngx_int_t
-ngx_http_push_approval_sid(u_char *p, size_t len)
-{
-    size_t  i;
-
-    if (len != 34) {
-        return NGX_ERROR;
-    }
-
-    for (i = 2; i < len; i++) {
-        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f'))) {
-            return NGX_ERROR;
-        }
-    }
-
-    return NGX_OK;
-}
-
-
 /* values that parse but cannot work where they are used */
 
 static char *
@@ -815,90 +799,23 @@ ngx_http_push_approval_check(ngx_conf_t *cf,
     ngx_http_push_approval_loc_conf_t *conf)
 {
     char                                *what;
-    ngx_uint_t                           provider_needed, identity_needed;
-    ngx_shm_zone_t                     **zones;
+    ngx_uint_t                           needs;
     ngx_http_push_approval_main_conf_t  *pmcf;
-
-    static char *handler_names[] = {
-        "push_approval", "push_approval_wait", "push_approval_callback",
-        "push_approval_metrics", "push_approval_enroll",
-        "push_approval_revoke"
-    };
 
     pmcf = ngx_http_conf_get_module_main_conf(cf,
                                               ngx_http_push_approval_module);
 
-    provider_needed = 0;
-    identity_needed = 0;
+    needs = 0;
 
     if (conf->handler != NGX_HTTP_PUSH_APPROVAL_HANDLER_NONE) {
 
         /* a handler location is never itself enforced */
         conf->shm_zone = NULL;
 
-        if (conf->handler_zone_name.len) {
-            conf->handler_zone = ngx_http_push_approval_find_zone(cf,
-                                    &conf->handler_zone_name,
-                                    handler_names[conf->handler]);
-            if (conf->handler_zone == NULL) {
-                return NGX_CONF_ERROR;
-            }
-
-        } else if (pmcf->zones.nelts == 1) {
-            zones = pmcf->zones.elts;
-            conf->handler_zone = zones[0];
-
-        } else if (pmcf->zones.nelts == 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"%s\" requires a \"push_approval_zone\"",
-                               handler_names[conf->handler]);
+        if (ngx_http_push_approval_check_handler(cf, conf, &needs)
+            != NGX_CONF_OK)
+        {
             return NGX_CONF_ERROR;
-
-        } else if (conf->handler != NGX_HTTP_PUSH_APPROVAL_HANDLER_METRICS) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"%s\" needs \"zone=\" when several "
-                               "\"push_approval_zone\" are defined",
-                               handler_names[conf->handler]);
-            return NGX_CONF_ERROR;
-        }
-
-        switch (conf->handler) {
-
-        case NGX_HTTP_PUSH_APPROVAL_HANDLER_WAIT:
-            provider_needed = 1;
-            ngx_http_push_approval_used_at(pmcf, conf);
-            break;
-
-        case NGX_HTTP_PUSH_APPROVAL_HANDLER_ENROLL:
-            provider_needed = 1;
-            identity_needed = 1;
-            break;
-
-        case NGX_HTTP_PUSH_APPROVAL_HANDLER_REVOKE:
-            identity_needed = conf->revoke_self;
-            break;
-
-        case NGX_HTTP_PUSH_APPROVAL_HANDLER_CALLBACK:
-            if (conf->provider == NGX_HTTP_PUSH_APPROVAL_AUTHY) {
-                if (conf->api_key.len == 0) {
-                    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                "\"push_approval_callback\" requires "
-                                "\"push_approval_api_key_file\"");
-                    return NGX_CONF_ERROR;
-                }
-
-            } else if (conf->auth_token.len == 0) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                            "\"push_approval_callback\" requires "
-                            "\"push_approval_verify_credentials_file\" "
-                            "with the account's auth token");
-                return NGX_CONF_ERROR;
-            }
-
-            break;
-
-        default: /* metrics */
-            break;
         }
 
     } else if (conf->zone_name.len) {
@@ -910,39 +827,127 @@ ngx_http_push_approval_check(ngx_conf_t *cf,
             return NGX_CONF_ERROR;
         }
 
-        provider_needed = 1;
-        identity_needed = 1;
+        needs = NGX_HTTP_PUSH_APPROVAL_NEEDS_PROVIDER
+                |NGX_HTTP_PUSH_APPROVAL_NEEDS_IDENTITY;
         ngx_http_push_approval_used_at(pmcf, conf);
 
     } else {
         conf->shm_zone = NULL;
     }
 
-    what = handler_names[conf->handler];
+    what = ngx_http_push_approval_handler_names[conf->handler];
 
-    if (identity_needed && conf->identity == NULL) {
+    if ((needs & NGX_HTTP_PUSH_APPROVAL_NEEDS_IDENTITY)
+        && conf->identity == NULL)
+    {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%s\" requires \"push_approval_identity\"",
                            what);
         return NGX_CONF_ERROR;
     }
 
-    if (!provider_needed) {
+    if (!(needs & NGX_HTTP_PUSH_APPROVAL_NEEDS_PROVIDER)) {
         return NGX_CONF_OK;
     }
 
-    if (conf->handler == NGX_HTTP_PUSH_APPROVAL_HANDLER_NONE
-        || conf->handler == NGX_HTTP_PUSH_APPROVAL_HANDLER_ENROLL)
-    {
-        /* where approvals are created: the provider's own limits */
+    return ngx_http_push_approval_check_provider(cf, conf, what);
+}
 
-        if (ngx_http_push_approval_check_authy_labels(cf, conf)
-            != NGX_CONF_OK
-            || ngx_http_push_approval_check_verify_timeout(cf, conf)
-               != NGX_CONF_OK)
-        {
+
+/* a handler location: its zone, and what the handler needs */
+
+static char *
+ngx_http_push_approval_check_handler(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *conf, ngx_uint_t *needs)
+{
+    char                                *what, *missing;
+    ngx_shm_zone_t                     **zones;
+    ngx_http_push_approval_main_conf_t  *pmcf;
+
+    pmcf = ngx_http_conf_get_module_main_conf(cf,
+                                              ngx_http_push_approval_module);
+
+    what = ngx_http_push_approval_handler_names[conf->handler];
+
+    if (conf->handler_zone_name.len) {
+        conf->handler_zone = ngx_http_push_approval_find_zone(cf,
+                                                &conf->handler_zone_name,
+                                                what);
+        if (conf->handler_zone == NULL) {
             return NGX_CONF_ERROR;
         }
+
+    } else if (pmcf->zones.nelts == 1) {
+        zones = pmcf->zones.elts;
+        conf->handler_zone = zones[0];
+
+    } else if (pmcf->zones.nelts == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" requires a \"push_approval_zone\"",
+                           what);
+        return NGX_CONF_ERROR;
+
+    } else if (conf->handler != NGX_HTTP_PUSH_APPROVAL_HANDLER_METRICS) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" needs \"zone=\" when several "
+                           "\"push_approval_zone\" are defined", what);
+        return NGX_CONF_ERROR;
+    }
+
+    switch (conf->handler) {
+
+    case NGX_HTTP_PUSH_APPROVAL_HANDLER_WAIT:
+        *needs = NGX_HTTP_PUSH_APPROVAL_NEEDS_PROVIDER;
+        ngx_http_push_approval_used_at(pmcf, conf);
+        break;
+
+    case NGX_HTTP_PUSH_APPROVAL_HANDLER_ENROLL:
+        *needs = NGX_HTTP_PUSH_APPROVAL_NEEDS_PROVIDER
+                 |NGX_HTTP_PUSH_APPROVAL_NEEDS_IDENTITY;
+        break;
+
+    case NGX_HTTP_PUSH_APPROVAL_HANDLER_REVOKE:
+        *needs = conf->revoke_self ? NGX_HTTP_PUSH_APPROVAL_NEEDS_IDENTITY
+                                   : 0;
+        break;
+
+    case NGX_HTTP_PUSH_APPROVAL_HANDLER_CALLBACK:
+        missing = ngx_http_push_approval_providers[conf->provider]
+                      ->missing_webhook(conf);
+
+        if (missing) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%s\" requires %s", what, missing);
+            return NGX_CONF_ERROR;
+        }
+
+        break;
+
+    default: /* metrics */
+        break;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* what the provider's calls need */
+
+static char *
+ngx_http_push_approval_check_provider(ngx_conf_t *cf,
+    ngx_http_push_approval_loc_conf_t *conf, char *what)
+{
+    char                               *missing;
+    ngx_http_push_approval_provider_t  *provider;
+
+    provider = ngx_http_push_approval_providers[conf->provider];
+
+    if ((conf->handler == NGX_HTTP_PUSH_APPROVAL_HANDLER_NONE
+         || conf->handler == NGX_HTTP_PUSH_APPROVAL_HANDLER_ENROLL)
+        && provider->check_create(cf, conf) != NGX_CONF_OK)
+    {
+        /* where approvals are created: the provider's own limits */
+        return NGX_CONF_ERROR;
     }
 
     if (conf->api.len == 0) {
@@ -951,28 +956,12 @@ ngx_http_push_approval_check(ngx_conf_t *cf,
         return NGX_CONF_ERROR;
     }
 
-    if (conf->provider == NGX_HTTP_PUSH_APPROVAL_AUTHY) {
-        if (conf->api_key.len == 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"%s\" with the authy provider requires "
-                               "\"push_approval_api_key_file\"", what);
-            return NGX_CONF_ERROR;
-        }
+    missing = provider->missing_calls(conf);
 
-        return NGX_CONF_OK;
-    }
-
-    if (conf->basic_auth.len == 0) {
+    if (missing) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%s\" with the verify provider requires "
-                           "\"push_approval_verify_credentials_file\"", what);
-        return NGX_CONF_ERROR;
-    }
-
-    if (conf->verify_service.len == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%s\" with the verify provider requires "
-                           "\"push_approval_verify_service\"", what);
+                           "\"%s\" with the %V provider requires \"%s\"",
+                           what, &provider->name, missing);
         return NGX_CONF_ERROR;
     }
 
@@ -990,9 +979,10 @@ static char *
 ngx_http_push_approval_bind(ngx_conf_t *cf,
     ngx_http_push_approval_loc_conf_t *conf)
 {
-    ngx_str_t                           parts[5], *provider;
+    ngx_str_t                           parts[5];
     ngx_shm_zone_t                     *shm_zone;
     ngx_http_push_approval_zone_ctx_t  *zone;
+    ngx_http_push_approval_provider_t  *provider;
 
     static u_char  nl = '\n';
 
@@ -1008,18 +998,14 @@ ngx_http_push_approval_bind(ngx_conf_t *cf,
         zone->remember_max = ngx_max(zone->remember_max, conf->remember);
     }
 
-    provider = &ngx_http_push_approval_providers[conf->provider]->name;
+    provider = ngx_http_push_approval_providers[conf->provider];
 
     parts[0] = shm_zone->shm.name;
     parts[1].data = &nl;
     parts[1].len = 1;
-    parts[2] = *provider;
+    parts[2] = provider->name;
     parts[3] = parts[1];
-    parts[4] = conf->verify_service;
-
-    if (conf->provider != NGX_HTTP_PUSH_APPROVAL_VERIFY) {
-        parts[4].len = 0;
-    }
+    provider->binding(conf, &parts[4]);
 
     if (ngx_http_push_approval_sha256(conf->cookie_bind, parts, 5)
         != NGX_OK)
@@ -1034,37 +1020,6 @@ ngx_http_push_approval_bind(ngx_conf_t *cf,
                            "\"push_approval_revoke\" in a location without "
                            "\"allow\"/\"deny\", \"auth_basic\" or "
                            "\"auth_request\": anyone can revoke");
-    }
-
-    return NGX_CONF_OK;
-}
-
-
-/* Authy documents details keys of at most 20 characters */
-
-static char *
-ngx_http_push_approval_check_authy_labels(ngx_conf_t *cf,
-    ngx_http_push_approval_loc_conf_t *conf)
-{
-    ngx_uint_t                        i;
-    ngx_http_push_approval_detail_t  *d;
-
-    if (conf->provider != NGX_HTTP_PUSH_APPROVAL_AUTHY
-        || conf->details == NULL)
-    {
-        return NGX_CONF_OK;
-    }
-
-    d = conf->details->elts;
-
-    for (i = 0; i < conf->details->nelts; i++) {
-        if (ngx_utf8_length(d[i].label.data, d[i].label.len) > 20) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"push_approval_detail\" label \"%V\" "
-                               "must be at most 20 characters with the "
-                               "authy provider", &d[i].label);
-            return NGX_CONF_ERROR;
-        }
     }
 
     return NGX_CONF_OK;
@@ -1126,26 +1081,6 @@ ngx_http_push_approval_restricted(ngx_conf_t *cf)
     }
 
     return 0;
-}
-
-
-/* a Verify challenge expires at most 60 minutes after its creation */
-
-static char *
-ngx_http_push_approval_check_verify_timeout(ngx_conf_t *cf,
-    ngx_http_push_approval_loc_conf_t *conf)
-{
-    if (conf->provider != NGX_HTTP_PUSH_APPROVAL_VERIFY
-        || conf->timeout <= 3600000)
-    {
-        return NGX_CONF_OK;
-    }
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "\"push_approval_timeout\" must be at most 1h with "
-                       "the verify provider (the longest expiry of a "
-                       "Verify challenge)");
-    return NGX_CONF_ERROR;
 }
 
 
@@ -1226,7 +1161,7 @@ ngx_http_push_approval_init(ngx_conf_t *cf)
 
     h[0] = ngx_http_push_approval_access_handler;
 
-    return ngx_http_push_approval_filter_init(cf);
+    return NGX_OK;
 }
 
 
@@ -1401,6 +1336,34 @@ ngx_http_push_approval_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * the non-empty lines of the file the directive names, into an array of
+ * the pool; the file's name is kept in *name
+ */
+
+ngx_array_t *
+ngx_http_push_approval_conf_lines(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_pool_t *pool, ngx_str_t *name)
+{
+    ngx_str_t    *value;
+    ngx_array_t  *lines;
+
+    value = cf->args->elts;
+    *name = value[1];
+
+    lines = ngx_array_create(pool, 2, sizeof(ngx_str_t));
+    if (lines == NULL) {
+        return NULL;
+    }
+
+    if (ngx_http_push_approval_read_lines(cf, cmd, name, lines) != NGX_OK) {
+        return NULL;
+    }
+
+    return lines;
+}
+
+
 static ngx_int_t
 ngx_http_push_approval_read_lines(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_str_t *name, ngx_array_t *lines)
@@ -1523,174 +1486,6 @@ done:
 
 
 static char *
-ngx_http_push_approval_api_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_http_push_approval_loc_conf_t *plcf = conf;
-
-    ngx_str_t    *value, *line;
-    ngx_array_t   lines;
-
-    if (plcf->api_key.data) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (ngx_array_init(&lines, cf->temp_pool, 2, sizeof(ngx_str_t))
-        != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    plcf->api_key_file = value[1];
-
-    if (ngx_http_push_approval_read_lines(cf, cmd, &plcf->api_key_file,
-                                          &lines)
-        != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    line = lines.elts;
-    plcf->api_key = line[0];
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_http_push_approval_verify_service(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_http_push_approval_loc_conf_t *plcf = conf;
-
-    u_char      c;
-    ngx_str_t  *value;
-    ngx_uint_t  i;
-
-    if (plcf->verify_service.data) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    for (i = 2; i < value[1].len; i++) {
-        c = value[1].data[i] | 0x20;
-
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-            break;
-        }
-    }
-
-    if (value[1].len != 34 || ngx_strncmp(value[1].data, "VA", 2) != 0
-        || i != value[1].len)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid \"%V\" SID \"%V\", expected \"VA\" "
-                           "and 32 hex digits", &cmd->name, &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    plcf->verify_service = value[1];
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_http_push_approval_credentials_file(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_http_push_approval_loc_conf_t *plcf = conf;
-
-    u_char       *p, *colon;
-    ngx_str_t    *value, *line, plain;
-    ngx_array_t   lines;
-
-    if (plcf->basic_auth.data) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (ngx_array_init(&lines, cf->temp_pool, 2, sizeof(ngx_str_t))
-        != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    plcf->credentials_file = value[1];
-
-    if (ngx_http_push_approval_read_lines(cf, cmd, &plcf->credentials_file,
-                                          &lines)
-        != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    line = lines.elts;
-
-    colon = ngx_strlchr(line[0].data, line[0].data + line[0].len, ':');
-
-    if (colon == NULL || colon == line[0].data
-        || colon == line[0].data + line[0].len - 1
-        || line[0].len < 4
-        || (ngx_strncmp(line[0].data, "AC", 2) != 0
-            && ngx_strncmp(line[0].data, "SK", 2) != 0))
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\": line 1 of \"%V\" must be "
-                           "\"ACCOUNT_SID:AUTH_TOKEN\" or "
-                           "\"API_KEY_SID:SECRET\"", &cmd->name,
-                           &plcf->credentials_file);
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_http_push_approval_sid(line[0].data, colon - line[0].data)
-        != NGX_OK)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\": line 1 of \"%V\" must start with an "
-                           "account SID (\"AC\") or API key SID (\"SK\") "
-                           "of 32 hex digits before the \":\"",
-                           &cmd->name, &plcf->credentials_file);
-        return NGX_CONF_ERROR;
-    }
-
-    if (line[0].data[0] == 'A') {
-        /* the account's auth token signs webhooks */
-        plcf->auth_token.data = colon + 1;
-        plcf->auth_token.len = line[0].data + line[0].len - colon - 1;
-
-    } else if (lines.nelts > 1) {
-        plcf->auth_token = line[1];
-
-    } else {
-        ngx_str_null(&plcf->auth_token);
-    }
-
-    plain = line[0];
-
-    plcf->basic_auth.len = sizeof("Basic ") - 1
-                           + ngx_base64_encoded_length(plain.len);
-    plcf->basic_auth.data = ngx_pnalloc(cf->pool, plcf->basic_auth.len);
-    if (plcf->basic_auth.data == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    p = ngx_cpymem(plcf->basic_auth.data, "Basic ", sizeof("Basic ") - 1);
-
-    plain.len = 0;
-    plain.data = p;
-
-    ngx_encode_base64(&plain, &line[0]);
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
 ngx_http_push_approval_detail(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
@@ -1803,26 +1598,16 @@ ngx_http_push_approval_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_push_approval_main_conf_t *pmcf = conf;
 
-    ngx_str_t   *value, *line;
+    ngx_str_t   *line;
     ngx_uint_t   i;
 
     if (pmcf->secrets) {
         return "is duplicate";
     }
 
-    value = cf->args->elts;
-
-    pmcf->secrets = ngx_array_create(cf->pool, 2, sizeof(ngx_str_t));
+    pmcf->secrets = ngx_http_push_approval_conf_lines(cf, cmd, cf->pool,
+                                                      &pmcf->secret_file);
     if (pmcf->secrets == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    pmcf->secret_file = value[1];
-
-    if (ngx_http_push_approval_read_lines(cf, cmd, &pmcf->secret_file,
-                                          pmcf->secrets)
-        != NGX_OK)
-    {
         return NGX_CONF_ERROR;
     }
 
@@ -2211,7 +1996,42 @@ ngx_http_push_approval_handler_arg(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
-/* ngx_conf_set_enum_slot(), with a message naming the directive */
+/* a provider by its table's name: an enum of the providers table */
+
+static char *
+ngx_http_push_approval_provider(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_uint_t                           i;
+    ngx_command_t                        c;
+    ngx_conf_enum_t                     *e;
+    ngx_http_push_approval_provider_t  **pv;
+
+    pv = ngx_http_push_approval_providers;
+
+    for (i = 0; pv[i]; i++) { /* void */ }
+
+    e = ngx_pcalloc(cf->temp_pool, (i + 1) * sizeof(ngx_conf_enum_t));
+    if (e == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 0; pv[i]; i++) {
+        e[i].name = pv[i]->name;
+        e[i].value = i;
+    }
+
+    c = *cmd;
+    c.post = e;
+
+    return ngx_http_push_approval_enum(cf, &c, conf);
+}
+
+
+/*
+ * ngx_conf_set_enum_slot(), with a message naming the directive and the
+ * values it takes: nginx's own says only 'invalid value "x"', at "warn"
+ */
 
 static char *
 ngx_http_push_approval_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
