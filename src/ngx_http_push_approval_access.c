@@ -16,6 +16,8 @@ static ngx_int_t ngx_http_push_approval_carried(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf);
 static ngx_int_t ngx_http_push_approval_no_identity(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
+static ngx_int_t ngx_http_push_approval_needed(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
 static ngx_int_t ngx_http_push_approval_start(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 static ngx_int_t ngx_http_push_approval_limit(ngx_http_request_t *r,
@@ -24,7 +26,6 @@ static ngx_int_t ngx_http_push_approval_create(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 static ngx_int_t ngx_http_push_approval_send_create(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
-static ngx_str_t *ngx_http_push_approval_host(ngx_http_request_t *r);
 static void ngx_http_push_approval_factors_done(ngx_http_request_t *r,
     ngx_http_push_approval_call_t *call);
 static void ngx_http_push_approval_factor_gone(ngx_http_request_t *r,
@@ -33,8 +34,6 @@ static void ngx_http_push_approval_create_done(ngx_http_request_t *r,
     ngx_http_push_approval_call_t *call);
 static void ngx_http_push_approval_created(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_answer_t *ans);
-static void ngx_http_push_approval_fetch_done(ngx_http_request_t *r,
-    ngx_http_push_approval_call_t *call);
 static ngx_int_t ngx_http_push_approval_wait(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 static ngx_int_t ngx_http_push_approval_check_pair(ngx_http_request_t *r,
@@ -69,7 +68,6 @@ ngx_http_push_approval_access_handler(ngx_http_request_t *r)
 {
     ngx_int_t                           rc;
     ngx_http_push_approval_ctx_t       *ctx;
-    ngx_http_push_approval_provider_t  *provider;
     ngx_http_push_approval_loc_conf_t  *plcf;
 
     if (r != r->main) {
@@ -148,12 +146,28 @@ ngx_http_push_approval_access_handler(ngx_http_request_t *r)
         }
     }
 
+    return ngx_http_push_approval_needed(r, ctx);
+}
+
+
+/*
+ * a request neither carried nor remembered needs an approval: the fleet
+ * is asked first, with a store, then the zone
+ */
+
+static ngx_int_t
+ngx_http_push_approval_needed(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    ngx_int_t                           rc;
+    ngx_http_push_approval_provider_t  *provider;
+
     /*
      * only an approved, hence valid, identity is ever remembered: what the
      * provider accepts is checked when a push is needed
      */
 
-    provider = ngx_http_push_approval_providers[plcf->provider];
+    provider = ngx_http_push_approval_providers[ctx->conf->provider];
 
     if (provider->valid_identity(&ctx->identity) != NGX_OK) {
         return ngx_http_push_approval_result(r, ctx,
@@ -162,7 +176,10 @@ ngx_http_push_approval_access_handler(ngx_http_request_t *r)
 
     /* with a store, the fleet is asked first (section 14) */
 
-    switch (ngx_http_push_approval_fleet_claim(r, ctx)) {
+    rc = ngx_http_push_approval_fleet_claim(r, ctx,
+                                            ngx_http_push_approval_proceed);
+
+    switch (rc) {
 
     case NGX_AGAIN:
         return NGX_AGAIN;
@@ -628,246 +645,6 @@ ngx_http_push_approval_create(ngx_http_request_t *r,
 }
 
 
-/* what the push shows: message, details, hidden details, code, expiry */
-
-ngx_int_t
-ngx_http_push_approval_build(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx)
-{
-    u_char                             *p;
-    ngx_str_t                          *host, code;
-    ngx_uint_t                          i, k;
-    ngx_array_t                        *lists[2], *confs[2];
-    ngx_http_push_approval_param_t     *param;
-    ngx_http_push_approval_detail_t    *d;
-    ngx_http_push_approval_request_t   *pr;
-    ngx_http_push_approval_loc_conf_t  *plcf;
-
-    plcf = ctx->conf;
-
-    pr = ngx_pcalloc(r->pool, sizeof(ngx_http_push_approval_request_t));
-    if (pr == NULL) {
-        return NGX_ERROR;
-    }
-
-    ctx->pr = pr;
-
-    pr->identity = ctx->identity;
-    pr->expires = ngx_time() + (time_t) ngx_max(plcf->timeout / 1000, 30);
-
-    if (plcf->factor
-        && ngx_http_complex_value(r, plcf->factor, &pr->factor) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    if (ngx_array_init(&pr->details, r->pool, 4,
-                       sizeof(ngx_http_push_approval_param_t))
-        != NGX_OK
-        || ngx_array_init(&pr->hidden_details, r->pool, 2,
-                          sizeof(ngx_http_push_approval_param_t))
-           != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    host = ngx_http_push_approval_host(r);
-
-    if (plcf->message) {
-        if (ngx_http_complex_value(r, plcf->message, &pr->message)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-    } else {
-        /* names host and path; a request-bound approval the request */
-
-        pr->message.len = sizeof("Approve access to ") - 1 + host->len
-                          + r->uri.len + r->method_name.len + 1;
-
-        pr->message.data = ngx_pnalloc(r->pool, pr->message.len);
-        if (pr->message.data == NULL) {
-            return NGX_ERROR;
-        }
-
-        if (plcf->remember) {
-            p = ngx_sprintf(pr->message.data, "Approve access to %V%V",
-                            host, &r->uri);
-
-        } else {
-            p = ngx_sprintf(pr->message.data, "Approve %V %V%V",
-                            &r->method_name, host, &r->uri);
-        }
-
-        pr->message.len = p - pr->message.data;
-    }
-
-    lists[0] = &pr->details;
-    lists[1] = &pr->hidden_details;
-    confs[0] = plcf->details;
-    confs[1] = plcf->hidden_details;
-
-    for (k = 0; k < 2; k++) {
-        if (confs[k] == NULL) {
-            continue;
-        }
-
-        d = confs[k]->elts;
-
-        for (i = 0; i < confs[k]->nelts; i++) {
-            param = ngx_array_push(lists[k]);
-            if (param == NULL) {
-                return NGX_ERROR;
-            }
-
-            param->name = d[i].label;
-
-            if (ngx_http_complex_value(r, &d[i].value, &param->value)
-                != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-        }
-    }
-
-    if (plcf->details == NULL) {
-        /* the owner sees where the request comes from */
-
-        param = ngx_array_push(&pr->details);
-        if (param == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_str_set(&param->name, "From");
-        param->value = r->connection->addr_text;
-    }
-
-    if (plcf->remember == 0) {
-        param = ngx_array_push_n(&pr->details, 3);
-        if (param == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_str_set(&param[0].name, "Method");
-        param[0].value = r->method_name;
-        ngx_str_set(&param[1].name, "Host");
-        param[1].value = *host;
-        ngx_str_set(&param[2].name, "URI");
-        param[2].value = r->unparsed_uri;
-    }
-
-    if (plcf->code) {
-        /* two digits, 10 to 99, shown on the waiting page and the phone */
-
-        if (ctx->code == 0) {
-            /* a request joining a push shows the push's own code */
-            ctx->code = 10 + (ngx_uint_t) ngx_random() % 90;
-        }
-
-        code.data = ngx_pnalloc(r->pool, 2);
-        if (code.data == NULL) {
-            return NGX_ERROR;
-        }
-
-        code.len = ngx_sprintf(code.data, "%ui", ctx->code) - code.data;
-
-        param = ngx_array_push(&pr->details);
-        if (param == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_str_set(&param->name, "Code");
-        param->value = code;
-    }
-
-    /* the provider gets valid UTF-8 only, whatever the client sent */
-
-    if (ngx_http_push_approval_utf8_text(r->pool, &pr->message) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    for (k = 0; k < 2; k++) {
-        param = lists[k]->elts;
-
-        for (i = 0; i < lists[k]->nelts; i++) {
-            if (ngx_http_push_approval_utf8_text(r->pool, &param[i].name)
-                != NGX_OK
-                || ngx_http_push_approval_utf8_text(r->pool, &param[i].value)
-                   != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * the host a push names: the request's Host only when the matched server
- * lists it in server_name, otherwise the server's first name, so that a
- * forged Host never reaches the phone
- */
-
-static ngx_str_t *
-ngx_http_push_approval_host(ngx_http_request_t *r)
-{
-    void                      *found;
-    ngx_str_t                 *host;
-    ngx_uint_t                 key;
-    ngx_http_connection_t     *hc;
-    ngx_http_virtual_names_t  *vn;
-    ngx_http_core_srv_conf_t  *cscf;
-#if (NGX_PCRE)
-    ngx_uint_t                 i;
-#endif
-
-    cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
-
-    host = &r->headers_in.server;
-
-    if (host->len == 0) {
-        return &cscf->server_name;
-    }
-
-    if (host->len == cscf->server_name.len
-        && ngx_strncasecmp(host->data, cscf->server_name.data, host->len)
-           == 0)
-    {
-        return host;
-    }
-
-    /* the names of this address, as nginx itself finds the server */
-
-    hc = r->http_connection;
-    vn = hc->addr_conf ? hc->addr_conf->virtual_names : NULL;
-
-    if (vn == NULL) {
-        return &cscf->server_name;
-    }
-
-    key = ngx_hash_key(host->data, host->len);
-
-    found = ngx_hash_find_combined(&vn->names, key, host->data, host->len);
-
-    if (found) {
-        return (found == cscf) ? host : &cscf->server_name;
-    }
-
-#if (NGX_PCRE)
-    for (i = 0; i < vn->nregex; i++) {
-        if (ngx_regex_exec(vn->regex[i].regex->regex, host, NULL, 0) >= 0) {
-            return (vn->regex[i].server == cscf) ? host : &cscf->server_name;
-        }
-    }
-#endif
-
-    return &cscf->server_name;
-}
-
-
 static ngx_int_t
 ngx_http_push_approval_send_create(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx)
@@ -1193,139 +970,6 @@ ngx_http_push_approval_created(ngx_http_request_t *r,
     if (ctx->rc != NGX_AGAIN) {
         ctx->done = 1;
         ngx_http_push_approval_resume(r, ctx);
-    }
-}
-
-
-/* one status fetch, claimed in the zone by the watch */
-
-void
-ngx_http_push_approval_fetch(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx)
-{
-    ngx_str_t                           uri;
-    ngx_http_push_approval_call_t      *call;
-    ngx_http_push_approval_provider_t  *provider;
-
-    /* with a store, one host of the fleet asks per interval */
-
-    if (!ctx->fleet_poll
-        && ngx_http_push_approval_fleet_poll(r, ctx) == NGX_AGAIN)
-    {
-        return;
-    }
-
-    ctx->fleet_poll = 0;
-
-    provider = ngx_http_push_approval_providers[ctx->conf->provider];
-
-    call = ngx_pcalloc(r->pool, sizeof(ngx_http_push_approval_call_t));
-    if (call == NULL) {
-        return;
-    }
-
-    call->handler = ngx_http_push_approval_fetch_done;
-    call->data = ctx->zone;
-    ngx_memcpy(call->key, ctx->approval_key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
-
-    if (provider->status(r, ctx->conf, &ctx->identity, &ctx->approval_id,
-                         &uri)
-        != NGX_OK
-        || ngx_http_push_approval_call(r, ctx->conf,
-                                       NGX_HTTP_PUSH_APPROVAL_OP_STATUS,
-                                       NGX_HTTP_GET, &uri, NULL, call)
-           != NGX_OK)
-    {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "push approval: cannot start a status poll");
-        return;
-    }
-
-    ngx_http_push_approval_metric(ctx->zone, NGX_HTTP_PUSH_APPROVAL_M_POLLS,
-                                  1);
-}
-
-
-static void
-ngx_http_push_approval_fetch_done(ngx_http_request_t *r,
-    ngx_http_push_approval_call_t *call)
-{
-    ngx_str_t                           id;
-    ngx_uint_t                          decided, failed, flipped;
-    ngx_http_push_approval_node_t      *ap;
-    ngx_http_push_approval_answer_t     ans;
-    ngx_http_push_approval_zone_ctx_t  *zone;
-    ngx_http_push_approval_approval_t   copy;
-    ngx_http_push_approval_provider_t  *provider;
-
-    zone = call->data;
-
-    provider = ngx_http_push_approval_providers[call->provider];
-    provider->parse(r->pool, NGX_HTTP_PUSH_APPROVAL_OP_STATUS, call, &ans);
-
-    if (ans.result != NGX_HTTP_PUSH_APPROVAL_R_OK) {
-        ngx_http_push_approval_metric(zone,
-                                      NGX_HTTP_PUSH_APPROVAL_M_PROVIDER_ERRORS,
-                                      1);
-
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "push approval: %V status poll failed: %V",
-                      &provider->name, &ans.error);
-    }
-
-    decided = 0;
-    flipped = 0;
-    failed = 0;
-
-    ngx_shmtx_lock(&zone->shpool->mutex);
-
-    ap = ngx_http_push_approval_lookup(zone, call->key,
-                                       NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL);
-
-    if (ap) {
-        /* 2: the provider refused the poll, no fail mode applies */
-        failed = (ans.result == NGX_HTTP_PUSH_APPROVAL_R_OK) ? 0
-                 : (ans.result == NGX_HTTP_PUSH_APPROVAL_R_REFUSED) ? 2 : 1;
-
-        /* waiting pages show "error" while the provider cannot be asked */
-        flipped = (ap->v.approval.poll_failed != failed);
-
-        ap->v.approval.poll_started = 0;
-        ap->v.approval.poll_failed = (u_char) failed;
-
-        if (ans.result == NGX_HTTP_PUSH_APPROVAL_R_OK
-            && ans.state != NGX_HTTP_PUSH_APPROVAL_PENDING
-            && ap->v.approval.state == NGX_HTTP_PUSH_APPROVAL_PENDING)
-        {
-            /* decisions are final: only a pending approval changes */
-
-            ap->v.approval.state = ans.state;
-            ap->v.approval.decided = ngx_time();
-            ngx_http_push_approval_metric(zone,
-                                          NGX_HTTP_PUSH_APPROVAL_M_PENDING, -1);
-            copy = ap->v.approval;
-            decided = 1;
-        }
-    }
-
-    ngx_shmtx_unlock(&zone->shpool->mutex);
-
-    if (decided) {
-        if (copy.state == NGX_HTTP_PUSH_APPROVAL_DENIED) {
-            ngx_http_push_approval_denied(zone, &copy);
-        }
-
-        ngx_http_push_approval_log_decision(r->connection->log, &copy);
-
-        id.data = copy.id;
-        id.len = copy.id_len;
-        ngx_http_push_approval_fleet_decided(zone, &id, copy.state, 0, NULL);
-    }
-
-    /* a status endpoint that asked again waits for the result, even "failed" */
-
-    if (decided || flipped || failed) {
-        ngx_http_push_approval_changed_key(zone, call->key);
     }
 }
 
@@ -1840,52 +1484,6 @@ ngx_http_push_approval_resume(ngx_http_request_t *r,
     r->write_event_handler = ngx_http_core_run_phases;
 
     ngx_http_core_run_phases(r);
-}
-
-
-/* frees what a waiting request holds: its watch, its timer, its gauge */
-
-void
-ngx_http_push_approval_release(ngx_http_push_approval_ctx_t *ctx)
-{
-    ngx_http_push_approval_node_t  *pair;
-
-    ngx_http_push_approval_unwatch(ctx);
-
-    if (ctx->call && !ctx->done && ctx->conf->remember) {
-        /* the creator goes away with its create call: hand the push over */
-
-        ngx_shmtx_lock(&ctx->zone->shpool->mutex);
-
-        pair = ngx_http_push_approval_lookup(ctx->zone, ctx->pair_key,
-                                             NGX_HTTP_PUSH_APPROVAL_NODE_PAIR);
-
-        if (pair && pair->v.pair.seq == ctx->seq
-            && pair->v.pair.state == NGX_HTTP_PUSH_APPROVAL_PAIR_CREATING)
-        {
-            pair->v.pair.state = NGX_HTTP_PUSH_APPROVAL_PAIR_ABANDONED;
-        }
-
-        ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
-
-        ctx->call = NULL;
-
-        ngx_http_push_approval_changed_key(ctx->zone, ctx->pair_key);
-    }
-
-    if (ctx->timer.timer_set) {
-        ngx_del_timer(&ctx->timer);
-    }
-
-    if (ctx->timer.posted) {
-        ngx_delete_posted_event(&ctx->timer);
-    }
-
-    if (ctx->held) {
-        ctx->held = 0;
-        ngx_http_push_approval_metric(ctx->zone,
-                                      NGX_HTTP_PUSH_APPROVAL_M_HELD, -1);
-    }
 }
 
 

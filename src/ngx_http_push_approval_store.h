@@ -112,9 +112,22 @@ void ngx_http_push_approval_store_error(ngx_http_push_approval_store_t *st,
 ngx_uint_t ngx_http_push_approval_store_level(
     ngx_http_push_approval_store_t *st);
 
-/* ngx_http_push_approval_fleet.c: the fleet semantics */
-void ngx_http_push_approval_fleet_message(ngx_http_push_approval_store_t *st,
-    redisReply *reply);
+#define NGX_HTTP_PUSH_APPROVAL_FLEET_KEY  256
+
+/* a message on the zone's channel, for the layer that applies it */
+typedef void (*ngx_http_push_approval_store_receive_pt)(
+    ngx_http_push_approval_store_t *st, redisReply *reply);
+
+/* ngx_http_push_approval_relay.c: what the fleet tells this host */
+extern ngx_http_push_approval_store_receive_pt
+    ngx_http_push_approval_store_receive;
+
+/* ngx_http_push_approval_fleet.c: what this host tells the fleet */
+extern ngx_uint_t  ngx_http_push_approval_fleet_receiving;
+
+void ngx_http_push_approval_fleet_set(ngx_http_push_approval_store_t *st,
+    u_char *key, size_t key_len, u_char *value, size_t value_len,
+    time_t ttl);
 
 
 #endif /* _NGX_HTTP_PUSH_APPROVAL_STORE_H_INCLUDED_ */

@@ -475,27 +475,6 @@ ngx_http_push_approval_evict(ngx_http_push_approval_zone_ctx_t *zone,
 }
 
 
-/* any entry may have changed: every watch of the zone looks */
-
-void
-ngx_http_push_approval_changed(ngx_http_push_approval_zone_ctx_t *zone)
-{
-    ngx_http_push_approval_changed_key(zone, NULL);
-}
-
-
-/* the entry of this key changed: its watches look, in every worker */
-
-void
-ngx_http_push_approval_changed_key(ngx_http_push_approval_zone_ctx_t *zone,
-    u_char *key)
-{
-    (void) ngx_atomic_fetch_add(&zone->sh->generation, 1);
-
-    ngx_http_push_approval_wake(zone, key);
-}
-
-
 void
 ngx_http_push_approval_metric(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_uint_t metric, ngx_atomic_int_t delta)
@@ -521,85 +500,6 @@ ngx_http_push_approval_metric_sum(ngx_http_push_approval_zone_ctx_t *zone,
     }
 
     return sum;
-}
-
-
-/*
- * decides a pending approval; NGX_DECLINED when it is unknown or already
- * decided, as decisions are final
- */
-
-ngx_int_t
-ngx_http_push_approval_decide(ngx_http_push_approval_zone_ctx_t *zone,
-    ngx_str_t *id, ngx_uint_t state, ngx_log_t *log)
-{
-    return ngx_http_push_approval_decide_account(zone, id, state, 0, NULL,
-                                                 log);
-}
-
-
-/*
- * the same, for an approval made with the given provider and credentials
- * only (account: NULL for any): a callback decides nothing of another
- * provider or account
- */
-
-ngx_int_t
-ngx_http_push_approval_decide_account(ngx_http_push_approval_zone_ctx_t *zone,
-    ngx_str_t *id, ngx_uint_t state, ngx_uint_t provider, u_char *account,
-    ngx_log_t *log)
-{
-    u_char                              key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
-    ngx_http_push_approval_node_t      *pn;
-    ngx_http_push_approval_approval_t   copy;
-
-    if (id->len == 0 || id->len > NGX_HTTP_PUSH_APPROVAL_ID_LEN) {
-        return NGX_DECLINED;
-    }
-
-    ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL, id,
-                               NULL, NULL);
-
-    ngx_shmtx_lock(&zone->shpool->mutex);
-
-    pn = ngx_http_push_approval_lookup(zone, key,
-                                       NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL);
-
-    if (pn == NULL || pn->v.approval.state != NGX_HTTP_PUSH_APPROVAL_PENDING
-        || (account
-            && (pn->v.approval.provider != provider
-                || ngx_memcmp(pn->v.approval.account, account,
-                              NGX_HTTP_PUSH_APPROVAL_ACCOUNT)
-                   != 0)))
-    {
-        ngx_shmtx_unlock(&zone->shpool->mutex);
-
-        if (pn == NULL) {
-            /* unknown here: another host of the fleet may hold it */
-            ngx_http_push_approval_fleet_decided(zone, id, state, provider,
-                                                 account);
-        }
-
-        return NGX_DECLINED;
-    }
-
-    pn->v.approval.state = state;
-    pn->v.approval.decided = ngx_time();
-    ngx_http_push_approval_metric(zone, NGX_HTTP_PUSH_APPROVAL_M_PENDING, -1);
-
-    copy = pn->v.approval;
-
-    ngx_shmtx_unlock(&zone->shpool->mutex);
-
-    if (state == NGX_HTTP_PUSH_APPROVAL_DENIED) {
-        ngx_http_push_approval_denied(zone, &copy);
-    }
-
-    ngx_http_push_approval_log_decision(log, &copy);
-    ngx_http_push_approval_changed_key(zone, key);
-    ngx_http_push_approval_fleet_decided(zone, id, state, provider, account);
-
-    return NGX_OK;
 }
 
 
@@ -675,76 +575,6 @@ ngx_http_push_approval_claim_poll(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_shmtx_unlock(&zone->shpool->mutex);
 
     return NGX_OK;
-}
-
-
-/* a denial starts the identity's cooldown, in every scope */
-
-void
-ngx_http_push_approval_denied(ngx_http_push_approval_zone_ctx_t *zone,
-    ngx_http_push_approval_approval_t *ap)
-{
-    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
-    ngx_str_t                       identity;
-    ngx_http_push_approval_node_t  *limit;
-
-    identity.data = ap->identity;
-    identity.len = ap->identity_len;
-
-    ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
-                               &identity, NULL, NULL);
-
-    ngx_shmtx_lock(&zone->shpool->mutex);
-
-    limit = ngx_http_push_approval_lookup(zone, key,
-                                          NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT);
-    if (limit == NULL) {
-        limit = ngx_http_push_approval_insert(zone, key,
-                                              NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
-                                              ngx_time() + 3600);
-    }
-
-    if (limit) {
-        limit->v.limit.denied = ngx_time();
-    }
-
-    ngx_shmtx_unlock(&zone->shpool->mutex);
-
-    ngx_http_push_approval_fleet_denied(zone, &identity);
-}
-
-
-ngx_int_t
-ngx_http_push_approval_replay_add(ngx_http_push_approval_zone_ctx_t *zone,
-    ngx_str_t *nonce, ngx_str_t *signature, time_t expires)
-{
-    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
-    ngx_http_push_approval_node_t  *pn;
-
-    ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_REPLAY,
-                               nonce, signature, NULL);
-
-    ngx_shmtx_lock(&zone->shpool->mutex);
-
-    pn = ngx_http_push_approval_lookup(zone, key,
-                                       NGX_HTTP_PUSH_APPROVAL_NODE_REPLAY);
-    if (pn) {
-        ngx_shmtx_unlock(&zone->shpool->mutex);
-        return NGX_BUSY;
-    }
-
-    pn = ngx_http_push_approval_insert(zone, key,
-                                       NGX_HTTP_PUSH_APPROVAL_NODE_REPLAY,
-                                       expires);
-
-    ngx_shmtx_unlock(&zone->shpool->mutex);
-
-    if (pn) {
-        /* every host of the fleet refuses it from now on */
-        ngx_http_push_approval_fleet_replay(zone, key, expires);
-    }
-
-    return pn ? NGX_OK : NGX_ERROR;
 }
 
 
