@@ -541,6 +541,19 @@ ngx_int_t ngx_http_push_approval_build(ngx_http_request_t *r,
 void ngx_http_push_approval_fetch(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 void ngx_http_push_approval_release(ngx_http_push_approval_ctx_t *ctx);
+void ngx_http_push_approval_hold(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_event_handler_pt handler);
+ngx_http_push_approval_ctx_t *ngx_http_push_approval_woken(ngx_event_t *ev);
+ngx_http_push_approval_node_t *ngx_http_push_approval_add(
+    ngx_http_push_approval_zone_ctx_t *zone, u_char *key, time_t expires,
+    ngx_str_t *id, ngx_str_t *identity,
+    ngx_http_push_approval_approval_t *from);
+ngx_uint_t ngx_http_push_approval_pair_creating(
+    ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_http_push_approval_node_t *pair);
+ngx_http_push_approval_node_t *ngx_http_push_approval_made(
+    ngx_http_push_approval_ctx_t *ctx, u_char *key, ngx_str_t *id,
+    time_t provider_expires, ngx_uint_t code);
 
 /* ngx_http_push_approval_fleet.c: the fleet store behind the zone */
 void ngx_http_push_approval_fleet_decided(

@@ -20,6 +20,8 @@ static ngx_int_t ngx_http_push_approval_needed(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 static ngx_int_t ngx_http_push_approval_start(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
+static ngx_int_t ngx_http_push_approval_join(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_node_t *pair);
 static ngx_int_t ngx_http_push_approval_limit(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 static ngx_int_t ngx_http_push_approval_create(ngx_http_request_t *r,
@@ -32,6 +34,8 @@ static void ngx_http_push_approval_factor_gone(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 static void ngx_http_push_approval_create_done(ngx_http_request_t *r,
     ngx_http_push_approval_call_t *call);
+static ngx_uint_t ngx_http_push_approval_pair_state(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_answer_t *ans);
 static void ngx_http_push_approval_created(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_answer_t *ans);
 static ngx_int_t ngx_http_push_approval_wait(ngx_http_request_t *r,
@@ -53,7 +57,7 @@ static ngx_uint_t ngx_http_push_approval_ran_out(ngx_http_request_t *r,
 static ngx_int_t ngx_http_push_approval_approved(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 static void ngx_http_push_approval_resume(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx);
+    ngx_http_push_approval_ctx_t *ctx, ngx_int_t rc);
 static ngx_int_t ngx_http_push_approval_retry_after(ngx_http_request_t *r,
     time_t seconds);
 static ngx_int_t ngx_http_push_approval_result(ngx_http_request_t *r,
@@ -172,6 +176,18 @@ ngx_http_push_approval_needed(ngx_http_request_t *r,
     if (provider->valid_identity(&ctx->identity) != NGX_OK) {
         return ngx_http_push_approval_result(r, ctx,
                                     ngx_http_push_approval_no_identity(r, ctx));
+    }
+
+    if (ctx->conf->remember) {
+        /*
+         * shared by the requests of one client address only: someone who
+         * holds the password elsewhere cannot ride on the owner's tap
+         */
+
+        ngx_http_push_approval_key(ctx->pair_key,
+                                   NGX_HTTP_PUSH_APPROVAL_NODE_PAIR,
+                                   &ctx->identity, &ctx->scope,
+                                   &r->connection->addr_text);
     }
 
     /* with a store, the fleet is asked first (section 14) */
@@ -301,12 +317,7 @@ ngx_http_push_approval_proceed(ngx_http_request_t *r,
         rc = ngx_http_push_approval_start(r, ctx);
     }
 
-    if (rc != NGX_AGAIN) {
-        ctx->rc = rc;
-        ctx->done = 1;
-
-        ngx_http_push_approval_resume(r, ctx);
-    }
+    ngx_http_push_approval_resume(r, ctx, rc);
 }
 
 
@@ -355,10 +366,8 @@ static ngx_int_t
 ngx_http_push_approval_start(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx)
 {
-    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
     ngx_int_t                       rc;
-    ngx_str_t                       id;
-    ngx_http_push_approval_node_t  *pair, *ap;
+    ngx_http_push_approval_node_t  *pair;
 
     if (ctx->conf->remember == 0) {
         /* each request its own approval, naming that request */
@@ -375,19 +384,58 @@ ngx_http_push_approval_start(ngx_http_request_t *r,
         return ngx_http_push_approval_create(r, ctx);
     }
 
-    /*
-     * shared by the requests of one client address only: someone who holds
-     * the password elsewhere cannot ride on the owner's tap
-     */
-
-    ngx_http_push_approval_key(ctx->pair_key, NGX_HTTP_PUSH_APPROVAL_NODE_PAIR,
-                               &ctx->identity, &ctx->scope,
-                               &r->connection->addr_text);
-
     ngx_shmtx_lock(&ctx->zone->shpool->mutex);
 
     pair = ngx_http_push_approval_lookup(ctx->zone, ctx->pair_key,
                                          NGX_HTTP_PUSH_APPROVAL_NODE_PAIR);
+
+    rc = ngx_http_push_approval_join(r, ctx, pair);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    rc = ngx_http_push_approval_limit(r, ctx);
+
+    if (rc != NGX_OK) {
+        ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+        ngx_http_push_approval_log_limit(r, ctx);
+        return rc;
+    }
+
+    if (pair == NULL) {
+        pair = ngx_http_push_approval_insert(ctx->zone, ctx->pair_key,
+                                             NGX_HTTP_PUSH_APPROVAL_NODE_PAIR,
+                                             ngx_time()
+                                             + ctx->conf->timeout / 1000
+                                             + 600);
+        if (pair == NULL) {
+            ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+            return ngx_http_push_approval_fail(r, ctx, "zone is full");
+        }
+    }
+
+    ctx->seq = ngx_http_push_approval_pair_creating(ctx->zone, pair);
+    pair->expires = ngx_time() + ctx->conf->timeout / 1000 + 600;
+
+    ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+
+    return ngx_http_push_approval_create(r, ctx);
+}
+
+
+/*
+ * under the zone lock, released unless NGX_DECLINED: joins the pair's
+ * pending approval, or waits for the push another request creates for it;
+ * NGX_DECLINED, there is nothing to join
+ */
+
+static ngx_int_t
+ngx_http_push_approval_join(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_node_t *pair)
+{
+    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
+    ngx_str_t                       id;
+    ngx_http_push_approval_node_t  *ap;
 
     if (pair && pair->v.pair.state == NGX_HTTP_PUSH_APPROVAL_PAIR_ACTIVE) {
 
@@ -442,37 +490,7 @@ ngx_http_push_approval_start(ngx_http_request_t *r,
         return ngx_http_push_approval_wait(r, ctx);
     }
 
-    rc = ngx_http_push_approval_limit(r, ctx);
-
-    if (rc != NGX_OK) {
-        ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
-        ngx_http_push_approval_log_limit(r, ctx);
-        return rc;
-    }
-
-    if (pair == NULL) {
-        pair = ngx_http_push_approval_insert(ctx->zone, ctx->pair_key,
-                                             NGX_HTTP_PUSH_APPROVAL_NODE_PAIR,
-                                             ngx_time()
-                                             + ctx->conf->timeout / 1000
-                                             + 600);
-        if (pair == NULL) {
-            ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
-            return ngx_http_push_approval_fail(r, ctx, "zone is full");
-        }
-    }
-
-    pair->v.pair.state = NGX_HTTP_PUSH_APPROVAL_PAIR_CREATING;
-    pair->v.pair.seq = ++ctx->zone->sh->seq;
-    pair->v.pair.started = ngx_current_msec;
-    pair->v.pair.id_len = 0;
-    pair->expires = ngx_time() + ctx->conf->timeout / 1000 + 600;
-
-    ctx->seq = pair->v.pair.seq;
-
-    ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
-
-    return ngx_http_push_approval_create(r, ctx);
+    return NGX_DECLINED;
 }
 
 
@@ -733,11 +751,7 @@ ngx_http_push_approval_factors_done(ngx_http_request_t *r,
 
     rc = ngx_http_push_approval_send_create(r, ctx);
 
-    if (rc != NGX_AGAIN) {
-        ctx->rc = rc;
-        ctx->done = 1;
-        ngx_http_push_approval_resume(r, ctx);
-    }
+    ngx_http_push_approval_resume(r, ctx, rc);
 }
 
 
@@ -815,11 +829,36 @@ ngx_http_push_approval_factor_gone(ngx_http_request_t *r,
 
     rc = ngx_http_push_approval_create(r, ctx);
 
-    if (rc != NGX_AGAIN) {
-        ctx->rc = rc;
-        ctx->done = 1;
-        ngx_http_push_approval_resume(r, ctx);
+    ngx_http_push_approval_resume(r, ctx, rc);
+}
+
+
+/* what the provider's answer to a create makes of the pair */
+
+static ngx_uint_t
+ngx_http_push_approval_pair_state(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_answer_t *ans)
+{
+    if (ans->result == NGX_HTTP_PUSH_APPROVAL_R_OK) {
+        return NGX_HTTP_PUSH_APPROVAL_PAIR_ACTIVE;
     }
+
+    if (ans->result == NGX_HTTP_PUSH_APPROVAL_R_NOT_FOUND) {
+        return NGX_HTTP_PUSH_APPROVAL_PAIR_NO_USER;
+    }
+
+    ngx_http_push_approval_metric(ctx->zone,
+                                  NGX_HTTP_PUSH_APPROVAL_M_PROVIDER_ERRORS, 1);
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "push approval: %V provider failed to create an "
+                  "approval for \"%V\": %V",
+                  &ngx_http_push_approval_providers[ctx->conf->provider]->name,
+                  &ctx->identity, &ans->error);
+
+    return (ans->result == NGX_HTTP_PUSH_APPROVAL_R_REFUSED)
+           ? NGX_HTTP_PUSH_APPROVAL_PAIR_REFUSED
+           : NGX_HTTP_PUSH_APPROVAL_PAIR_FAILED;
 }
 
 
@@ -836,29 +875,7 @@ ngx_http_push_approval_created(ngx_http_request_t *r,
 
     ctx->call = NULL;
 
-    if (ans->result == NGX_HTTP_PUSH_APPROVAL_R_OK) {
-        pair_state = NGX_HTTP_PUSH_APPROVAL_PAIR_ACTIVE;
-
-    } else if (ans->result == NGX_HTTP_PUSH_APPROVAL_R_NOT_FOUND) {
-        pair_state = NGX_HTTP_PUSH_APPROVAL_PAIR_NO_USER;
-
-    } else {
-        pair_state = (ans->result == NGX_HTTP_PUSH_APPROVAL_R_REFUSED)
-                     ? NGX_HTTP_PUSH_APPROVAL_PAIR_REFUSED
-                     : NGX_HTTP_PUSH_APPROVAL_PAIR_FAILED;
-
-        ngx_http_push_approval_metric(ctx->zone,
-                                      NGX_HTTP_PUSH_APPROVAL_M_PROVIDER_ERRORS,
-                                      1);
-
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "push approval: %V provider failed to create an "
-                      "approval for \"%V\": %V",
-                      &ngx_http_push_approval_providers[ctx->conf->provider]
-                           ->name,
-                      &ctx->identity, &ans->error);
-    }
-
+    pair_state = ngx_http_push_approval_pair_state(r, ctx, ans);
     ap = NULL;
 
     ngx_shmtx_lock(&ctx->zone->shpool->mutex);
@@ -868,33 +885,12 @@ ngx_http_push_approval_created(ngx_http_request_t *r,
         ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL,
                                    &ans->id, NULL, NULL);
 
-        ap = ngx_http_push_approval_insert(ctx->zone, key,
-                                        NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL,
-                                        ngx_time()
-                                        + ctx->conf->timeout / 1000 + 600);
+        ap = ngx_http_push_approval_made(ctx, key, &ans->id, ans->expires,
+                                         ctx->code);
         if (ap == NULL) {
             pair_state = NGX_HTTP_PUSH_APPROVAL_PAIR_FAILED;
 
         } else {
-            ap->v.approval.state = NGX_HTTP_PUSH_APPROVAL_PENDING;
-            ap->v.approval.provider = ctx->conf->provider;
-            ngx_http_push_approval_account(ctx->conf,
-                                           ap->v.approval.account);
-            ap->v.approval.created = ngx_time();
-            ap->v.approval.provider_expires = ans->expires ? ans->expires
-                                                           : ctx->pr->expires;
-            ap->v.approval.next_poll = ngx_current_msec + ctx->conf->poll;
-            ap->v.approval.code = (u_char) ctx->code;
-            ap->v.approval.id_len = (u_char) ans->id.len;
-            ngx_memcpy(ap->v.approval.id, ans->id.data, ans->id.len);
-            ap->v.approval.identity_len = (u_char) ctx->identity.len;
-            ngx_memcpy(ap->v.approval.identity, ctx->identity.data,
-                       ctx->identity.len);
-
-            ngx_http_push_approval_metric(ctx->zone,
-
-                                          NGX_HTTP_PUSH_APPROVAL_M_PENDING, 1);
-
             ngx_memcpy(ctx->approval_key, key, sizeof(key));
         }
     }
@@ -934,9 +930,7 @@ ngx_http_push_approval_created(ngx_http_request_t *r,
 
     if (ctx->client_gone) {
         /* the answer is recorded for later requests; nobody to tell */
-        ctx->rc = NGX_HTTP_CLIENT_CLOSED_REQUEST;
-        ctx->done = 1;
-        ngx_http_push_approval_resume(r, ctx);
+        ngx_http_push_approval_resume(r, ctx, NGX_HTTP_CLIENT_CLOSED_REQUEST);
         return;
     }
 
@@ -967,10 +961,7 @@ ngx_http_push_approval_created(ngx_http_request_t *r,
         break;
     }
 
-    if (ctx->rc != NGX_AGAIN) {
-        ctx->done = 1;
-        ngx_http_push_approval_resume(r, ctx);
-    }
+    ngx_http_push_approval_resume(r, ctx, ctx->rc);
 }
 
 
@@ -1012,20 +1003,10 @@ ngx_http_push_approval_wait(ngx_http_request_t *r,
         return NGX_AGAIN;
     }
 
-    /* parked on a timer: no thread, no busy loop */
-
-    ctx->held = 1;
-
-    ctx->timer.handler = ngx_http_push_approval_hold_handler;
-    ctx->timer.data = r;
-    ctx->timer.log = r->connection->log;
-
-    ngx_add_timer(&ctx->timer, ctx->conf->timeout);
+    ngx_http_push_approval_hold(r, ctx, ngx_http_push_approval_hold_handler);
 
     r->read_event_handler = ngx_http_push_approval_test_reading;
     r->write_event_handler = ngx_http_request_empty_handler;
-
-    ngx_http_push_approval_metric(ctx->zone, NGX_HTTP_PUSH_APPROVAL_M_HELD, 1);
 
     return NGX_AGAIN;
 }
@@ -1123,16 +1104,13 @@ ngx_http_push_approval_hold_handler(ngx_event_t *ev)
     ngx_http_request_t            *r;
     ngx_http_push_approval_ctx_t  *ctx;
 
-    r = ev->data;
-    c = r->connection;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
-
-    if (ctx == NULL || ctx->done) {
+    ctx = ngx_http_push_approval_woken(ev);
+    if (ctx == NULL) {
         return;
     }
 
-    ngx_http_set_log_request(c->log, r);
+    r = ev->data;
+    c = r->connection;
 
     if (ev->timedout) {
         ev->timedout = 0;
@@ -1184,12 +1162,7 @@ ngx_http_push_approval_hold_handler(ngx_event_t *ev)
         }
     }
 
-    if (rc != NGX_AGAIN) {
-        ctx->rc = rc;
-        ctx->done = 1;
-
-        ngx_http_push_approval_resume(r, ctx);
-    }
+    ngx_http_push_approval_resume(r, ctx, rc);
 
     /* a push created on behalf of others runs as a subrequest */
     ngx_http_run_posted_requests(c);
@@ -1476,8 +1449,15 @@ ngx_http_push_approval_refused(ngx_http_request_t *r,
 
 static void
 ngx_http_push_approval_resume(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx)
+    ngx_http_push_approval_ctx_t *ctx, ngx_int_t rc)
 {
+    if (rc == NGX_AGAIN) {
+        return;
+    }
+
+    ctx->rc = rc;
+    ctx->done = 1;
+
     ngx_http_push_approval_release(ctx);
 
     r->read_event_handler = ngx_http_block_reading;

@@ -13,6 +13,14 @@
 #include "ngx_http_push_approval.h"
 
 
+static ngx_int_t ngx_http_push_approval_build_message(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_str_t *host);
+static ngx_int_t ngx_http_push_approval_build_details(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_str_t *host);
+static ngx_int_t ngx_http_push_approval_build_code(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+static ngx_int_t ngx_http_push_approval_build_utf8(ngx_http_request_t *r,
+    ngx_http_push_approval_request_t *pr);
 static ngx_str_t *ngx_http_push_approval_host(ngx_http_request_t *r);
 static void ngx_http_push_approval_fetch_done(ngx_http_request_t *r,
     ngx_http_push_approval_call_t *call);
@@ -213,12 +221,7 @@ ngx_int_t
 ngx_http_push_approval_build(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx)
 {
-    u_char                             *p;
-    ngx_str_t                          *host, code;
-    ngx_uint_t                          i, k;
-    ngx_array_t                        *lists[2], *confs[2];
-    ngx_http_push_approval_param_t     *param;
-    ngx_http_push_approval_detail_t    *d;
+    ngx_str_t                          *host;
     ngx_http_push_approval_request_t   *pr;
     ngx_http_push_approval_loc_conf_t  *plcf;
 
@@ -252,38 +255,75 @@ ngx_http_push_approval_build(ngx_http_request_t *r,
 
     host = ngx_http_push_approval_host(r);
 
-    if (plcf->message) {
-        if (ngx_http_complex_value(r, plcf->message, &pr->message)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-    } else {
-        /* names host and path; a request-bound approval the request */
-
-        pr->message.len = sizeof("Approve access to ") - 1 + host->len
-                          + r->uri.len + r->method_name.len + 1;
-
-        pr->message.data = ngx_pnalloc(r->pool, pr->message.len);
-        if (pr->message.data == NULL) {
-            return NGX_ERROR;
-        }
-
-        if (plcf->remember) {
-            p = ngx_sprintf(pr->message.data, "Approve access to %V%V",
-                            host, &r->uri);
-
-        } else {
-            p = ngx_sprintf(pr->message.data, "Approve %V %V%V",
-                            &r->method_name, host, &r->uri);
-        }
-
-        pr->message.len = p - pr->message.data;
+    if (ngx_http_push_approval_build_message(r, ctx, host) != NGX_OK
+        || ngx_http_push_approval_build_details(r, ctx, host) != NGX_OK
+        || (plcf->code && ngx_http_push_approval_build_code(r, ctx) != NGX_OK))
+    {
+        return NGX_ERROR;
     }
 
-    lists[0] = &pr->details;
-    lists[1] = &pr->hidden_details;
+    return ngx_http_push_approval_build_utf8(r, pr);
+}
+
+
+/* the operator's message, or one naming host and path (and method) */
+
+static ngx_int_t
+ngx_http_push_approval_build_message(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_str_t *host)
+{
+    u_char                             *p;
+    ngx_http_push_approval_request_t   *pr;
+    ngx_http_push_approval_loc_conf_t  *plcf;
+
+    plcf = ctx->conf;
+    pr = ctx->pr;
+
+    if (plcf->message) {
+        return ngx_http_complex_value(r, plcf->message, &pr->message);
+    }
+
+    /* names host and path; a request-bound approval the request */
+
+    pr->message.len = sizeof("Approve access to ") - 1 + host->len
+                      + r->uri.len + r->method_name.len + 1;
+
+    pr->message.data = ngx_pnalloc(r->pool, pr->message.len);
+    if (pr->message.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (plcf->remember) {
+        p = ngx_sprintf(pr->message.data, "Approve access to %V%V",
+                        host, &r->uri);
+
+    } else {
+        p = ngx_sprintf(pr->message.data, "Approve %V %V%V",
+                        &r->method_name, host, &r->uri);
+    }
+
+    pr->message.len = p - pr->message.data;
+
+    return NGX_OK;
+}
+
+
+/* the configured details, shown and hidden, or where the request is from */
+
+static ngx_int_t
+ngx_http_push_approval_build_details(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_str_t *host)
+{
+    ngx_uint_t                          i, k;
+    ngx_array_t                        *lists[2], *confs[2];
+    ngx_http_push_approval_param_t     *param;
+    ngx_http_push_approval_detail_t    *d;
+    ngx_http_push_approval_loc_conf_t  *plcf;
+
+    plcf = ctx->conf;
+
+    lists[0] = &ctx->pr->details;
+    lists[1] = &ctx->pr->hidden_details;
     confs[0] = plcf->details;
     confs[1] = plcf->hidden_details;
 
@@ -313,7 +353,7 @@ ngx_http_push_approval_build(ngx_http_request_t *r,
     if (plcf->details == NULL) {
         /* the owner sees where the request comes from */
 
-        param = ngx_array_push(&pr->details);
+        param = ngx_array_push(&ctx->pr->details);
         if (param == NULL) {
             return NGX_ERROR;
         }
@@ -323,7 +363,7 @@ ngx_http_push_approval_build(ngx_http_request_t *r,
     }
 
     if (plcf->remember == 0) {
-        param = ngx_array_push_n(&pr->details, 3);
+        param = ngx_array_push_n(&ctx->pr->details, 3);
         if (param == NULL) {
             return NGX_ERROR;
         }
@@ -336,35 +376,59 @@ ngx_http_push_approval_build(ngx_http_request_t *r,
         param[2].value = r->unparsed_uri;
     }
 
-    if (plcf->code) {
-        /* two digits, 10 to 99, shown on the waiting page and the phone */
+    return NGX_OK;
+}
 
-        if (ctx->code == 0) {
-            /* a request joining a push shows the push's own code */
-            ctx->code = 10 + (ngx_uint_t) ngx_random() % 90;
-        }
 
-        code.data = ngx_pnalloc(r->pool, 2);
-        if (code.data == NULL) {
-            return NGX_ERROR;
-        }
+/* two digits, 10 to 99, shown on the waiting page and the phone */
 
-        code.len = ngx_sprintf(code.data, "%ui", ctx->code) - code.data;
+static ngx_int_t
+ngx_http_push_approval_build_code(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    ngx_str_t                        code;
+    ngx_http_push_approval_param_t  *param;
 
-        param = ngx_array_push(&pr->details);
-        if (param == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_str_set(&param->name, "Code");
-        param->value = code;
+    if (ctx->code == 0) {
+        /* a request joining a push shows the push's own code */
+        ctx->code = 10 + (ngx_uint_t) ngx_random() % 90;
     }
 
-    /* the provider gets valid UTF-8 only, whatever the client sent */
+    code.data = ngx_pnalloc(r->pool, 2);
+    if (code.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    code.len = ngx_sprintf(code.data, "%ui", ctx->code) - code.data;
+
+    param = ngx_array_push(&ctx->pr->details);
+    if (param == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_str_set(&param->name, "Code");
+    param->value = code;
+
+    return NGX_OK;
+}
+
+
+/* the provider gets valid UTF-8 only, whatever the client sent */
+
+static ngx_int_t
+ngx_http_push_approval_build_utf8(ngx_http_request_t *r,
+    ngx_http_push_approval_request_t *pr)
+{
+    ngx_uint_t                       i, k;
+    ngx_array_t                     *lists[2];
+    ngx_http_push_approval_param_t  *param;
 
     if (ngx_http_push_approval_utf8_text(r->pool, &pr->message) != NGX_OK) {
         return NGX_ERROR;
     }
+
+    lists[0] = &pr->details;
+    lists[1] = &pr->hidden_details;
 
     for (k = 0; k < 2; k++) {
         param = lists[k]->elts;
@@ -687,4 +751,129 @@ ngx_http_push_approval_cleanup(void *data)
     ngx_http_push_approval_ctx_t  *ctx = data;
 
     ngx_http_push_approval_release(ctx);
+}
+
+
+/*
+ * the one node initialiser, under the zone lock: a pending approval with
+ * what "from" says of it (provider, account, times, code), its id and its
+ * identity; NULL when the zone is full
+ */
+
+ngx_http_push_approval_node_t *
+ngx_http_push_approval_add(ngx_http_push_approval_zone_ctx_t *zone,
+    u_char *key, time_t expires, ngx_str_t *id, ngx_str_t *identity,
+    ngx_http_push_approval_approval_t *from)
+{
+    ngx_http_push_approval_node_t      *pn;
+    ngx_http_push_approval_approval_t  *ap;
+
+    pn = ngx_http_push_approval_insert(zone, key,
+                                       NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL,
+                                       expires);
+    if (pn == NULL) {
+        return NULL;
+    }
+
+    ap = &pn->v.approval;
+
+    *ap = *from;
+    ap->state = NGX_HTTP_PUSH_APPROVAL_PENDING;
+    ap->id_len = (u_char) id->len;
+    ngx_memcpy(ap->id, id->data, id->len);
+    ap->identity_len = (u_char) identity->len;
+    ngx_memcpy(ap->identity, identity->data, identity->len);
+
+    ngx_http_push_approval_metric(zone, NGX_HTTP_PUSH_APPROVAL_M_PENDING, 1);
+
+    return pn;
+}
+
+
+/*
+ * under the zone lock: the approval this request's push created, with its
+ * provider's expiry (0: the one the push asked for)
+ */
+
+ngx_http_push_approval_node_t *
+ngx_http_push_approval_made(ngx_http_push_approval_ctx_t *ctx, u_char *key,
+    ngx_str_t *id, time_t provider_expires, ngx_uint_t code)
+{
+    ngx_http_push_approval_approval_t  from;
+
+    ngx_memzero(&from, sizeof(ngx_http_push_approval_approval_t));
+
+    from.provider = (u_char) ctx->conf->provider;
+    ngx_http_push_approval_account(ctx->conf, from.account);
+    from.created = ngx_time();
+    from.provider_expires = provider_expires ? provider_expires
+                                             : ctx->pr->expires;
+    from.next_poll = ngx_current_msec + ctx->conf->poll;
+    from.code = (u_char) code;
+
+    return ngx_http_push_approval_add(ctx->zone, key,
+                                      ngx_time() + ctx->conf->timeout / 1000
+                                      + 600, id, &ctx->identity, &from);
+}
+
+
+/*
+ * under the zone lock: a push for the pair is being created, by the
+ * request that holds the sequence number returned
+ */
+
+ngx_uint_t
+ngx_http_push_approval_pair_creating(ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_http_push_approval_node_t *pair)
+{
+    pair->v.pair.state = NGX_HTTP_PUSH_APPROVAL_PAIR_CREATING;
+    pair->v.pair.seq = ++zone->sh->seq;
+    pair->v.pair.started = ngx_current_msec;
+    pair->v.pair.id_len = 0;
+
+    return pair->v.pair.seq;
+}
+
+
+/*
+ * a request parked on a timer until its approval is decided or its time
+ * is up: no thread, no busy loop; its watch wakes it through the same
+ * event
+ */
+
+void
+ngx_http_push_approval_hold(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_event_handler_pt handler)
+{
+    ctx->held = 1;
+
+    ctx->timer.handler = handler;
+    ctx->timer.data = r;
+    ctx->timer.log = r->connection->log;
+
+    ngx_add_timer(&ctx->timer, ctx->conf->timeout);
+
+    ngx_http_push_approval_metric(ctx->zone, NGX_HTTP_PUSH_APPROVAL_M_HELD, 1);
+}
+
+
+/* the context a hold's timer or wake-up is for: NULL when it is done */
+
+ngx_http_push_approval_ctx_t *
+ngx_http_push_approval_woken(ngx_event_t *ev)
+{
+    ngx_http_request_t            *r;
+    ngx_http_push_approval_ctx_t  *ctx;
+
+    r = ev->data;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
+
+    if (ctx == NULL || ctx->done) {
+        return NULL;
+    }
+
+    ngx_http_set_log_request(r->connection->log, r);
+
+    return ctx;
 }

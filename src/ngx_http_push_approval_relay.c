@@ -45,6 +45,11 @@ static void ngx_http_push_approval_fleet_claimed(void *data,
 static void ngx_http_push_approval_fleet_cleanup(void *data);
 static ngx_int_t ngx_http_push_approval_fleet_apply(
     ngx_http_push_approval_ctx_t *ctx, redisReply *reply);
+static void ngx_http_push_approval_fleet_limited(
+    ngx_http_push_approval_ctx_t *ctx, ngx_int_t answer, time_t left);
+static ngx_int_t ngx_http_push_approval_fleet_record(u_char *rec,
+    size_t len, ngx_str_t *id, ngx_str_t *identity,
+    ngx_http_push_approval_approval_t *from);
 static ngx_int_t ngx_http_push_approval_fleet_join(
     ngx_http_push_approval_zone_ctx_t *zone, u_char *pair_key,
     u_char *rec, size_t len);
@@ -336,12 +341,6 @@ ngx_http_push_approval_fleet_claim(ngx_http_request_t *r,
 
     /* requests joining a push this host knows already cost no round trip */
 
-    /* the same pair as the zone's: one push per client address */
-
-    ngx_http_push_approval_key(ctx->pair_key, NGX_HTTP_PUSH_APPROVAL_NODE_PAIR,
-                               &ctx->identity, &ctx->scope,
-                               &r->connection->addr_text);
-
     ngx_shmtx_lock(&ctx->zone->shpool->mutex);
 
     pair = ngx_http_push_approval_lookup(ctx->zone, ctx->pair_key,
@@ -596,11 +595,9 @@ static ngx_int_t
 ngx_http_push_approval_fleet_apply(ngx_http_push_approval_ctx_t *ctx,
     redisReply *reply)
 {
-    u_char                           key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
-    time_t                           now, left;
-    ngx_int_t                        rc;
-    ngx_http_push_approval_node_t   *pn;
-    ngx_http_push_approval_limit_t  *limit;
+    time_t                          now, left;
+    ngx_int_t                       rc;
+    ngx_http_push_approval_node_t  *pn;
 
     now = ngx_time();
     left = 0;
@@ -630,10 +627,7 @@ ngx_http_push_approval_fleet_apply(ngx_http_push_approval_ctx_t *ctx,
                  && ngx_http_push_approval_fleet_live(ctx->zone, pn)))
         {
             /* created elsewhere: the waiters here learn it from the channel */
-            pn->v.pair.state = NGX_HTTP_PUSH_APPROVAL_PAIR_CREATING;
-            pn->v.pair.seq = ++ctx->zone->sh->seq;
-            pn->v.pair.started = ngx_current_msec;
-            pn->v.pair.id_len = 0;
+            (void) ngx_http_push_approval_pair_creating(ctx->zone, pn);
         }
 
         ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
@@ -677,12 +671,8 @@ ngx_http_push_approval_fleet_apply(ngx_http_push_approval_ctx_t *ctx,
         }
 
         if (pn) {
-            pn->v.pair.state = NGX_HTTP_PUSH_APPROVAL_PAIR_CREATING;
-            pn->v.pair.seq = ++ctx->zone->sh->seq;
-            pn->v.pair.started = ngx_current_msec;
-            pn->v.pair.id_len = 0;
+            ctx->seq = ngx_http_push_approval_pair_creating(ctx->zone, pn);
             pn->expires = now + ctx->conf->timeout / 1000 + 600;
-            ctx->seq = pn->v.pair.seq;
         }
 
         ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
@@ -690,7 +680,25 @@ ngx_http_push_approval_fleet_apply(ngx_http_push_approval_ctx_t *ctx,
         return pn ? NGX_DONE : NGX_OK;
     }
 
-    /* the fleet's limit record, as if this host had counted it all */
+    ngx_http_push_approval_fleet_limited(ctx, reply->element[0]->integer,
+                                         left);
+
+    return NGX_OK;
+}
+
+
+/* the fleet's limit record, as if this host had counted it all */
+
+static void
+ngx_http_push_approval_fleet_limited(ngx_http_push_approval_ctx_t *ctx,
+    ngx_int_t answer, time_t left)
+{
+    u_char                           key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
+    time_t                           now;
+    ngx_http_push_approval_node_t   *pn;
+    ngx_http_push_approval_limit_t  *limit;
+
+    now = ngx_time();
 
     ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
                                &ctx->identity, NULL, NULL);
@@ -708,9 +716,7 @@ ngx_http_push_approval_fleet_apply(ngx_http_push_approval_ctx_t *ctx,
     if (pn) {
         limit = &pn->v.limit;
 
-        if (reply->element[0]->integer
-            == NGX_HTTP_PUSH_APPROVAL_FLEET_COOLDOWN)
-        {
+        if (answer == NGX_HTTP_PUSH_APPROVAL_FLEET_COOLDOWN) {
             limit->denied = now + left - ctx->conf->limit_cooldown;
 
         } else {
@@ -727,30 +733,20 @@ ngx_http_push_approval_fleet_apply(ngx_http_push_approval_ctx_t *ctx,
     }
 
     ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
-
-    return NGX_OK;
 }
 
 
-/*
- * a pending record, "CREATED EXPIRES CODE ID IDENTITY PROVIDER ACCOUNT":
- * its approval and its pair entered in the zone, as the creating host has
- * them
- */
+/* the fields of a pending record, checked */
 
 static ngx_int_t
-ngx_http_push_approval_fleet_join(ngx_http_push_approval_zone_ctx_t *zone,
-    u_char *pair_key, u_char *rec, size_t len)
+ngx_http_push_approval_fleet_record(u_char *rec, size_t len, ngx_str_t *id,
+    ngx_str_t *identity, ngx_http_push_approval_approval_t *from)
 {
-    u_char                             *p, *last, *f[7];
-    u_char                              key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
-    u_char                              account[NGX_HTTP_PUSH_APPROVAL_ACCOUNT];
-    size_t                              flen[7];
-    time_t                              created, expires;
-    ngx_int_t                           code, provider;
-    ngx_str_t                           id;
-    ngx_uint_t                          i, changed;
-    ngx_http_push_approval_node_t      *ap, *pair;
+    u_char     *p, *last, *f[7];
+    size_t      flen[7];
+    time_t      created, expires;
+    ngx_int_t   code, provider, n;
+    ngx_uint_t  i;
 
     p = rec;
     last = rec + len;
@@ -786,19 +782,53 @@ ngx_http_push_approval_fleet_join(ngx_http_push_approval_zone_ctx_t *zone,
         return NGX_ERROR;
     }
 
+    ngx_memzero(from, sizeof(ngx_http_push_approval_approval_t));
+
     for (i = 0; i < NGX_HTTP_PUSH_APPROVAL_ACCOUNT; i++) {
-        code = ngx_hextoi(f[6] + 2 * i, 2);
-        if (code == NGX_ERROR) {
+        n = ngx_hextoi(f[6] + 2 * i, 2);
+        if (n == NGX_ERROR) {
             return NGX_ERROR;
         }
 
-        account[i] = (u_char) code;
+        from->account[i] = (u_char) n;
     }
 
-    code = ngx_atoi(f[2], flen[2]);
+    from->provider = (u_char) provider;
+    from->created = created;
+    from->provider_expires = expires;
+    from->next_poll = ngx_current_msec;
+    from->code = (u_char) code;
 
-    id.data = f[3];
-    id.len = flen[3];
+    id->data = f[3];
+    id->len = flen[3];
+    identity->data = f[4];
+    identity->len = flen[4];
+
+    return NGX_OK;
+}
+
+
+/*
+ * a pending record, "CREATED EXPIRES CODE ID IDENTITY PROVIDER ACCOUNT":
+ * its approval and its pair entered in the zone, as the creating host has
+ * them
+ */
+
+static ngx_int_t
+ngx_http_push_approval_fleet_join(ngx_http_push_approval_zone_ctx_t *zone,
+    u_char *pair_key, u_char *rec, size_t len)
+{
+    u_char                              key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
+    ngx_str_t                           id, identity;
+    ngx_uint_t                          changed;
+    ngx_http_push_approval_node_t      *ap, *pair;
+    ngx_http_push_approval_approval_t   from;
+
+    if (ngx_http_push_approval_fleet_record(rec, len, &id, &identity, &from)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL, &id,
                                NULL, NULL);
@@ -810,26 +840,8 @@ ngx_http_push_approval_fleet_join(ngx_http_push_approval_zone_ctx_t *zone,
     ap = ngx_http_push_approval_lookup(zone, key,
                                        NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL);
     if (ap == NULL) {
-        ap = ngx_http_push_approval_insert(zone, key,
-                                        NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL,
-                                        ngx_time() + 900);
-        if (ap) {
-            ap->v.approval.state = NGX_HTTP_PUSH_APPROVAL_PENDING;
-            ap->v.approval.provider = (u_char) provider;
-            ap->v.approval.created = created;
-            ap->v.approval.provider_expires = expires;
-            ap->v.approval.next_poll = ngx_current_msec;
-            ap->v.approval.code = (u_char) code;
-            ap->v.approval.id_len = (u_char) id.len;
-            ngx_memcpy(ap->v.approval.id, id.data, id.len);
-            ap->v.approval.identity_len = (u_char) flen[4];
-            ngx_memcpy(ap->v.approval.identity, f[4], flen[4]);
-            ngx_memcpy(ap->v.approval.account, account,
-                       NGX_HTTP_PUSH_APPROVAL_ACCOUNT);
-
-            ngx_http_push_approval_metric(zone,
-                                          NGX_HTTP_PUSH_APPROVAL_M_PENDING, 1);
-        }
+        ap = ngx_http_push_approval_add(zone, key, ngx_time() + 900, &id,
+                                        &identity, &from);
     }
 
     pair = NULL;

@@ -34,6 +34,10 @@ typedef struct {
 
 static ngx_int_t ngx_http_push_approval_wait_cookie(ngx_http_request_t *r,
     ngx_str_t *name, u_char *hash);
+static ngx_int_t ngx_http_push_approval_wait_token_check(
+    ngx_http_request_t *r, ngx_http_push_approval_page_t *page);
+static ngx_int_t ngx_http_push_approval_long_poll(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_page_t *page);
 static ngx_uint_t ngx_http_push_approval_wait_state(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_page_t *page);
 static void ngx_http_push_approval_long_poll_handler(ngx_event_t *ev);
@@ -41,6 +45,12 @@ static ngx_int_t ngx_http_push_approval_answer(ngx_http_request_t *r,
     ngx_http_push_approval_page_t *page, ngx_uint_t state);
 static ngx_int_t ngx_http_push_approval_page(ngx_http_request_t *r,
     ngx_http_push_approval_page_t *page, ngx_uint_t state);
+static void ngx_http_push_approval_page_text(
+    ngx_http_push_approval_page_t *page, ngx_uint_t state, ngx_str_t *title,
+    ngx_str_t *text);
+static u_char *ngx_http_push_approval_page_main(u_char *p,
+    ngx_http_push_approval_page_t *page, ngx_uint_t state, ngx_str_t *title,
+    ngx_str_t *text);
 static u_char *ngx_http_push_approval_html(u_char *dst, ngx_str_t *s);
 
 
@@ -144,11 +154,9 @@ ngx_http_push_approval_wait_cookie(ngx_http_request_t *r, ngx_str_t *name,
 ngx_int_t
 ngx_http_push_approval_wait_handler(ngx_http_request_t *r)
 {
-    u_char                             *work;
-    time_t                              left;
     ngx_int_t                           rc;
-    ngx_str_t                           arg, *secrets;
-    ngx_uint_t                          n, state;
+    ngx_str_t                           arg;
+    ngx_uint_t                          state;
     ngx_http_push_approval_ctx_t       *ctx;
     ngx_http_push_approval_page_t      *page;
     ngx_http_push_approval_loc_conf_t  *plcf;
@@ -175,36 +183,13 @@ ngx_http_push_approval_wait_handler(ngx_http_request_t *r)
         page->json = 1;
     }
 
-    secrets = ngx_http_push_approval_secrets(r, &n);
+    rc = ngx_http_push_approval_wait_token_check(r, page);
 
-    if (ngx_http_arg(r, (u_char *) "t", 1, &arg) != NGX_OK
-        || arg.len > 16384)
-    {
-        return ngx_http_push_approval_answer(r, page,
-                                            NGX_HTTP_PUSH_APPROVAL_W_INVALID);
-    }
-
-    work = ngx_pnalloc(r->pool, arg.len);
-    if (work == NULL) {
+    if (rc == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_http_push_approval_token_decode(&page->token, work, arg.data,
-                                            arg.len, secrets, n)
-        != NGX_OK)
-    {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "push approval: invalid wait token");
-
-        return ngx_http_push_approval_answer(r, page,
-                                            NGX_HTTP_PUSH_APPROVAL_W_INVALID);
-    }
-
-    if (page->token.expires < ngx_time()
-        || page->token.created + page->token.timeout
-           + NGX_HTTP_PUSH_APPROVAL_TOKEN_GRACE < ngx_time())
-    {
-        /* a signed token past its time: the page can still link back */
+    if (rc != NGX_OK) {
         return ngx_http_push_approval_answer(r, page,
                                             NGX_HTTP_PUSH_APPROVAL_W_INVALID);
     }
@@ -237,7 +222,65 @@ ngx_http_push_approval_wait_handler(ngx_http_request_t *r)
         return ngx_http_push_approval_answer(r, page, state);
     }
 
-    /* long-poll: held until a decision or 25 s */
+    return ngx_http_push_approval_long_poll(r, ctx, page);
+}
+
+
+/*
+ * the page's signed token, from its "t" argument: NGX_DECLINED when it is
+ * invalid or past its time
+ */
+
+static ngx_int_t
+ngx_http_push_approval_wait_token_check(ngx_http_request_t *r,
+    ngx_http_push_approval_page_t *page)
+{
+    u_char      *work;
+    ngx_str_t    arg, *secrets;
+    ngx_uint_t   n;
+
+    secrets = ngx_http_push_approval_secrets(r, &n);
+
+    if (ngx_http_arg(r, (u_char *) "t", 1, &arg) != NGX_OK
+        || arg.len > 16384)
+    {
+        return NGX_DECLINED;
+    }
+
+    work = ngx_pnalloc(r->pool, arg.len);
+    if (work == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_push_approval_token_decode(&page->token, work, arg.data,
+                                            arg.len, secrets, n)
+        != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "push approval: invalid wait token");
+
+        return NGX_DECLINED;
+    }
+
+    if (page->token.expires < ngx_time()
+        || page->token.created + page->token.timeout
+           + NGX_HTTP_PUSH_APPROVAL_TOKEN_GRACE < ngx_time())
+    {
+        /* a signed token past its time: the page can still link back */
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/* the status endpoint held until a decision, or 25 s */
+
+static ngx_int_t
+ngx_http_push_approval_long_poll(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_page_t *page)
+{
+    time_t  left;
 
     if (ngx_http_push_approval_watch(r, ctx, ctx->approval_key,
                                      NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL)
@@ -283,7 +326,7 @@ ngx_http_push_approval_wait_state(ngx_http_request_t *r,
     ngx_msec_t                          next;
     ngx_http_push_approval_node_t      *pn;
     ngx_http_push_approval_token_t     *t;
-    ngx_http_push_approval_approval_t  *ap;
+    ngx_http_push_approval_approval_t  *ap, from;
 
     t = &page->token;
     now = ngx_time();
@@ -295,25 +338,18 @@ ngx_http_push_approval_wait_state(ngx_http_request_t *r,
                                        NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL);
 
     if (pn == NULL) {
-        pn = ngx_http_push_approval_insert(ctx->zone, ctx->approval_key,
-                                        NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL,
-                                        t->expires);
-        if (pn) {
-            ap = &pn->v.approval;
-            ap->state = NGX_HTTP_PUSH_APPROVAL_PENDING;
-            ap->provider = t->provider;
-            /* the credentials this page asks the provider with */
-            ngx_http_push_approval_account(ctx->conf, ap->account);
-            ap->created = t->created;
-            ap->code = (u_char) t->code;
-            ap->id_len = (u_char) t->id.len;
-            ngx_memcpy(ap->id, t->id.data, t->id.len);
-            ap->identity_len = (u_char) t->identity.len;
-            ngx_memcpy(ap->identity, t->identity.data, t->identity.len);
-            ap->next_poll = ngx_current_msec;
-            ngx_http_push_approval_metric(ctx->zone,
-                                          NGX_HTTP_PUSH_APPROVAL_M_PENDING, 1);
-        }
+        ngx_memzero(&from, sizeof(ngx_http_push_approval_approval_t));
+
+        from.provider = (u_char) t->provider;
+        /* the credentials this page asks the provider with */
+        ngx_http_push_approval_account(ctx->conf, from.account);
+        from.created = t->created;
+        from.code = (u_char) t->code;
+        from.next_poll = ngx_current_msec;
+
+        pn = ngx_http_push_approval_add(ctx->zone, ctx->approval_key,
+                                        t->expires, &t->id, &t->identity,
+                                        &from);
     }
 
     if (pn == NULL) {
@@ -375,17 +411,13 @@ ngx_http_push_approval_long_poll_handler(ngx_event_t *ev)
     ngx_http_push_approval_ctx_t   *ctx;
     ngx_http_push_approval_page_t  *page;
 
-    r = ev->data;
-    c = r->connection;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
-
-    if (ctx == NULL || ctx->done) {
+    ctx = ngx_http_push_approval_woken(ev);
+    if (ctx == NULL) {
         return;
     }
 
-    ngx_http_set_log_request(c->log, r);
-
+    r = ev->data;
+    c = r->connection;
     page = ctx->handler_data;
 
     state = ngx_http_push_approval_wait_state(r, ctx, page);
@@ -513,56 +545,12 @@ ngx_http_push_approval_page(ngx_http_request_t *r,
 {
     u_char                          *p, *html, nonce_raw[16], nonce[24];
     size_t                           len, nonce_len;
-    time_t                           left;
-    ngx_str_t                        title, text, link, csp;
+    ngx_str_t                        title, text, csp;
     ngx_http_push_approval_token_t  *t;
 
     t = &page->token;
 
-    switch (state) {
-
-    case NGX_HTTP_PUSH_APPROVAL_W_PENDING:
-        ngx_str_set(&title, "Approve on your phone");
-        ngx_str_set(&text, "We sent a request to your phone. Open it and "
-                           "tap Approve to continue. This page goes on "
-                           "by itself once you have answered.");
-        break;
-
-    case NGX_HTTP_PUSH_APPROVAL_W_DENIED:
-        ngx_str_set(&title, "Request denied");
-        ngx_str_set(&text, "The request was denied on your phone.");
-        break;
-
-    case NGX_HTTP_PUSH_APPROVAL_W_EXPIRED:
-        ngx_str_set(&title, "Request expired");
-        ngx_str_set(&text, "The request was not answered in time.");
-        break;
-
-    case NGX_HTTP_PUSH_APPROVAL_W_ERROR:
-        ngx_str_set(&title, "Approval unavailable");
-        ngx_str_set(&text, "The approval service cannot be reached just "
-                           "now. This page keeps trying.");
-        break;
-
-    default:
-        ngx_str_set(&title, "Link expired");
-        ngx_str_set(&text, "This approval link is not valid any more.");
-        ngx_str_null(&t->message);
-        t->code = 0;
-
-        if (t->return_uri.len == 0) {
-            ngx_str_set(&t->return_uri, "/");
-        }
-
-        break;
-    }
-
-    ngx_str_set(&link, "Try again");
-
-    left = t->created + t->timeout - ngx_time();
-    if (left < 0) {
-        left = 0;
-    }
+    ngx_http_push_approval_page_text(page, state, &title, &text);
 
     if (RAND_bytes(nonce_raw, sizeof(nonce_raw)) != 1) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -589,50 +577,7 @@ ngx_http_push_approval_page(ngx_http_request_t *r,
                     nonce_len, nonce);
 
     p = ngx_http_push_approval_html(p, &title);
-    p = ngx_cpymem(p, "</title></head><body><main><h1 id=\"head\">",
-                   sizeof("</title></head><body><main><h1 id=\"head\">") - 1);
-    p = ngx_http_push_approval_html(p, &title);
-    p = ngx_cpymem(p, "</h1>", 5);
-
-    if (t->message.len) {
-        p = ngx_cpymem(p, "<p class=\"msg\">", sizeof("<p class=\"msg\">") - 1);
-        p = ngx_http_push_approval_html(p, &t->message);
-        p = ngx_cpymem(p, "</p>", 4);
-    }
-
-    if (t->code && state == NGX_HTTP_PUSH_APPROVAL_W_PENDING) {
-        p = ngx_sprintf(p, "<div id=\"code\"><p>Check that your phone "
-                        "shows this code:</p><p class=\"code\" "
-                        "aria-label=\"code\">%ui</p></div>", t->code);
-    }
-
-    p = ngx_cpymem(p, "<p id=\"text\" role=\"status\" aria-live=\"polite\">",
-                   sizeof("<p id=\"text\" role=\"status\" "
-                          "aria-live=\"polite\">") - 1);
-    p = ngx_http_push_approval_html(p, &text);
-    p = ngx_cpymem(p, "</p>", 4);
-
-    if (state == NGX_HTTP_PUSH_APPROVAL_W_PENDING) {
-        p = ngx_sprintf(p, "<p class=\"left\"><span class=\"spin\" "
-                        "aria-hidden=\"true\"></span>Time left: "
-                        "<span id=\"left\" data-left=\"%T\">%T</span> s"
-                        "</p>", left, left);
-    }
-
-    p = ngx_cpymem(p, "<p><a id=\"again\" href=\"",
-                   sizeof("<p><a id=\"again\" href=\"") - 1);
-    p = ngx_http_push_approval_html(p, &t->return_uri);
-    p = ngx_cpymem(p, "\"", 1);
-
-    if (state == NGX_HTTP_PUSH_APPROVAL_W_PENDING
-        || state == NGX_HTTP_PUSH_APPROVAL_W_ERROR)
-    {
-        p = ngx_cpymem(p, " hidden", sizeof(" hidden") - 1);
-    }
-
-    p = ngx_cpymem(p, ">", 1);
-    p = ngx_http_push_approval_html(p, &link);
-    p = ngx_cpymem(p, "</a></p></main>", sizeof("</a></p></main>") - 1);
+    p = ngx_http_push_approval_page_main(p, page, state, &title, &text);
 
     if (state == NGX_HTTP_PUSH_APPROVAL_W_PENDING
         || state == NGX_HTTP_PUSH_APPROVAL_W_ERROR)
@@ -669,4 +614,123 @@ ngx_http_push_approval_page(ngx_http_request_t *r,
                                    (state == NGX_HTTP_PUSH_APPROVAL_W_INVALID)
                                    ? NGX_HTTP_BAD_REQUEST : NGX_HTTP_OK,
                                    "text/html; charset=utf-8", html, p);
+}
+
+
+/* the page's title and text for its state */
+
+static void
+ngx_http_push_approval_page_text(ngx_http_push_approval_page_t *page,
+    ngx_uint_t state, ngx_str_t *title, ngx_str_t *text)
+{
+    ngx_http_push_approval_token_t  *t;
+
+    t = &page->token;
+
+    switch (state) {
+
+    case NGX_HTTP_PUSH_APPROVAL_W_PENDING:
+        ngx_str_set(title, "Approve on your phone");
+        ngx_str_set(text, "We sent a request to your phone. Open it and "
+                           "tap Approve to continue. This page goes on "
+                           "by itself once you have answered.");
+        break;
+
+    case NGX_HTTP_PUSH_APPROVAL_W_DENIED:
+        ngx_str_set(title, "Request denied");
+        ngx_str_set(text, "The request was denied on your phone.");
+        break;
+
+    case NGX_HTTP_PUSH_APPROVAL_W_EXPIRED:
+        ngx_str_set(title, "Request expired");
+        ngx_str_set(text, "The request was not answered in time.");
+        break;
+
+    case NGX_HTTP_PUSH_APPROVAL_W_ERROR:
+        ngx_str_set(title, "Approval unavailable");
+        ngx_str_set(text, "The approval service cannot be reached just "
+                           "now. This page keeps trying.");
+        break;
+
+    default:
+        ngx_str_set(title, "Link expired");
+        ngx_str_set(text, "This approval link is not valid any more.");
+        ngx_str_null(&t->message);
+        t->code = 0;
+
+        if (t->return_uri.len == 0) {
+            ngx_str_set(&t->return_uri, "/");
+        }
+
+        break;
+    }
+}
+
+
+/* the page's <main>: what it says, the code, the time left, the link */
+
+static u_char *
+ngx_http_push_approval_page_main(u_char *p,
+    ngx_http_push_approval_page_t *page, ngx_uint_t state, ngx_str_t *title,
+    ngx_str_t *text)
+{
+    time_t                           left;
+    ngx_str_t                        link;
+    ngx_http_push_approval_token_t  *t;
+
+    t = &page->token;
+
+    ngx_str_set(&link, "Try again");
+
+    left = t->created + t->timeout - ngx_time();
+    if (left < 0) {
+        left = 0;
+    }
+
+    p = ngx_cpymem(p, "</title></head><body><main><h1 id=\"head\">",
+                   sizeof("</title></head><body><main><h1 id=\"head\">") - 1);
+    p = ngx_http_push_approval_html(p, title);
+    p = ngx_cpymem(p, "</h1>", 5);
+
+    if (t->message.len) {
+        p = ngx_cpymem(p, "<p class=\"msg\">", sizeof("<p class=\"msg\">") - 1);
+        p = ngx_http_push_approval_html(p, &t->message);
+        p = ngx_cpymem(p, "</p>", 4);
+    }
+
+    if (t->code && state == NGX_HTTP_PUSH_APPROVAL_W_PENDING) {
+        p = ngx_sprintf(p, "<div id=\"code\"><p>Check that your phone "
+                        "shows this code:</p><p class=\"code\" "
+                        "aria-label=\"code\">%ui</p></div>", t->code);
+    }
+
+    p = ngx_cpymem(p, "<p id=\"text\" role=\"status\" aria-live=\"polite\">",
+                   sizeof("<p id=\"text\" role=\"status\" "
+                          "aria-live=\"polite\">") - 1);
+    p = ngx_http_push_approval_html(p, text);
+    p = ngx_cpymem(p, "</p>", 4);
+
+    if (state == NGX_HTTP_PUSH_APPROVAL_W_PENDING) {
+        p = ngx_sprintf(p, "<p class=\"left\"><span class=\"spin\" "
+                        "aria-hidden=\"true\"></span>Time left: "
+                        "<span id=\"left\" data-left=\"%T\">%T</span> s"
+                        "</p>", left, left);
+    }
+
+    p = ngx_cpymem(p, "<p><a id=\"again\" href=\"",
+                   sizeof("<p><a id=\"again\" href=\"") - 1);
+    p = ngx_http_push_approval_html(p, &t->return_uri);
+    p = ngx_cpymem(p, "\"", 1);
+
+    if (state == NGX_HTTP_PUSH_APPROVAL_W_PENDING
+        || state == NGX_HTTP_PUSH_APPROVAL_W_ERROR)
+    {
+        p = ngx_cpymem(p, " hidden", sizeof(" hidden") - 1);
+    }
+
+    p = ngx_cpymem(p, ">", 1);
+    p = ngx_http_push_approval_html(p, &link);
+    p = ngx_cpymem(p, "</a></p></main>", sizeof("</a></p></main>") - 1);
+
+    return p;
 }
