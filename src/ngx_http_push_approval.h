@@ -531,8 +531,6 @@ ngx_int_t ngx_http_push_approval_settle(
     ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *id,
     ngx_uint_t state, ngx_uint_t provider, u_char *account,
     ngx_uint_t publish, ngx_log_t *log);
-void ngx_http_push_approval_denied(ngx_http_push_approval_zone_ctx_t *zone,
-    ngx_http_push_approval_approval_t *ap);
 ngx_int_t ngx_http_push_approval_replay_add(
     ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *nonce,
     ngx_str_t *signature, time_t expires);
@@ -548,6 +546,8 @@ ngx_http_push_approval_node_t *ngx_http_push_approval_add(
     ngx_http_push_approval_zone_ctx_t *zone, u_char *key, time_t expires,
     ngx_str_t *id, ngx_str_t *identity,
     ngx_http_push_approval_approval_t *from);
+ngx_http_push_approval_node_t *ngx_http_push_approval_pair_entry(
+    ngx_http_push_approval_ctx_t *ctx);
 ngx_uint_t ngx_http_push_approval_pair_creating(
     ngx_http_push_approval_zone_ctx_t *zone,
     ngx_http_push_approval_node_t *pair);
@@ -580,6 +580,20 @@ void ngx_http_push_approval_fleet_remember(
     ngx_http_push_approval_zone_ctx_t *zone, u_char *key, time_t remember);
 u_char *ngx_http_push_approval_fleet_metrics(u_char *p,
     ngx_shm_zone_t **zones, ngx_uint_t nzones);
+
+/* ngx_http_push_approval_limit.c: the push limiter */
+ngx_int_t ngx_http_push_approval_limit_push(
+    ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *identity,
+    time_t *left);
+void ngx_http_push_approval_denied(ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_http_push_approval_approval_t *ap);
+void ngx_http_push_approval_limit_learned(
+    ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *identity,
+    ngx_uint_t cooldown, time_t left);
+ngx_int_t ngx_http_push_approval_retry_after(ngx_http_request_t *r,
+    time_t seconds);
 
 /* ngx_http_push_approval_relay.c: what the fleet tells this host */
 ngx_int_t ngx_http_push_approval_fleet_claim(ngx_http_request_t *r,

@@ -22,8 +22,6 @@ static ngx_int_t ngx_http_push_approval_start(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 static ngx_int_t ngx_http_push_approval_join(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_node_t *pair);
-static ngx_int_t ngx_http_push_approval_limit(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx);
 static ngx_int_t ngx_http_push_approval_create(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 static ngx_int_t ngx_http_push_approval_send_create(ngx_http_request_t *r,
@@ -58,8 +56,6 @@ static ngx_int_t ngx_http_push_approval_approved(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 static void ngx_http_push_approval_resume(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_int_t rc);
-static ngx_int_t ngx_http_push_approval_retry_after(ngx_http_request_t *r,
-    time_t seconds);
 static ngx_int_t ngx_http_push_approval_result(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_int_t rc);
 
@@ -306,7 +302,7 @@ ngx_http_push_approval_proceed(ngx_http_request_t *r,
         /* counted here too, so that limits hold while the store is away */
 
         ngx_shmtx_lock(&ctx->zone->shpool->mutex);
-        rc = ngx_http_push_approval_limit(r, ctx);
+        rc = ngx_http_push_approval_count_push(r, ctx);
         ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
 
         if (rc == NGX_OK) {
@@ -373,7 +369,7 @@ ngx_http_push_approval_start(ngx_http_request_t *r,
         /* each request its own approval, naming that request */
 
         ngx_shmtx_lock(&ctx->zone->shpool->mutex);
-        rc = ngx_http_push_approval_limit(r, ctx);
+        rc = ngx_http_push_approval_count_push(r, ctx);
         ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
 
         if (rc != NGX_OK) {
@@ -394,7 +390,7 @@ ngx_http_push_approval_start(ngx_http_request_t *r,
         return rc;
     }
 
-    rc = ngx_http_push_approval_limit(r, ctx);
+    rc = ngx_http_push_approval_count_push(r, ctx);
 
     if (rc != NGX_OK) {
         ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
@@ -491,99 +487,6 @@ ngx_http_push_approval_join(ngx_http_request_t *r,
     }
 
     return NGX_DECLINED;
-}
-
-
-/*
- * push_approval_limit, under the zone lock: NGX_OK lets a new push go and
- * counts it; a failed create counts too
- */
-
-static ngx_int_t
-ngx_http_push_approval_limit(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx)
-{
-    u_char                           key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
-    time_t                           now, oldest, t;
-    ngx_uint_t                       n;
-    ngx_http_push_approval_node_t   *pn;
-    ngx_http_push_approval_limit_t  *limit;
-
-    now = ngx_time();
-
-    ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
-                               &ctx->identity, NULL, NULL);
-
-    pn = ngx_http_push_approval_lookup(ctx->zone, key,
-                                       NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT);
-    if (pn == NULL) {
-        pn = ngx_http_push_approval_insert(ctx->zone, key,
-                                           NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
-                                           now + 3600);
-        if (pn == NULL) {
-            /* no room to count: fail closed on pushes, not on the zone */
-            return ngx_http_push_approval_fail(r, ctx, "zone is full");
-        }
-    }
-
-    limit = &pn->v.limit;
-
-    if (limit->denied && now < limit->denied + ctx->conf->limit_cooldown) {
-        if (ngx_http_push_approval_retry_after(r, limit->denied
-                                                  + ctx->conf->limit_cooldown
-                                                  - now)
-            != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return ngx_http_push_approval_finish(r, ctx,
-                                             NGX_HTTP_PUSH_APPROVAL_ST_DENIED,
-                                             NGX_HTTP_FORBIDDEN);
-    }
-
-    /* forget the seconds that left the window */
-
-    if (now - limit->last >= 60) {
-        ngx_memzero(limit->pushes, sizeof(limit->pushes));
-
-    } else {
-        for (t = limit->last + 1; t <= now; t++) {
-            limit->pushes[t % 60] = 0;
-        }
-    }
-
-    limit->last = now;
-
-    n = 0;
-    oldest = now;
-
-    for (t = now - 59; t <= now; t++) {
-        if (limit->pushes[t % 60]) {
-            n += limit->pushes[t % 60];
-            oldest = ngx_min(oldest, t);
-        }
-    }
-
-    if (n >= ctx->conf->limit_rate) {
-        if (ngx_http_push_approval_retry_after(r, oldest + 60 - now)
-            != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return ngx_http_push_approval_finish(r, ctx,
-                                             NGX_HTTP_PUSH_APPROVAL_ST_LIMITED,
-                                             NGX_HTTP_TOO_MANY_REQUESTS);
-    }
-
-    if (limit->pushes[now % 60] < 255) {
-        limit->pushes[now % 60]++;
-    }
-
-    pn->expires = ngx_max(pn->expires, now + 3600);
-
-    return NGX_OK;
 }
 
 
@@ -1467,29 +1370,41 @@ ngx_http_push_approval_resume(ngx_http_request_t *r,
 }
 
 
-static ngx_int_t
-ngx_http_push_approval_retry_after(ngx_http_request_t *r, time_t seconds)
-{
-    ngx_str_t  value;
-
-    value.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
-    if (value.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    value.len = ngx_sprintf(value.data, "%T", ngx_max(seconds, 1))
-                - value.data;
-
-    return ngx_http_push_approval_add_header(r, "Retry-After", &value)
-           ? NGX_OK : NGX_ERROR;
-}
-
-
-/* push_approval_limit for a push made elsewhere (enrolment), locked */
+/*
+ * under the zone lock: a push counted, or the request's answer (403 in
+ * the cooldown, 429 over the rate, both with Retry-After)
+ */
 
 ngx_int_t
 ngx_http_push_approval_count_push(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx)
 {
-    return ngx_http_push_approval_limit(r, ctx);
+    time_t     left;
+    ngx_int_t  rc;
+
+    rc = ngx_http_push_approval_limit_push(ctx->zone, ctx->conf,
+                                           &ctx->identity, &left);
+
+    if (rc == NGX_OK) {
+        return NGX_OK;
+    }
+
+    if (rc == NGX_ERROR) {
+        /* no room to count: fail closed on pushes, not on the zone */
+        return ngx_http_push_approval_fail(r, ctx, "zone is full");
+    }
+
+    if (ngx_http_push_approval_retry_after(r, left) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_push_approval_finish(r, ctx,
+                                             NGX_HTTP_PUSH_APPROVAL_ST_DENIED,
+                                             NGX_HTTP_FORBIDDEN);
+    }
+
+    return ngx_http_push_approval_finish(r, ctx,
+                                         NGX_HTTP_PUSH_APPROVAL_ST_LIMITED,
+                                         NGX_HTTP_TOO_MANY_REQUESTS);
 }

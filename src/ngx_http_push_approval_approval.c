@@ -145,42 +145,6 @@ ngx_http_push_approval_settle(ngx_http_push_approval_zone_ctx_t *zone,
 }
 
 
-/* a denial starts the identity's cooldown, in every scope */
-
-void
-ngx_http_push_approval_denied(ngx_http_push_approval_zone_ctx_t *zone,
-    ngx_http_push_approval_approval_t *ap)
-{
-    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
-    ngx_str_t                       identity;
-    ngx_http_push_approval_node_t  *limit;
-
-    identity.data = ap->identity;
-    identity.len = ap->identity_len;
-
-    ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
-                               &identity, NULL, NULL);
-
-    ngx_shmtx_lock(&zone->shpool->mutex);
-
-    limit = ngx_http_push_approval_lookup(zone, key,
-                                          NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT);
-    if (limit == NULL) {
-        limit = ngx_http_push_approval_insert(zone, key,
-                                              NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
-                                              ngx_time() + 3600);
-    }
-
-    if (limit) {
-        limit->v.limit.denied = ngx_time();
-    }
-
-    ngx_shmtx_unlock(&zone->shpool->mutex);
-
-    ngx_http_push_approval_fleet_denied(zone, &identity);
-}
-
-
 ngx_int_t
 ngx_http_push_approval_replay_add(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_str_t *nonce, ngx_str_t *signature, time_t expires)
@@ -876,4 +840,25 @@ ngx_http_push_approval_woken(ngx_event_t *ev)
     ngx_http_set_log_request(r->connection->log, r);
 
     return ctx;
+}
+
+
+/* under the zone lock: the request's pair entry, found or made */
+
+ngx_http_push_approval_node_t *
+ngx_http_push_approval_pair_entry(ngx_http_push_approval_ctx_t *ctx)
+{
+    ngx_http_push_approval_node_t  *pair;
+
+    pair = ngx_http_push_approval_lookup(ctx->zone, ctx->pair_key,
+                                         NGX_HTTP_PUSH_APPROVAL_NODE_PAIR);
+    if (pair == NULL) {
+        pair = ngx_http_push_approval_insert(ctx->zone, ctx->pair_key,
+                                             NGX_HTTP_PUSH_APPROVAL_NODE_PAIR,
+                                             ngx_time()
+                                             + ctx->conf->timeout / 1000
+                                             + 600);
+    }
+
+    return pair;
 }

@@ -195,17 +195,15 @@ ngx_http_push_approval_fleet_created(ngx_http_push_approval_zone_ctx_t *zone,
     const char                      *argv[5];
     ngx_http_push_approval_store_t  *st;
 
-    st = ngx_http_push_approval_store_find(zone);
-    if (st == NULL || !ngx_http_push_approval_store_up(st)) {
+    st = ngx_http_push_approval_fleet_up(zone);
+    if (st == NULL) {
         return;
     }
 
-    p = ngx_sprintf(keys[0], "%Vp:", &st->prefix);
-    p = ngx_hex_dump(p, pair_key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+    p = ngx_http_push_approval_fleet_key(keys[0], &st->prefix, 'p', pair_key);
     len[1] = p - keys[0];
 
-    p = ngx_sprintf(keys[1], "%Vc:", &st->prefix);
-    p = ngx_hex_dump(p, pair_key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+    p = ngx_http_push_approval_fleet_key(keys[1], &st->prefix, 'c', pair_key);
     claim_len = p - keys[1];
 
     if (ap) {
@@ -237,13 +235,11 @@ ngx_http_push_approval_fleet_created(ngx_http_push_approval_zone_ctx_t *zone,
             return;
         }
 
-        p = ngx_sprintf(msg, "C ");
-        p = ngx_hex_dump(p, pair_key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+        p = ngx_http_push_approval_fleet_key(msg, NULL, 'C', pair_key);
         p = ngx_sprintf(p, " %*s", len[2], rec);
 
     } else {
-        p = ngx_sprintf(msg, "F ");
-        p = ngx_hex_dump(p, pair_key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+        p = ngx_http_push_approval_fleet_key(msg, NULL, 'F', pair_key);
         p = ngx_sprintf(p, " %ui", pair_state);
     }
 
@@ -281,16 +277,15 @@ ngx_http_push_approval_fleet_denied(ngx_http_push_approval_zone_ctx_t *zone,
 
     /* every host that knows the approval says so: the same either way */
 
-    st = ngx_http_push_approval_store_find(zone);
-    if (st == NULL || !ngx_http_push_approval_store_up(st)) {
+    st = ngx_http_push_approval_fleet_up(zone);
+    if (st == NULL) {
         return;
     }
 
     ngx_http_push_approval_key(lkey, NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
                                identity, NULL, NULL);
 
-    p = ngx_sprintf(key, "%Vd:", &st->prefix);
-    p = ngx_hex_dump(p, lkey, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+    p = ngx_http_push_approval_fleet_key(key, &st->prefix, 'd', lkey);
 
     q = ngx_sprintf(now, "%T%03M", ngx_time(),
                     (ngx_msec_t) ngx_timeofday()->msec);
@@ -359,13 +354,12 @@ ngx_http_push_approval_fleet_replay(ngx_http_push_approval_zone_ctx_t *zone,
     u_char                           msg[NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
     ngx_http_push_approval_store_t  *st;
 
-    st = ngx_http_push_approval_store_find(zone);
-    if (st == NULL || !ngx_http_push_approval_store_up(st)) {
+    st = ngx_http_push_approval_fleet_up(zone);
+    if (st == NULL) {
         return;
     }
 
-    p = ngx_sprintf(msg, "R ");
-    p = ngx_hex_dump(p, key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+    p = ngx_http_push_approval_fleet_key(msg, NULL, 'R', key);
     p = ngx_sprintf(p, " %T", expires);
 
     ngx_http_push_approval_fleet_publish(st, msg, p - msg);
@@ -388,8 +382,7 @@ ngx_http_push_approval_fleet_remember(ngx_http_push_approval_zone_ctx_t *zone,
         return;
     }
 
-    p = ngx_sprintf(skey, "%Va:", &st->prefix);
-    p = ngx_hex_dump(p, key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+    p = ngx_http_push_approval_fleet_key(skey, &st->prefix, 'a', key);
 
     ngx_http_push_approval_fleet_set(st, skey, p - skey, (u_char *) "1", 1,
                                      remember);
@@ -412,13 +405,12 @@ ngx_http_push_approval_fleet_abandoned(
     const char                      *argv[2];
     ngx_http_push_approval_store_t  *st;
 
-    st = ngx_http_push_approval_store_find(zone);
-    if (st == NULL || !ngx_http_push_approval_store_up(st)) {
+    st = ngx_http_push_approval_fleet_up(zone);
+    if (st == NULL) {
         return;
     }
 
-    p = ngx_sprintf(key, "%Vc:", &st->prefix);
-    p = ngx_hex_dump(p, pair_key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+    p = ngx_http_push_approval_fleet_key(key, &st->prefix, 'c', pair_key);
 
     argv[0] = "DEL";
     len[0] = 3;
@@ -428,8 +420,7 @@ ngx_http_push_approval_fleet_abandoned(
     (void) ngx_http_push_approval_store_command(st, 2, argv, len, NULL, NULL,
                                                 NULL);
 
-    p = ngx_sprintf(msg, "F ");
-    p = ngx_hex_dump(p, pair_key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+    p = ngx_http_push_approval_fleet_key(msg, NULL, 'F', pair_key);
     p = ngx_sprintf(p, " %d", NGX_HTTP_PUSH_APPROVAL_PAIR_ABANDONED);
 
     ngx_http_push_approval_fleet_publish(st, msg, p - msg);
@@ -458,16 +449,15 @@ ngx_http_push_approval_fleet_revoked(ngx_http_push_approval_zone_ctx_t *zone,
         return;
     }
 
-    st = ngx_http_push_approval_store_find(zone);
-    if (st == NULL || !ngx_http_push_approval_store_up(st)) {
+    st = ngx_http_push_approval_fleet_up(zone);
+    if (st == NULL) {
         return;
     }
 
     ngx_http_push_approval_key(lkey, NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
                                identity, NULL, NULL);
 
-    p = ngx_sprintf(key, "%Vv:", &st->prefix);
-    p = ngx_hex_dump(p, lkey, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+    p = ngx_http_push_approval_fleet_key(key, &st->prefix, 'v', lkey);
 
     ngx_http_push_approval_fleet_set(st, key, p - key, val,
                                      ngx_sprintf(val, "%T", at) - val, ttl);
@@ -646,4 +636,37 @@ ngx_http_push_approval_fleet_poll_skip(ngx_http_push_approval_zone_ctx_t *zone,
     }
 
     ngx_shmtx_unlock(&zone->shpool->mutex);
+}
+
+
+/* the zone's store, when it has one and it is up */
+
+ngx_http_push_approval_store_t *
+ngx_http_push_approval_fleet_up(ngx_http_push_approval_zone_ctx_t *zone)
+{
+    ngx_http_push_approval_store_t  *st;
+
+    st = ngx_http_push_approval_store_find(zone);
+
+    return (st && ngx_http_push_approval_store_up(st)) ? st : NULL;
+}
+
+
+/*
+ * a zone key in hex after its kind: "PREFIXk:HEX" names a store key,
+ * "K HEX" (no prefix) starts a channel message
+ */
+
+u_char *
+ngx_http_push_approval_fleet_key(u_char *p, ngx_str_t *prefix, u_char kind,
+    u_char *key)
+{
+    if (prefix) {
+        p = ngx_sprintf(p, "%V%c:", prefix, kind);
+
+    } else {
+        p = ngx_sprintf(p, "%c ", kind);
+    }
+
+    return ngx_hex_dump(p, key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
 }

@@ -45,8 +45,6 @@ static void ngx_http_push_approval_fleet_claimed(void *data,
 static void ngx_http_push_approval_fleet_cleanup(void *data);
 static ngx_int_t ngx_http_push_approval_fleet_apply(
     ngx_http_push_approval_ctx_t *ctx, redisReply *reply);
-static void ngx_http_push_approval_fleet_limited(
-    ngx_http_push_approval_ctx_t *ctx, ngx_int_t answer, time_t left);
 static ngx_int_t ngx_http_push_approval_fleet_record(u_char *rec,
     size_t len, ngx_str_t *id, ngx_str_t *identity,
     ngx_http_push_approval_approval_t *from);
@@ -425,32 +423,28 @@ ngx_http_push_approval_fleet_eval(ngx_http_push_approval_fleet_wait_t *fw,
     ngx_http_push_approval_key(lkey, NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
                                &ctx->identity, NULL, NULL);
 
-    p = ngx_sprintf(keys[0], "%Vp:", &st->prefix);
-    p = ngx_hex_dump(p, ctx->pair_key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+    p = ngx_http_push_approval_fleet_key(keys[0], &st->prefix, 'p',
+                                         ctx->pair_key);
     len[3] = p - keys[0];
 
-    p = ngx_sprintf(keys[1], "%Vc:", &st->prefix);
-    p = ngx_hex_dump(p, ctx->pair_key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+    p = ngx_http_push_approval_fleet_key(keys[1], &st->prefix, 'c',
+                                         ctx->pair_key);
     len[4] = p - keys[1];
 
-    p = ngx_sprintf(keys[2], "%Vl:", &st->prefix);
-    p = ngx_hex_dump(p, lkey, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+    p = ngx_http_push_approval_fleet_key(keys[2], &st->prefix, 'l', lkey);
     len[5] = p - keys[2];
 
-    p = ngx_sprintf(keys[3], "%Vd:", &st->prefix);
-    p = ngx_hex_dump(p, lkey, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+    p = ngx_http_push_approval_fleet_key(keys[3], &st->prefix, 'd', lkey);
     len[6] = p - keys[3];
 
     ngx_http_push_approval_key(akey, NGX_HTTP_PUSH_APPROVAL_NODE_REMEMBER,
                                &ctx->identity, &ctx->scope,
                                &fw->request->connection->addr_text);
 
-    p = ngx_sprintf(keys[4], "%Va:", &st->prefix);
-    p = ngx_hex_dump(p, akey, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+    p = ngx_http_push_approval_fleet_key(keys[4], &st->prefix, 'a', akey);
     len[7] = p - keys[4];
 
-    p = ngx_sprintf(keys[5], "%Vv:", &st->prefix);
-    p = ngx_hex_dump(p, lkey, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+    p = ngx_http_push_approval_fleet_key(keys[5], &st->prefix, 'v', lkey);
     len[8] = p - keys[5];
 
     argv[0] = sha ? "EVALSHA" : "EVAL";
@@ -613,14 +607,7 @@ ngx_http_push_approval_fleet_apply(ngx_http_push_approval_ctx_t *ctx,
     case NGX_HTTP_PUSH_APPROVAL_FLEET_CREATING:
         ngx_shmtx_lock(&ctx->zone->shpool->mutex);
 
-        pn = ngx_http_push_approval_lookup(ctx->zone, ctx->pair_key,
-                                           NGX_HTTP_PUSH_APPROVAL_NODE_PAIR);
-        if (pn == NULL) {
-            pn = ngx_http_push_approval_insert(ctx->zone, ctx->pair_key,
-                                             NGX_HTTP_PUSH_APPROVAL_NODE_PAIR,
-                                             now + ctx->conf->timeout / 1000
-                                             + 600);
-        }
+        pn = ngx_http_push_approval_pair_entry(ctx);
 
         if (pn && pn->v.pair.state != NGX_HTTP_PUSH_APPROVAL_PAIR_CREATING
             && !(pn->v.pair.state == NGX_HTTP_PUSH_APPROVAL_PAIR_ACTIVE
@@ -661,14 +648,7 @@ ngx_http_push_approval_fleet_apply(ngx_http_push_approval_ctx_t *ctx,
 
         ngx_shmtx_lock(&ctx->zone->shpool->mutex);
 
-        pn = ngx_http_push_approval_lookup(ctx->zone, ctx->pair_key,
-                                           NGX_HTTP_PUSH_APPROVAL_NODE_PAIR);
-        if (pn == NULL) {
-            pn = ngx_http_push_approval_insert(ctx->zone, ctx->pair_key,
-                                             NGX_HTTP_PUSH_APPROVAL_NODE_PAIR,
-                                             now + ctx->conf->timeout / 1000
-                                             + 600);
-        }
+        pn = ngx_http_push_approval_pair_entry(ctx);
 
         if (pn) {
             ctx->seq = ngx_http_push_approval_pair_creating(ctx->zone, pn);
@@ -680,59 +660,12 @@ ngx_http_push_approval_fleet_apply(ngx_http_push_approval_ctx_t *ctx,
         return pn ? NGX_DONE : NGX_OK;
     }
 
-    ngx_http_push_approval_fleet_limited(ctx, reply->element[0]->integer,
-                                         left);
+    ngx_http_push_approval_limit_learned(ctx->zone, ctx->conf, &ctx->identity,
+                                      reply->element[0]->integer
+                                      == NGX_HTTP_PUSH_APPROVAL_FLEET_COOLDOWN,
+                                      left);
 
     return NGX_OK;
-}
-
-
-/* the fleet's limit record, as if this host had counted it all */
-
-static void
-ngx_http_push_approval_fleet_limited(ngx_http_push_approval_ctx_t *ctx,
-    ngx_int_t answer, time_t left)
-{
-    u_char                           key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
-    time_t                           now;
-    ngx_http_push_approval_node_t   *pn;
-    ngx_http_push_approval_limit_t  *limit;
-
-    now = ngx_time();
-
-    ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
-                               &ctx->identity, NULL, NULL);
-
-    ngx_shmtx_lock(&ctx->zone->shpool->mutex);
-
-    pn = ngx_http_push_approval_lookup(ctx->zone, key,
-                                       NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT);
-    if (pn == NULL) {
-        pn = ngx_http_push_approval_insert(ctx->zone, key,
-                                           NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
-                                           now + 3600);
-    }
-
-    if (pn) {
-        limit = &pn->v.limit;
-
-        if (answer == NGX_HTTP_PUSH_APPROVAL_FLEET_COOLDOWN) {
-            limit->denied = now + left - ctx->conf->limit_cooldown;
-
-        } else {
-            left = ngx_min(left, 60);
-
-            if (now - limit->last >= 60) {
-                ngx_memzero(limit->pushes, sizeof(limit->pushes));
-            }
-
-            limit->last = now;
-            limit->pushes[(now - 60 + left) % 60] =
-                         (u_char) ngx_min(ctx->conf->limit_rate, 255);
-        }
-    }
-
-    ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
 }
 
 
