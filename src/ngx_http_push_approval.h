@@ -450,7 +450,7 @@ typedef struct {
     ngx_http_push_approval_request_t   *pr;      /* the push being made */
     ngx_http_push_approval_call_t      *call;    /* its create call */
     ngx_chain_t                        *out;     /* a body of our own */
-    void                               *handler_data;
+    void                               *handler_data;  /* enrolment's */
     ngx_uint_t                          uri_changes;  /* when checked */
 
     unsigned                            done:1;
@@ -518,6 +518,7 @@ ngx_http_push_approval_ctx_t *ngx_http_push_approval_get_ctx(
     ngx_http_request_t *r);
 ngx_http_push_approval_ctx_t *ngx_http_push_approval_create_ctx(
     ngx_http_request_t *r);
+void *ngx_http_push_approval_new_ctx(ngx_http_request_t *r, size_t size);
 void ngx_http_push_approval_changed(ngx_http_push_approval_zone_ctx_t *zone);
 void ngx_http_push_approval_changed_key(
     ngx_http_push_approval_zone_ctx_t *zone, u_char *key);
@@ -743,6 +744,8 @@ ngx_uint_t ngx_http_push_approval_wants_redirect(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 ngx_int_t ngx_http_push_approval_redirect(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
+ngx_table_elt_t *ngx_http_push_approval_header_find(ngx_http_request_t *r,
+    char *name, size_t len, char *part);
 void ngx_http_push_approval_wait_hash(ngx_str_t *value, u_char *hash);
 uint32_t ngx_http_push_approval_wait_id(u_char *hash);
 

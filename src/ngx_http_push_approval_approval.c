@@ -688,16 +688,29 @@ ngx_http_push_approval_get_ctx(ngx_http_request_t *r)
 ngx_http_push_approval_ctx_t *
 ngx_http_push_approval_create_ctx(ngx_http_request_t *r)
 {
+    return ngx_http_push_approval_new_ctx(r,
+                                        sizeof(ngx_http_push_approval_ctx_t));
+}
+
+
+/*
+ * a handler's own context of the given size, whose first member is the
+ * approval context: released with the request, found by get_ctx()
+ */
+
+void *
+ngx_http_push_approval_new_ctx(ngx_http_request_t *r, size_t size)
+{
     ngx_pool_cleanup_t            *cln;
     ngx_http_push_approval_ctx_t  *ctx;
 
-    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_push_approval_ctx_t));
+    cln = ngx_pool_cleanup_add(r->pool, size);
     if (cln == NULL) {
         return NULL;
     }
 
     ctx = cln->data;
-    ngx_memzero(ctx, sizeof(ngx_http_push_approval_ctx_t));
+    ngx_memzero(ctx, size);
 
     ctx->request = r;
 

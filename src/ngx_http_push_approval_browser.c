@@ -62,33 +62,48 @@ ngx_http_push_approval_to_page(ngx_http_request_t *r,
 ngx_uint_t
 ngx_http_push_approval_accepts_html(ngx_http_request_t *r)
 {
+    return ngx_http_push_approval_header_find(r, "accept", 6, "text/html")
+           != NULL;
+}
+
+
+/*
+ * the first request header of that name (lower case), whose value holds
+ * "part" (in any case) unless it is NULL
+ */
+
+ngx_table_elt_t *
+ngx_http_push_approval_header_find(ngx_http_request_t *r, char *name,
+    size_t len, char *part)
+{
     ngx_uint_t        i;
-    ngx_list_part_t  *part;
+    ngx_list_part_t  *lp;
     ngx_table_elt_t  *h;
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
+    lp = &r->headers_in.headers.part;
+    h = lp->elts;
 
     for (i = 0; /* void */; i++) {
 
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return 0;
+        if (i >= lp->nelts) {
+            if (lp->next == NULL) {
+                return NULL;
             }
 
-            part = part->next;
-            h = part->elts;
+            lp = lp->next;
+            h = lp->elts;
             i = 0;
         }
 
-        if (h[i].key.len == 6
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "accept", 6) == 0
-            && ngx_strlcasestrn(h[i].value.data,
-                                h[i].value.data + h[i].value.len,
-                                (u_char *) "text/html", 9 - 1)
-               != NULL)
+        if (h[i].key.len == len
+            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0
+            && (part == NULL
+                || ngx_strlcasestrn(h[i].value.data,
+                                    h[i].value.data + h[i].value.len,
+                                    (u_char *) part, ngx_strlen(part) - 1)
+                   != NULL))
         {
-            return 1;
+            return &h[i];
         }
     }
 }

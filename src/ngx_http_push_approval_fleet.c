@@ -270,7 +270,6 @@ ngx_http_push_approval_fleet_denied(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_str_t *identity)
 {
     u_char                          *p, *q;
-    u_char                           lkey[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
     u_char                           key[NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
     u_char                           now[NGX_INT_T_LEN];
     ngx_http_push_approval_store_t  *st;
@@ -282,10 +281,7 @@ ngx_http_push_approval_fleet_denied(ngx_http_push_approval_zone_ctx_t *zone,
         return;
     }
 
-    ngx_http_push_approval_key(lkey, NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
-                               identity, NULL, NULL);
-
-    p = ngx_http_push_approval_fleet_key(key, &st->prefix, 'd', lkey);
+    p = ngx_http_push_approval_fleet_identity_key(key, st, 'd', identity);
 
     q = ngx_sprintf(now, "%T%03M", ngx_time(),
                     (ngx_msec_t) ngx_timeofday()->msec);
@@ -439,7 +435,6 @@ ngx_http_push_approval_fleet_revoked(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_str_t *identity, time_t at, time_t ttl)
 {
     u_char                          *p;
-    u_char                           lkey[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
     u_char                           key[NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
     u_char                           msg[NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
     u_char                           val[NGX_TIME_T_LEN];
@@ -454,10 +449,7 @@ ngx_http_push_approval_fleet_revoked(ngx_http_push_approval_zone_ctx_t *zone,
         return;
     }
 
-    ngx_http_push_approval_key(lkey, NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
-                               identity, NULL, NULL);
-
-    p = ngx_http_push_approval_fleet_key(key, &st->prefix, 'v', lkey);
+    p = ngx_http_push_approval_fleet_identity_key(key, st, 'v', identity);
 
     ngx_http_push_approval_fleet_set(st, key, p - key, val,
                                      ngx_sprintf(val, "%T", at) - val, ttl);
@@ -669,4 +661,19 @@ ngx_http_push_approval_fleet_key(u_char *p, ngx_str_t *prefix, u_char kind,
     }
 
     return ngx_hex_dump(p, key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+}
+
+
+/* an identity's store key: its zone limit key (as every host has it) */
+
+u_char *
+ngx_http_push_approval_fleet_identity_key(u_char *p,
+    ngx_http_push_approval_store_t *st, u_char kind, ngx_str_t *identity)
+{
+    u_char  key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
+
+    ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
+                               identity, NULL, NULL);
+
+    return ngx_http_push_approval_fleet_key(p, &st->prefix, kind, key);
 }

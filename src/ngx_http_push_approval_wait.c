@@ -32,8 +32,17 @@ typedef struct {
 } ngx_http_push_approval_page_t;
 
 
+/* the waiting page's own context: the approval context comes first */
+
+typedef struct {
+    ngx_http_push_approval_ctx_t    ctx;
+    ngx_http_push_approval_page_t  *page;
+} ngx_http_push_approval_wait_ctx_t;
+
+
 static ngx_int_t ngx_http_push_approval_wait_cookie(ngx_http_request_t *r,
     ngx_str_t *name, u_char *hash);
+static ngx_int_t ngx_http_push_approval_wait_method(ngx_http_request_t *r);
 static ngx_int_t ngx_http_push_approval_wait_token_check(
     ngx_http_request_t *r, ngx_http_push_approval_page_t *page);
 static ngx_int_t ngx_http_push_approval_long_poll(ngx_http_request_t *r,
@@ -151,6 +160,19 @@ ngx_http_push_approval_wait_cookie(ngx_http_request_t *r, ngx_str_t *name,
 }
 
 
+/* the page and its status endpoint answer GET and HEAD, with no body */
+
+static ngx_int_t
+ngx_http_push_approval_wait_method(ngx_http_request_t *r)
+{
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    return ngx_http_discard_request_body(r);
+}
+
+
 ngx_int_t
 ngx_http_push_approval_wait_handler(ngx_http_request_t *r)
 {
@@ -159,13 +181,10 @@ ngx_http_push_approval_wait_handler(ngx_http_request_t *r)
     ngx_uint_t                          state;
     ngx_http_push_approval_ctx_t       *ctx;
     ngx_http_push_approval_page_t      *page;
+    ngx_http_push_approval_wait_ctx_t  *wctx;
     ngx_http_push_approval_loc_conf_t  *plcf;
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        return NGX_HTTP_NOT_ALLOWED;
-    }
-
-    rc = ngx_http_discard_request_body(r);
+    rc = ngx_http_push_approval_wait_method(r);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -199,10 +218,14 @@ ngx_http_push_approval_wait_handler(ngx_http_request_t *r)
                                             page->token.wait_hash)
          == NGX_OK);
 
-    ctx = ngx_http_push_approval_create_ctx(r);
-    if (ctx == NULL) {
+    wctx = ngx_http_push_approval_new_ctx(r,
+                                     sizeof(ngx_http_push_approval_wait_ctx_t));
+    if (wctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    wctx->page = page;
+    ctx = &wctx->ctx;
 
     ctx->conf = plcf;
     ctx->zone = plcf->handler_zone->data;
@@ -210,7 +233,6 @@ ngx_http_push_approval_wait_handler(ngx_http_request_t *r)
     ctx->scope = page->token.scope;
     ctx->approval_id = page->token.id;
     ctx->poll = NGX_HTTP_PUSH_APPROVAL_PAGE_POLL;
-    ctx->handler_data = page;
 
     ngx_http_push_approval_key(ctx->approval_key,
                                NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL,
@@ -418,7 +440,8 @@ ngx_http_push_approval_long_poll_handler(ngx_event_t *ev)
 
     r = ev->data;
     c = r->connection;
-    page = ctx->handler_data;
+    /* the approval context is the wait context's first member */
+    page = ((ngx_http_push_approval_wait_ctx_t *) ctx)->page;
 
     state = ngx_http_push_approval_wait_state(r, ctx, page);
 
