@@ -2,9 +2,12 @@
 /*
  * Copyright (C) push approval module developers
  *
- * Enforcement in a protected location: the access phase handler, creating
- * the one shared push for (identity, scope), holding requests on timers
- * until it is decided, polling its status, and the outcome of each request.
+ * Enforcement in a protected location: the access phase handler (the
+ * remember cookie first, then the fleet and the zone), creating the one
+ * shared push for (identity, scope, address) through the provider, holding
+ * the request until the approval core says it is decided, and the outcome
+ * of each request.  The approval's lifecycle is in _approval.c, the push
+ * limiter in _limit.c, the redirect to the waiting page in _browser.c.
  */
 
 
@@ -26,6 +29,11 @@ static ngx_int_t ngx_http_push_approval_create(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 static ngx_int_t ngx_http_push_approval_send_create(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
+static ngx_http_push_approval_node_t *ngx_http_push_approval_factor(
+    ngx_http_push_approval_ctx_t *ctx, u_char *key);
+static ngx_http_push_approval_call_t *ngx_http_push_approval_new_call(
+    ngx_http_request_t *r, ngx_http_push_approval_ctx_t *ctx,
+    ngx_http_push_approval_call_done_pt handler);
 static void ngx_http_push_approval_factors_done(ngx_http_request_t *r,
     ngx_http_push_approval_call_t *call);
 static void ngx_http_push_approval_factor_gone(ngx_http_request_t *r,
@@ -512,14 +520,9 @@ ngx_http_push_approval_create(ngx_http_request_t *r,
 
     /* a factor looked up once is kept in the zone */
 
-    ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR,
-                               &ctx->identity, &ctx->conf->verify_service,
-                               NULL);
-
     ngx_shmtx_lock(&ctx->zone->shpool->mutex);
 
-    pn = ngx_http_push_approval_lookup(ctx->zone, key,
-                                       NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR);
+    pn = ngx_http_push_approval_factor(ctx, key);
     if (pn) {
         ctx->pr->factor.len = pn->v.factor.len;
         ctx->pr->factor.data = ngx_pnalloc(r->pool, pn->v.factor.len);
@@ -546,13 +549,11 @@ ngx_http_push_approval_create(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    call = ngx_pcalloc(r->pool, sizeof(ngx_http_push_approval_call_t));
+    call = ngx_http_push_approval_new_call(r, ctx,
+                                           ngx_http_push_approval_factors_done);
     if (call == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    call->handler = ngx_http_push_approval_factors_done;
-    call->data = ctx;
 
     if (ngx_http_push_approval_call(r, ctx->conf,
                                     NGX_HTTP_PUSH_APPROVAL_OP_FACTORS,
@@ -580,13 +581,11 @@ ngx_http_push_approval_send_create(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    call = ngx_pcalloc(r->pool, sizeof(ngx_http_push_approval_call_t));
+    call = ngx_http_push_approval_new_call(r, ctx,
+                                           ngx_http_push_approval_create_done);
     if (call == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    call->handler = ngx_http_push_approval_create_done;
-    call->data = ctx;
 
     ctx->call = call;
 
@@ -601,6 +600,41 @@ ngx_http_push_approval_send_create(ngx_http_request_t *r,
     ngx_http_push_approval_metric(ctx->zone, provider->push_metric, 1);
 
     return ngx_http_push_approval_wait(r, ctx);
+}
+
+
+/* a provider call of this request, answered to the handler */
+
+static ngx_http_push_approval_call_t *
+ngx_http_push_approval_new_call(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx,
+    ngx_http_push_approval_call_done_pt handler)
+{
+    ngx_http_push_approval_call_t  *call;
+
+    call = ngx_pcalloc(r->pool, sizeof(ngx_http_push_approval_call_t));
+    if (call == NULL) {
+        return NULL;
+    }
+
+    call->handler = handler;
+    call->data = ctx;
+
+    return call;
+}
+
+
+/* under the zone lock: the identity's Verify factor kept in the zone */
+
+static ngx_http_push_approval_node_t *
+ngx_http_push_approval_factor(ngx_http_push_approval_ctx_t *ctx, u_char *key)
+{
+    ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR,
+                               &ctx->identity, &ctx->conf->verify_service,
+                               NULL);
+
+    return ngx_http_push_approval_lookup(ctx->zone, key,
+                                         NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR);
 }
 
 
@@ -629,14 +663,9 @@ ngx_http_push_approval_factors_done(ngx_http_request_t *r,
         return;
     }
 
-    ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR,
-                               &ctx->identity, &ctx->conf->verify_service,
-                               NULL);
-
     ngx_shmtx_lock(&ctx->zone->shpool->mutex);
 
-    pn = ngx_http_push_approval_lookup(ctx->zone, key,
-                                       NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR);
+    pn = ngx_http_push_approval_factor(ctx, key);
     if (pn == NULL) {
         pn = ngx_http_push_approval_insert(ctx->zone, key,
                                            NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR,
@@ -702,14 +731,9 @@ ngx_http_push_approval_factor_gone(ngx_http_request_t *r,
                   "push approval: the provider knows the factor of \"%V\" "
                   "no more, looking it up again", &ctx->identity);
 
-    ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR,
-                               &ctx->identity, &ctx->conf->verify_service,
-                               NULL);
-
     ngx_shmtx_lock(&ctx->zone->shpool->mutex);
 
-    pn = ngx_http_push_approval_lookup(ctx->zone, key,
-                                       NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR);
+    pn = ngx_http_push_approval_factor(ctx, key);
 
     /* another worker may have stored the new factor already */
 

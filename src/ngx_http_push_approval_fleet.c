@@ -2,11 +2,13 @@
 /*
  * Copyright (C) push approval module developers
  *
- * What the fleet shares through the store (SPEC section 14), behind the
- * zone's own functions: a decision learned by one host is published on the
- * zone's channel, and every host decides it in its own zone, which wakes
- * the requests it holds for it through the usual watches.  Hosts that miss
- * a message (store down) still finish through their own polling.
+ * What this host tells the fleet through the store (SPEC section 14): a
+ * decision learned here is published on the zone's channel, with the
+ * creates, denials, replays, remembered addresses and revocations, and the
+ * fleet's turn to poll is taken here.  What the channel brings is applied
+ * by _relay.c, above the approval core: every host decides in its own zone,
+ * which wakes the requests it holds through the usual watches.  Hosts that
+ * miss a message (store down) still finish through their own polling.
  */
 
 

@@ -2,9 +2,9 @@
 /*
  * Copyright (C) push approval module developers
  *
- * The browser flow: the redirect to the waiting page with its signed token
- * and wait cookie, the 401 of push_approval_code, and the waiting page
- * itself with its JSON status endpoint (long-polled).
+ * The waiting page of the browser flow, with its JSON status endpoint
+ * (long-polled), and the remember cookie it sets on approval.  The
+ * protected side (the redirect here, the wait token) is in _browser.c.
  */
 
 
