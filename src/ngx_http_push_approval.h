@@ -505,13 +505,9 @@ void ngx_http_push_approval_metric(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_uint_t metric, ngx_atomic_int_t delta);
 ngx_atomic_int_t ngx_http_push_approval_metric_sum(
     ngx_http_push_approval_zone_ctx_t *zone, ngx_uint_t metric);
-void ngx_http_push_approval_account(ngx_http_push_approval_loc_conf_t *plcf,
-    u_char *account);
 ngx_int_t ngx_http_push_approval_claim_poll(
     ngx_http_push_approval_zone_ctx_t *zone, u_char *key, ngx_msec_t interval,
     ngx_msec_t *next);
-void ngx_http_push_approval_log_decision(ngx_log_t *log,
-    ngx_http_push_approval_approval_t *ap);
 
 /* ngx_http_push_approval_approval.c: the approval core */
 ngx_http_push_approval_ctx_t *ngx_http_push_approval_get_ctx(
@@ -543,6 +539,10 @@ void ngx_http_push_approval_release(ngx_http_push_approval_ctx_t *ctx);
 void ngx_http_push_approval_hold(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_event_handler_pt handler);
 ngx_http_push_approval_ctx_t *ngx_http_push_approval_woken(ngx_event_t *ev);
+void ngx_http_push_approval_account(ngx_http_push_approval_loc_conf_t *plcf,
+    u_char *account);
+void ngx_http_push_approval_log_decision(ngx_log_t *log,
+    ngx_http_push_approval_approval_t *ap);
 ngx_http_push_approval_node_t *ngx_http_push_approval_add(
     ngx_http_push_approval_zone_ctx_t *zone, u_char *key, time_t expires,
     ngx_str_t *id, ngx_str_t *identity,
@@ -595,6 +595,8 @@ void ngx_http_push_approval_limit_learned(
     ngx_uint_t cooldown, time_t left);
 ngx_int_t ngx_http_push_approval_retry_after(ngx_http_request_t *r,
     time_t seconds);
+void ngx_http_push_approval_log_limit(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
 
 /* ngx_http_push_approval_relay.c: what the fleet tells this host */
 ngx_int_t ngx_http_push_approval_fleet_claim(ngx_http_request_t *r,
@@ -758,8 +760,6 @@ ngx_int_t ngx_http_push_approval_call_misrouted(ngx_http_request_t *sr);
 /* ngx_http_push_approval_refusal.c */
 ngx_int_t ngx_http_push_approval_refusal(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_int_t rc);
-void ngx_http_push_approval_log_limit(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx);
 
 /* ngx_http_push_approval_response.c */
 ngx_table_elt_t *ngx_http_push_approval_add_header(ngx_http_request_t *r,

@@ -875,3 +875,46 @@ ngx_http_push_approval_pair_entry(ngx_http_push_approval_ctx_t *ctx)
 
     return pair;
 }
+
+
+/*
+ * a short digest of the provider account an approval is made with:
+ * Verify, the auth token that signs its webhooks and the service; Authy,
+ * the API key that signs its callbacks
+ */
+
+void
+ngx_http_push_approval_account(ngx_http_push_approval_loc_conf_t *plcf,
+    u_char *account)
+{
+    u_char     key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
+    ngx_str_t  name;
+
+    name = ngx_http_push_approval_providers[plcf->provider]->name;
+
+    if (plcf->provider == NGX_HTTP_PUSH_APPROVAL_AUTHY) {
+        ngx_http_push_approval_key(key, 0, &name, &plcf->api_key, NULL);
+
+    } else {
+        ngx_http_push_approval_key(key, 0, &name, &plcf->auth_token,
+                                   &plcf->verify_service);
+    }
+
+    ngx_memcpy(account, key, NGX_HTTP_PUSH_APPROVAL_ACCOUNT);
+}
+
+
+void
+ngx_http_push_approval_log_decision(ngx_log_t *log,
+    ngx_http_push_approval_approval_t *ap)
+{
+    static const char  *states[] = {
+        "pending", "approved", "denied", "expired"
+    };
+
+    ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                  "push approval %*s for \"%*s\": %s after %T s",
+                  (size_t) ap->id_len, ap->id,
+                  (size_t) ap->identity_len, ap->identity,
+                  states[ap->state], ap->decided - ap->created);
+}

@@ -504,33 +504,6 @@ ngx_http_push_approval_metric_sum(ngx_http_push_approval_zone_ctx_t *zone,
 
 
 /*
- * a short digest of the provider account an approval is made with:
- * Verify, the auth token that signs its webhooks and the service; Authy,
- * the API key that signs its callbacks
- */
-
-void
-ngx_http_push_approval_account(ngx_http_push_approval_loc_conf_t *plcf,
-    u_char *account)
-{
-    u_char     key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
-    ngx_str_t  name;
-
-    name = ngx_http_push_approval_providers[plcf->provider]->name;
-
-    if (plcf->provider == NGX_HTTP_PUSH_APPROVAL_AUTHY) {
-        ngx_http_push_approval_key(key, 0, &name, &plcf->api_key, NULL);
-
-    } else {
-        ngx_http_push_approval_key(key, 0, &name, &plcf->auth_token,
-                                   &plcf->verify_service);
-    }
-
-    ngx_memcpy(account, key, NGX_HTTP_PUSH_APPROVAL_ACCOUNT);
-}
-
-
-/*
  * at most one status fetch per interval per approval, across workers and
  * whoever asks: NGX_OK, the caller asks now; NGX_BUSY, not yet (*next says
  * when); NGX_DECLINED, the approval is decided or unknown
@@ -578,17 +551,3 @@ ngx_http_push_approval_claim_poll(ngx_http_push_approval_zone_ctx_t *zone,
 }
 
 
-void
-ngx_http_push_approval_log_decision(ngx_log_t *log,
-    ngx_http_push_approval_approval_t *ap)
-{
-    static const char  *states[] = {
-        "pending", "approved", "denied", "expired"
-    };
-
-    ngx_log_error(NGX_LOG_NOTICE, log, 0,
-                  "push approval %*s for \"%*s\": %s after %T s",
-                  (size_t) ap->id_len, ap->id,
-                  (size_t) ap->identity_len, ap->identity,
-                  states[ap->state], ap->decided - ap->created);
-}
