@@ -428,6 +428,8 @@ typedef struct {
 /* what the waiting page needs, carried in the signed wait token */
 
 #define NGX_HTTP_PUSH_APPROVAL_WAIT_HASH  16
+/* a token outlives its wait by this much, s */
+#define NGX_HTTP_PUSH_APPROVAL_TOKEN_GRACE  300
 
 typedef struct {
     ngx_str_t                       id;
@@ -497,7 +499,6 @@ typedef struct {
     ngx_http_push_approval_request_t   *pr;      /* the push being made */
     ngx_http_push_approval_call_t      *call;    /* its create call */
     ngx_chain_t                        *out;     /* a body of our own */
-    void                               *handler_data;
     ngx_uint_t                          uri_changes;  /* when checked */
 
     unsigned                            done:1;
@@ -511,6 +512,15 @@ typedef struct {
 } ngx_http_push_approval_ctx_t;
 
 
+/* how a request goes on once the fleet answered its claim */
+typedef void (*ngx_http_push_approval_claimed_pt)(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_int_t rc);
+
+/* a status fetch, started again once the fleet let this host ask */
+typedef void (*ngx_http_push_approval_fetch_pt)(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+
+
 extern ngx_module_t  ngx_http_push_approval_module;
 extern ngx_module_t  ngx_http_push_approval_enroll_module;
 extern ngx_http_push_approval_provider_t  ngx_http_push_approval_verify;
@@ -520,22 +530,11 @@ extern ngx_str_t  ngx_http_push_approval_status_names[];
 
 
 /* ngx_http_push_approval_module.c */
-ngx_http_push_approval_ctx_t *ngx_http_push_approval_get_ctx(
-    ngx_http_request_t *r);
-ngx_http_push_approval_ctx_t *ngx_http_push_approval_create_ctx(
-    ngx_http_request_t *r);
-ngx_str_t *ngx_http_push_approval_secrets(ngx_http_request_t *r,
-    ngx_uint_t *n);
 ngx_array_t *ngx_http_push_approval_conf_lines(ngx_conf_t *cf,
     ngx_command_t *cmd, ngx_pool_t *pool, ngx_str_t *name);
 
 /* ngx_http_push_approval_access.c */
 ngx_int_t ngx_http_push_approval_access_handler(ngx_http_request_t *r);
-void ngx_http_push_approval_release(ngx_http_push_approval_ctx_t *ctx);
-void ngx_http_push_approval_fetch(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx);
-ngx_int_t ngx_http_push_approval_build(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx);
 ngx_int_t ngx_http_push_approval_count_push(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 void ngx_http_push_approval_proceed(ngx_http_request_t *r,
@@ -555,38 +554,65 @@ void ngx_http_push_approval_delete(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_http_push_approval_node_t *node);
 void ngx_http_push_approval_touch(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_http_push_approval_node_t *node);
-void ngx_http_push_approval_changed(ngx_http_push_approval_zone_ctx_t *zone);
-void ngx_http_push_approval_changed_key(
-    ngx_http_push_approval_zone_ctx_t *zone, u_char *key);
 void ngx_http_push_approval_metric(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_uint_t metric, ngx_atomic_int_t delta);
 ngx_atomic_int_t ngx_http_push_approval_metric_sum(
     ngx_http_push_approval_zone_ctx_t *zone, ngx_uint_t metric);
+ngx_int_t ngx_http_push_approval_claim_poll(
+    ngx_http_push_approval_zone_ctx_t *zone, u_char *key, ngx_msec_t interval,
+    ngx_msec_t *next);
+
+/* ngx_http_push_approval_approval.c: the approval core */
+ngx_http_push_approval_ctx_t *ngx_http_push_approval_get_ctx(
+    ngx_http_request_t *r);
+ngx_http_push_approval_ctx_t *ngx_http_push_approval_create_ctx(
+    ngx_http_request_t *r);
+void *ngx_http_push_approval_new_ctx(ngx_http_request_t *r, size_t size);
+void ngx_http_push_approval_changed(ngx_http_push_approval_zone_ctx_t *zone);
+void ngx_http_push_approval_changed_key(
+    ngx_http_push_approval_zone_ctx_t *zone, u_char *key);
 ngx_int_t ngx_http_push_approval_decide(
     ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *id,
     ngx_uint_t state, ngx_log_t *log);
 ngx_int_t ngx_http_push_approval_decide_account(
     ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *id,
     ngx_uint_t state, ngx_uint_t provider, u_char *account, ngx_log_t *log);
-void ngx_http_push_approval_account(ngx_http_push_approval_loc_conf_t *plcf,
-    u_char *account);
+ngx_int_t ngx_http_push_approval_settle(
+    ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *id,
+    ngx_uint_t state, ngx_uint_t provider, u_char *account,
+    ngx_uint_t publish, ngx_log_t *log);
 ngx_int_t ngx_http_push_approval_replay_add(
     ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *nonce,
     ngx_str_t *signature, time_t expires);
-ngx_int_t ngx_http_push_approval_claim_poll(
-    ngx_http_push_approval_zone_ctx_t *zone, u_char *key, ngx_msec_t interval,
-    ngx_msec_t *next);
-void ngx_http_push_approval_denied(ngx_http_push_approval_zone_ctx_t *zone,
-    ngx_http_push_approval_approval_t *ap);
+ngx_int_t ngx_http_push_approval_build(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+void ngx_http_push_approval_fetch(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+void ngx_http_push_approval_release(ngx_http_push_approval_ctx_t *ctx);
+void ngx_http_push_approval_hold(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_event_handler_pt handler);
+ngx_http_push_approval_ctx_t *ngx_http_push_approval_woken(ngx_event_t *ev);
+void ngx_http_push_approval_account(ngx_http_push_approval_loc_conf_t *plcf,
+    u_char *account);
 void ngx_http_push_approval_log_decision(ngx_log_t *log,
     ngx_http_push_approval_approval_t *ap);
+ngx_http_push_approval_node_t *ngx_http_push_approval_add(
+    ngx_http_push_approval_zone_ctx_t *zone, u_char *key, time_t expires,
+    ngx_str_t *id, ngx_str_t *identity,
+    ngx_http_push_approval_approval_t *from);
+ngx_http_push_approval_node_t *ngx_http_push_approval_pair_entry(
+    ngx_http_push_approval_ctx_t *ctx);
+ngx_uint_t ngx_http_push_approval_pair_creating(
+    ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_http_push_approval_node_t *pair);
+ngx_http_push_approval_node_t *ngx_http_push_approval_made(
+    ngx_http_push_approval_ctx_t *ctx, u_char *key, ngx_str_t *id,
+    time_t provider_expires, ngx_uint_t code);
 
 /* ngx_http_push_approval_fleet.c: the fleet store behind the zone */
 void ngx_http_push_approval_fleet_decided(
     ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *id,
     ngx_uint_t state, ngx_uint_t provider, u_char *account);
-ngx_int_t ngx_http_push_approval_fleet_claim(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx);
 ngx_uint_t ngx_http_push_approval_fleet_live(
     ngx_http_push_approval_zone_ctx_t *zone,
     ngx_http_push_approval_node_t *pair);
@@ -596,7 +622,7 @@ void ngx_http_push_approval_fleet_created(
 void ngx_http_push_approval_fleet_denied(
     ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *identity);
 ngx_int_t ngx_http_push_approval_fleet_poll(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx);
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_fetch_pt handler);
 void ngx_http_push_approval_fleet_revoked(
     ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *identity, time_t at,
     time_t ttl);
@@ -608,6 +634,27 @@ void ngx_http_push_approval_fleet_remember(
     ngx_http_push_approval_zone_ctx_t *zone, u_char *key, time_t remember);
 u_char *ngx_http_push_approval_fleet_metrics(u_char *p,
     ngx_shm_zone_t **zones, ngx_uint_t nzones);
+
+/* ngx_http_push_approval_limit.c: the push limiter */
+ngx_int_t ngx_http_push_approval_limit_push(
+    ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *identity,
+    time_t *left);
+void ngx_http_push_approval_denied(ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_http_push_approval_approval_t *ap);
+void ngx_http_push_approval_limit_learned(
+    ngx_http_push_approval_zone_ctx_t *zone,
+    ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *identity,
+    ngx_uint_t cooldown, time_t left);
+ngx_int_t ngx_http_push_approval_retry_after(ngx_http_request_t *r,
+    time_t seconds);
+void ngx_http_push_approval_log_limit(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+
+/* ngx_http_push_approval_relay.c: what the fleet tells this host */
+ngx_int_t ngx_http_push_approval_fleet_claim(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx,
+    ngx_http_push_approval_claimed_pt handler);
 
 /* ngx_http_push_approval_crypto.c: pure, no nginx run time */
 #define NGX_HTTP_PUSH_APPROVAL_SHA1          0
@@ -658,6 +705,8 @@ ngx_int_t ngx_http_push_approval_token_decode(
 void ngx_http_push_approval_safe_return(ngx_str_t *uri);
 
 /* ngx_http_push_approval_remember.c */
+ngx_str_t *ngx_http_push_approval_secrets(ngx_http_request_t *r,
+    ngx_uint_t *n);
 ngx_int_t ngx_http_push_approval_cookie_name(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *scope,
     ngx_str_t *name);
@@ -780,9 +829,16 @@ ngx_int_t ngx_http_push_approval_authy_check(ngx_str_t *key,
     ngx_str_t *nonce, ngx_str_t *method, ngx_str_t *url,
     ngx_str_t *canonical, ngx_str_t *signature);
 
-/* ngx_http_push_approval_wait.c */
+/* ngx_http_push_approval_browser.c: the protected side of the browser flow */
 ngx_uint_t ngx_http_push_approval_accepts_html(ngx_http_request_t *r);
+ngx_uint_t ngx_http_push_approval_wants_redirect(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+ngx_int_t ngx_http_push_approval_redirect(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
+ngx_table_elt_t *ngx_http_push_approval_header_find(ngx_http_request_t *r,
+    char *name, size_t len, char *part);
 void ngx_http_push_approval_wait_hash(ngx_str_t *value, u_char *hash);
+uint32_t ngx_http_push_approval_wait_id(u_char *hash);
 
 /* ngx_http_push_approval_routes.c */
 ngx_int_t ngx_http_push_approval_check_routes(ngx_conf_t *cf);
@@ -793,8 +849,6 @@ ngx_int_t ngx_http_push_approval_call_misrouted(ngx_http_request_t *sr);
 /* ngx_http_push_approval_refusal.c */
 ngx_int_t ngx_http_push_approval_refusal(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_int_t rc);
-void ngx_http_push_approval_log_limit(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx);
 
 /* ngx_http_push_approval_response.c */
 ngx_table_elt_t *ngx_http_push_approval_add_header(ngx_http_request_t *r,
@@ -806,10 +860,6 @@ ngx_int_t ngx_http_push_approval_send(ngx_http_request_t *r,
     ngx_uint_t status, char *type, u_char *start, u_char *end);
 ngx_int_t ngx_http_push_approval_output(ngx_http_request_t *r,
     ngx_chain_t *out);
-ngx_uint_t ngx_http_push_approval_wants_redirect(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx);
-ngx_int_t ngx_http_push_approval_redirect(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx);
 
 /* handlers */
 ngx_int_t ngx_http_push_approval_callback_handler(ngx_http_request_t *r);

@@ -2,9 +2,12 @@
 /*
  * Copyright (C) push approval module developers
  *
- * Enforcement in a protected location: the access phase handler, creating
- * the one shared push for (identity, scope), holding requests on timers
- * until it is decided, polling its status, and the outcome of each request.
+ * Enforcement in a protected location: the access phase handler (the
+ * remember cookie first, then the fleet and the zone), creating the one
+ * shared push for (identity, scope, address) through the provider, holding
+ * the request until the approval core says it is decided, and the outcome
+ * of each request.  The approval's lifecycle is in _approval.c, the push
+ * limiter in _limit.c, the redirect to the waiting page in _browser.c.
  */
 
 
@@ -16,25 +19,31 @@ static ngx_int_t ngx_http_push_approval_carried(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf);
 static ngx_int_t ngx_http_push_approval_no_identity(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
+static ngx_int_t ngx_http_push_approval_needed(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx);
 static ngx_int_t ngx_http_push_approval_start(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
-static ngx_int_t ngx_http_push_approval_limit(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx);
+static ngx_int_t ngx_http_push_approval_join(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_node_t *pair);
 static ngx_int_t ngx_http_push_approval_create(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 static ngx_int_t ngx_http_push_approval_send_create(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
-static ngx_str_t *ngx_http_push_approval_host(ngx_http_request_t *r);
+static ngx_http_push_approval_node_t *ngx_http_push_approval_factor(
+    ngx_http_push_approval_ctx_t *ctx, u_char *key);
+static ngx_http_push_approval_call_t *ngx_http_push_approval_new_call(
+    ngx_http_request_t *r, ngx_http_push_approval_ctx_t *ctx,
+    ngx_http_push_approval_call_done_pt handler);
 static void ngx_http_push_approval_factors_done(ngx_http_request_t *r,
     ngx_http_push_approval_call_t *call);
 static void ngx_http_push_approval_factor_gone(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 static void ngx_http_push_approval_create_done(ngx_http_request_t *r,
     ngx_http_push_approval_call_t *call);
+static ngx_uint_t ngx_http_push_approval_pair_state(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_answer_t *ans);
 static void ngx_http_push_approval_created(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_answer_t *ans);
-static void ngx_http_push_approval_fetch_done(ngx_http_request_t *r,
-    ngx_http_push_approval_call_t *call);
 static ngx_int_t ngx_http_push_approval_wait(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 static ngx_int_t ngx_http_push_approval_check_pair(ngx_http_request_t *r,
@@ -54,9 +63,7 @@ static ngx_uint_t ngx_http_push_approval_ran_out(ngx_http_request_t *r,
 static ngx_int_t ngx_http_push_approval_approved(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 static void ngx_http_push_approval_resume(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx);
-static ngx_int_t ngx_http_push_approval_retry_after(ngx_http_request_t *r,
-    time_t seconds);
+    ngx_http_push_approval_ctx_t *ctx, ngx_int_t rc);
 static ngx_int_t ngx_http_push_approval_result(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_int_t rc);
 
@@ -69,7 +76,6 @@ ngx_http_push_approval_access_handler(ngx_http_request_t *r)
 {
     ngx_int_t                           rc;
     ngx_http_push_approval_ctx_t       *ctx;
-    ngx_http_push_approval_provider_t  *provider;
     ngx_http_push_approval_loc_conf_t  *plcf;
 
     if (r != r->main) {
@@ -148,21 +154,52 @@ ngx_http_push_approval_access_handler(ngx_http_request_t *r)
         }
     }
 
+    return ngx_http_push_approval_needed(r, ctx);
+}
+
+
+/*
+ * a request neither carried nor remembered needs an approval: the fleet
+ * is asked first, with a store, then the zone
+ */
+
+static ngx_int_t
+ngx_http_push_approval_needed(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx)
+{
+    ngx_int_t                           rc;
+    ngx_http_push_approval_provider_t  *provider;
+
     /*
      * only an approved, hence valid, identity is ever remembered: what the
      * provider accepts is checked when a push is needed
      */
 
-    provider = ngx_http_push_approval_providers[plcf->provider];
+    provider = ngx_http_push_approval_providers[ctx->conf->provider];
 
     if (provider->valid_identity(&ctx->identity) != NGX_OK) {
         return ngx_http_push_approval_result(r, ctx,
                                     ngx_http_push_approval_no_identity(r, ctx));
     }
 
+    if (ctx->conf->remember) {
+        /*
+         * shared by the requests of one client address only: someone who
+         * holds the password elsewhere cannot ride on the owner's tap
+         */
+
+        ngx_http_push_approval_key(ctx->pair_key,
+                                   NGX_HTTP_PUSH_APPROVAL_NODE_PAIR,
+                                   &ctx->identity, &ctx->scope,
+                                   &r->connection->addr_text);
+    }
+
     /* with a store, the fleet is asked first (section 14) */
 
-    switch (ngx_http_push_approval_fleet_claim(r, ctx)) {
+    rc = ngx_http_push_approval_fleet_claim(r, ctx,
+                                            ngx_http_push_approval_proceed);
+
+    switch (rc) {
 
     case NGX_AGAIN:
         return NGX_AGAIN;
@@ -273,7 +310,7 @@ ngx_http_push_approval_proceed(ngx_http_request_t *r,
         /* counted here too, so that limits hold while the store is away */
 
         ngx_shmtx_lock(&ctx->zone->shpool->mutex);
-        rc = ngx_http_push_approval_limit(r, ctx);
+        rc = ngx_http_push_approval_count_push(r, ctx);
         ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
 
         if (rc == NGX_OK) {
@@ -284,12 +321,7 @@ ngx_http_push_approval_proceed(ngx_http_request_t *r,
         rc = ngx_http_push_approval_start(r, ctx);
     }
 
-    if (rc != NGX_AGAIN) {
-        ctx->rc = rc;
-        ctx->done = 1;
-
-        ngx_http_push_approval_resume(r, ctx);
-    }
+    ngx_http_push_approval_resume(r, ctx, rc);
 }
 
 
@@ -338,16 +370,14 @@ static ngx_int_t
 ngx_http_push_approval_start(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx)
 {
-    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
     ngx_int_t                       rc;
-    ngx_str_t                       id;
-    ngx_http_push_approval_node_t  *pair, *ap;
+    ngx_http_push_approval_node_t  *pair;
 
     if (ctx->conf->remember == 0) {
         /* each request its own approval, naming that request */
 
         ngx_shmtx_lock(&ctx->zone->shpool->mutex);
-        rc = ngx_http_push_approval_limit(r, ctx);
+        rc = ngx_http_push_approval_count_push(r, ctx);
         ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
 
         if (rc != NGX_OK) {
@@ -358,19 +388,58 @@ ngx_http_push_approval_start(ngx_http_request_t *r,
         return ngx_http_push_approval_create(r, ctx);
     }
 
-    /*
-     * shared by the requests of one client address only: someone who holds
-     * the password elsewhere cannot ride on the owner's tap
-     */
-
-    ngx_http_push_approval_key(ctx->pair_key, NGX_HTTP_PUSH_APPROVAL_NODE_PAIR,
-                               &ctx->identity, &ctx->scope,
-                               &r->connection->addr_text);
-
     ngx_shmtx_lock(&ctx->zone->shpool->mutex);
 
     pair = ngx_http_push_approval_lookup(ctx->zone, ctx->pair_key,
                                          NGX_HTTP_PUSH_APPROVAL_NODE_PAIR);
+
+    rc = ngx_http_push_approval_join(r, ctx, pair);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    rc = ngx_http_push_approval_count_push(r, ctx);
+
+    if (rc != NGX_OK) {
+        ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+        ngx_http_push_approval_log_limit(r, ctx);
+        return rc;
+    }
+
+    if (pair == NULL) {
+        pair = ngx_http_push_approval_insert(ctx->zone, ctx->pair_key,
+                                             NGX_HTTP_PUSH_APPROVAL_NODE_PAIR,
+                                             ngx_time()
+                                             + ctx->conf->timeout / 1000
+                                             + 600);
+        if (pair == NULL) {
+            ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+            return ngx_http_push_approval_fail(r, ctx, "zone is full");
+        }
+    }
+
+    ctx->seq = ngx_http_push_approval_pair_creating(ctx->zone, pair);
+    pair->expires = ngx_time() + ctx->conf->timeout / 1000 + 600;
+
+    ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
+
+    return ngx_http_push_approval_create(r, ctx);
+}
+
+
+/*
+ * under the zone lock, released unless NGX_DECLINED: joins the pair's
+ * pending approval, or waits for the push another request creates for it;
+ * NGX_DECLINED, there is nothing to join
+ */
+
+static ngx_int_t
+ngx_http_push_approval_join(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_node_t *pair)
+{
+    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
+    ngx_str_t                       id;
+    ngx_http_push_approval_node_t  *ap;
 
     if (pair && pair->v.pair.state == NGX_HTTP_PUSH_APPROVAL_PAIR_ACTIVE) {
 
@@ -425,130 +494,7 @@ ngx_http_push_approval_start(ngx_http_request_t *r,
         return ngx_http_push_approval_wait(r, ctx);
     }
 
-    rc = ngx_http_push_approval_limit(r, ctx);
-
-    if (rc != NGX_OK) {
-        ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
-        ngx_http_push_approval_log_limit(r, ctx);
-        return rc;
-    }
-
-    if (pair == NULL) {
-        pair = ngx_http_push_approval_insert(ctx->zone, ctx->pair_key,
-                                             NGX_HTTP_PUSH_APPROVAL_NODE_PAIR,
-                                             ngx_time()
-                                             + ctx->conf->timeout / 1000
-                                             + 600);
-        if (pair == NULL) {
-            ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
-            return ngx_http_push_approval_fail(r, ctx, "zone is full");
-        }
-    }
-
-    pair->v.pair.state = NGX_HTTP_PUSH_APPROVAL_PAIR_CREATING;
-    pair->v.pair.seq = ++ctx->zone->sh->seq;
-    pair->v.pair.started = ngx_current_msec;
-    pair->v.pair.id_len = 0;
-    pair->expires = ngx_time() + ctx->conf->timeout / 1000 + 600;
-
-    ctx->seq = pair->v.pair.seq;
-
-    ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
-
-    return ngx_http_push_approval_create(r, ctx);
-}
-
-
-/*
- * push_approval_limit, under the zone lock: NGX_OK lets a new push go and
- * counts it; a failed create counts too
- */
-
-static ngx_int_t
-ngx_http_push_approval_limit(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx)
-{
-    u_char                           key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
-    time_t                           now, oldest, t;
-    ngx_uint_t                       n;
-    ngx_http_push_approval_node_t   *pn;
-    ngx_http_push_approval_limit_t  *limit;
-
-    now = ngx_time();
-
-    ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
-                               &ctx->identity, NULL, NULL);
-
-    pn = ngx_http_push_approval_lookup(ctx->zone, key,
-                                       NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT);
-    if (pn == NULL) {
-        pn = ngx_http_push_approval_insert(ctx->zone, key,
-                                           NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
-                                           now + 3600);
-        if (pn == NULL) {
-            /* no room to count: fail closed on pushes, not on the zone */
-            return ngx_http_push_approval_fail(r, ctx, "zone is full");
-        }
-    }
-
-    limit = &pn->v.limit;
-
-    if (limit->denied && now < limit->denied + ctx->conf->limit_cooldown) {
-        if (ngx_http_push_approval_retry_after(r, limit->denied
-                                                  + ctx->conf->limit_cooldown
-                                                  - now)
-            != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return ngx_http_push_approval_finish(r, ctx,
-                                             NGX_HTTP_PUSH_APPROVAL_ST_DENIED,
-                                             NGX_HTTP_FORBIDDEN);
-    }
-
-    /* forget the seconds that left the window */
-
-    if (now - limit->last >= 60) {
-        ngx_memzero(limit->pushes, sizeof(limit->pushes));
-
-    } else {
-        for (t = limit->last + 1; t <= now; t++) {
-            limit->pushes[t % 60] = 0;
-        }
-    }
-
-    limit->last = now;
-
-    n = 0;
-    oldest = now;
-
-    for (t = now - 59; t <= now; t++) {
-        if (limit->pushes[t % 60]) {
-            n += limit->pushes[t % 60];
-            oldest = ngx_min(oldest, t);
-        }
-    }
-
-    if (n >= ctx->conf->limit_rate) {
-        if (ngx_http_push_approval_retry_after(r, oldest + 60 - now)
-            != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return ngx_http_push_approval_finish(r, ctx,
-                                             NGX_HTTP_PUSH_APPROVAL_ST_LIMITED,
-                                             NGX_HTTP_TOO_MANY_REQUESTS);
-    }
-
-    if (limit->pushes[now % 60] < 255) {
-        limit->pushes[now % 60]++;
-    }
-
-    pn->expires = ngx_max(pn->expires, now + 3600);
-
-    return NGX_OK;
+    return NGX_DECLINED;
 }
 
 
@@ -574,14 +520,9 @@ ngx_http_push_approval_create(ngx_http_request_t *r,
 
     /* a factor looked up once is kept in the zone */
 
-    ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR,
-                               &ctx->identity, &ctx->conf->verify_service,
-                               NULL);
-
     ngx_shmtx_lock(&ctx->zone->shpool->mutex);
 
-    pn = ngx_http_push_approval_lookup(ctx->zone, key,
-                                       NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR);
+    pn = ngx_http_push_approval_factor(ctx, key);
     if (pn) {
         ctx->pr->factor.len = pn->v.factor.len;
         ctx->pr->factor.data = ngx_pnalloc(r->pool, pn->v.factor.len);
@@ -608,13 +549,11 @@ ngx_http_push_approval_create(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    call = ngx_pcalloc(r->pool, sizeof(ngx_http_push_approval_call_t));
+    call = ngx_http_push_approval_new_call(r, ctx,
+                                           ngx_http_push_approval_factors_done);
     if (call == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    call->handler = ngx_http_push_approval_factors_done;
-    call->data = ctx;
 
     if (ngx_http_push_approval_call(r, ctx->conf,
                                     NGX_HTTP_PUSH_APPROVAL_OP_FACTORS,
@@ -625,246 +564,6 @@ ngx_http_push_approval_create(ngx_http_request_t *r,
     }
 
     return ngx_http_push_approval_wait(r, ctx);
-}
-
-
-/* what the push shows: message, details, hidden details, code, expiry */
-
-ngx_int_t
-ngx_http_push_approval_build(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx)
-{
-    u_char                             *p;
-    ngx_str_t                          *host, code;
-    ngx_uint_t                          i, k;
-    ngx_array_t                        *lists[2], *confs[2];
-    ngx_http_push_approval_param_t     *param;
-    ngx_http_push_approval_detail_t    *d;
-    ngx_http_push_approval_request_t   *pr;
-    ngx_http_push_approval_loc_conf_t  *plcf;
-
-    plcf = ctx->conf;
-
-    pr = ngx_pcalloc(r->pool, sizeof(ngx_http_push_approval_request_t));
-    if (pr == NULL) {
-        return NGX_ERROR;
-    }
-
-    ctx->pr = pr;
-
-    pr->identity = ctx->identity;
-    pr->expires = ngx_time() + (time_t) ngx_max(plcf->timeout / 1000, 30);
-
-    if (plcf->factor
-        && ngx_http_complex_value(r, plcf->factor, &pr->factor) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    if (ngx_array_init(&pr->details, r->pool, 4,
-                       sizeof(ngx_http_push_approval_param_t))
-        != NGX_OK
-        || ngx_array_init(&pr->hidden_details, r->pool, 2,
-                          sizeof(ngx_http_push_approval_param_t))
-           != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    host = ngx_http_push_approval_host(r);
-
-    if (plcf->message) {
-        if (ngx_http_complex_value(r, plcf->message, &pr->message)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-    } else {
-        /* names host and path; a request-bound approval the request */
-
-        pr->message.len = sizeof("Approve access to ") - 1 + host->len
-                          + r->uri.len + r->method_name.len + 1;
-
-        pr->message.data = ngx_pnalloc(r->pool, pr->message.len);
-        if (pr->message.data == NULL) {
-            return NGX_ERROR;
-        }
-
-        if (plcf->remember) {
-            p = ngx_sprintf(pr->message.data, "Approve access to %V%V",
-                            host, &r->uri);
-
-        } else {
-            p = ngx_sprintf(pr->message.data, "Approve %V %V%V",
-                            &r->method_name, host, &r->uri);
-        }
-
-        pr->message.len = p - pr->message.data;
-    }
-
-    lists[0] = &pr->details;
-    lists[1] = &pr->hidden_details;
-    confs[0] = plcf->details;
-    confs[1] = plcf->hidden_details;
-
-    for (k = 0; k < 2; k++) {
-        if (confs[k] == NULL) {
-            continue;
-        }
-
-        d = confs[k]->elts;
-
-        for (i = 0; i < confs[k]->nelts; i++) {
-            param = ngx_array_push(lists[k]);
-            if (param == NULL) {
-                return NGX_ERROR;
-            }
-
-            param->name = d[i].label;
-
-            if (ngx_http_complex_value(r, &d[i].value, &param->value)
-                != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-        }
-    }
-
-    if (plcf->details == NULL) {
-        /* the owner sees where the request comes from */
-
-        param = ngx_array_push(&pr->details);
-        if (param == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_str_set(&param->name, "From");
-        param->value = r->connection->addr_text;
-    }
-
-    if (plcf->remember == 0) {
-        param = ngx_array_push_n(&pr->details, 3);
-        if (param == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_str_set(&param[0].name, "Method");
-        param[0].value = r->method_name;
-        ngx_str_set(&param[1].name, "Host");
-        param[1].value = *host;
-        ngx_str_set(&param[2].name, "URI");
-        param[2].value = r->unparsed_uri;
-    }
-
-    if (plcf->code) {
-        /* two digits, 10 to 99, shown on the waiting page and the phone */
-
-        if (ctx->code == 0) {
-            /* a request joining a push shows the push's own code */
-            ctx->code = 10 + (ngx_uint_t) ngx_random() % 90;
-        }
-
-        code.data = ngx_pnalloc(r->pool, 2);
-        if (code.data == NULL) {
-            return NGX_ERROR;
-        }
-
-        code.len = ngx_sprintf(code.data, "%ui", ctx->code) - code.data;
-
-        param = ngx_array_push(&pr->details);
-        if (param == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_str_set(&param->name, "Code");
-        param->value = code;
-    }
-
-    /* the provider gets valid UTF-8 only, whatever the client sent */
-
-    if (ngx_http_push_approval_utf8_text(r->pool, &pr->message) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    for (k = 0; k < 2; k++) {
-        param = lists[k]->elts;
-
-        for (i = 0; i < lists[k]->nelts; i++) {
-            if (ngx_http_push_approval_utf8_text(r->pool, &param[i].name)
-                != NGX_OK
-                || ngx_http_push_approval_utf8_text(r->pool, &param[i].value)
-                   != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * the host a push names: the request's Host only when the matched server
- * lists it in server_name, otherwise the server's first name, so that a
- * forged Host never reaches the phone
- */
-
-static ngx_str_t *
-ngx_http_push_approval_host(ngx_http_request_t *r)
-{
-    void                      *found;
-    ngx_str_t                 *host;
-    ngx_uint_t                 key;
-    ngx_http_connection_t     *hc;
-    ngx_http_virtual_names_t  *vn;
-    ngx_http_core_srv_conf_t  *cscf;
-#if (NGX_PCRE)
-    ngx_uint_t                 i;
-#endif
-
-    cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
-
-    host = &r->headers_in.server;
-
-    if (host->len == 0) {
-        return &cscf->server_name;
-    }
-
-    if (host->len == cscf->server_name.len
-        && ngx_strncasecmp(host->data, cscf->server_name.data, host->len)
-           == 0)
-    {
-        return host;
-    }
-
-    /* the names of this address, as nginx itself finds the server */
-
-    hc = r->http_connection;
-    vn = hc->addr_conf ? hc->addr_conf->virtual_names : NULL;
-
-    if (vn == NULL) {
-        return &cscf->server_name;
-    }
-
-    key = ngx_hash_key(host->data, host->len);
-
-    found = ngx_hash_find_combined(&vn->names, key, host->data, host->len);
-
-    if (found) {
-        return (found == cscf) ? host : &cscf->server_name;
-    }
-
-#if (NGX_PCRE)
-    for (i = 0; i < vn->nregex; i++) {
-        if (ngx_regex_exec(vn->regex[i].regex->regex, host, NULL, 0) >= 0) {
-            return (vn->regex[i].server == cscf) ? host : &cscf->server_name;
-        }
-    }
-#endif
-
-    return &cscf->server_name;
 }
 
 
@@ -882,13 +581,11 @@ ngx_http_push_approval_send_create(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    call = ngx_pcalloc(r->pool, sizeof(ngx_http_push_approval_call_t));
+    call = ngx_http_push_approval_new_call(r, ctx,
+                                           ngx_http_push_approval_create_done);
     if (call == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    call->handler = ngx_http_push_approval_create_done;
-    call->data = ctx;
 
     ctx->call = call;
 
@@ -903,6 +600,41 @@ ngx_http_push_approval_send_create(ngx_http_request_t *r,
     ngx_http_push_approval_metric(ctx->zone, provider->push_metric, 1);
 
     return ngx_http_push_approval_wait(r, ctx);
+}
+
+
+/* a provider call of this request, answered to the handler */
+
+static ngx_http_push_approval_call_t *
+ngx_http_push_approval_new_call(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx,
+    ngx_http_push_approval_call_done_pt handler)
+{
+    ngx_http_push_approval_call_t  *call;
+
+    call = ngx_pcalloc(r->pool, sizeof(ngx_http_push_approval_call_t));
+    if (call == NULL) {
+        return NULL;
+    }
+
+    call->handler = handler;
+    call->data = ctx;
+
+    return call;
+}
+
+
+/* under the zone lock: the identity's Verify factor kept in the zone */
+
+static ngx_http_push_approval_node_t *
+ngx_http_push_approval_factor(ngx_http_push_approval_ctx_t *ctx, u_char *key)
+{
+    ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR,
+                               &ctx->identity, &ctx->conf->verify_service,
+                               NULL);
+
+    return ngx_http_push_approval_lookup(ctx->zone, key,
+                                         NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR);
 }
 
 
@@ -931,14 +663,9 @@ ngx_http_push_approval_factors_done(ngx_http_request_t *r,
         return;
     }
 
-    ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR,
-                               &ctx->identity, &ctx->conf->verify_service,
-                               NULL);
-
     ngx_shmtx_lock(&ctx->zone->shpool->mutex);
 
-    pn = ngx_http_push_approval_lookup(ctx->zone, key,
-                                       NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR);
+    pn = ngx_http_push_approval_factor(ctx, key);
     if (pn == NULL) {
         pn = ngx_http_push_approval_insert(ctx->zone, key,
                                            NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR,
@@ -956,11 +683,7 @@ ngx_http_push_approval_factors_done(ngx_http_request_t *r,
 
     rc = ngx_http_push_approval_send_create(r, ctx);
 
-    if (rc != NGX_AGAIN) {
-        ctx->rc = rc;
-        ctx->done = 1;
-        ngx_http_push_approval_resume(r, ctx);
-    }
+    ngx_http_push_approval_resume(r, ctx, rc);
 }
 
 
@@ -1008,14 +731,9 @@ ngx_http_push_approval_factor_gone(ngx_http_request_t *r,
                   "push approval: the provider knows the factor of \"%V\" "
                   "no more, looking it up again", &ctx->identity);
 
-    ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR,
-                               &ctx->identity, &ctx->conf->verify_service,
-                               NULL);
-
     ngx_shmtx_lock(&ctx->zone->shpool->mutex);
 
-    pn = ngx_http_push_approval_lookup(ctx->zone, key,
-                                       NGX_HTTP_PUSH_APPROVAL_NODE_FACTOR);
+    pn = ngx_http_push_approval_factor(ctx, key);
 
     /* another worker may have stored the new factor already */
 
@@ -1038,11 +756,36 @@ ngx_http_push_approval_factor_gone(ngx_http_request_t *r,
 
     rc = ngx_http_push_approval_create(r, ctx);
 
-    if (rc != NGX_AGAIN) {
-        ctx->rc = rc;
-        ctx->done = 1;
-        ngx_http_push_approval_resume(r, ctx);
+    ngx_http_push_approval_resume(r, ctx, rc);
+}
+
+
+/* what the provider's answer to a create makes of the pair */
+
+static ngx_uint_t
+ngx_http_push_approval_pair_state(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_answer_t *ans)
+{
+    if (ans->result == NGX_HTTP_PUSH_APPROVAL_R_OK) {
+        return NGX_HTTP_PUSH_APPROVAL_PAIR_ACTIVE;
     }
+
+    if (ans->result == NGX_HTTP_PUSH_APPROVAL_R_NOT_FOUND) {
+        return NGX_HTTP_PUSH_APPROVAL_PAIR_NO_USER;
+    }
+
+    ngx_http_push_approval_metric(ctx->zone,
+                                  NGX_HTTP_PUSH_APPROVAL_M_PROVIDER_ERRORS, 1);
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "push approval: %V provider failed to create an "
+                  "approval for \"%V\": %V",
+                  &ngx_http_push_approval_providers[ctx->conf->provider]->name,
+                  &ctx->identity, &ans->error);
+
+    return (ans->result == NGX_HTTP_PUSH_APPROVAL_R_REFUSED)
+           ? NGX_HTTP_PUSH_APPROVAL_PAIR_REFUSED
+           : NGX_HTTP_PUSH_APPROVAL_PAIR_FAILED;
 }
 
 
@@ -1059,29 +802,7 @@ ngx_http_push_approval_created(ngx_http_request_t *r,
 
     ctx->call = NULL;
 
-    if (ans->result == NGX_HTTP_PUSH_APPROVAL_R_OK) {
-        pair_state = NGX_HTTP_PUSH_APPROVAL_PAIR_ACTIVE;
-
-    } else if (ans->result == NGX_HTTP_PUSH_APPROVAL_R_NOT_FOUND) {
-        pair_state = NGX_HTTP_PUSH_APPROVAL_PAIR_NO_USER;
-
-    } else {
-        pair_state = (ans->result == NGX_HTTP_PUSH_APPROVAL_R_REFUSED)
-                     ? NGX_HTTP_PUSH_APPROVAL_PAIR_REFUSED
-                     : NGX_HTTP_PUSH_APPROVAL_PAIR_FAILED;
-
-        ngx_http_push_approval_metric(ctx->zone,
-                                      NGX_HTTP_PUSH_APPROVAL_M_PROVIDER_ERRORS,
-                                      1);
-
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "push approval: %V provider failed to create an "
-                      "approval for \"%V\": %V",
-                      &ngx_http_push_approval_providers[ctx->conf->provider]
-                           ->name,
-                      &ctx->identity, &ans->error);
-    }
-
+    pair_state = ngx_http_push_approval_pair_state(r, ctx, ans);
     ap = NULL;
 
     ngx_shmtx_lock(&ctx->zone->shpool->mutex);
@@ -1091,33 +812,12 @@ ngx_http_push_approval_created(ngx_http_request_t *r,
         ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL,
                                    &ans->id, NULL, NULL);
 
-        ap = ngx_http_push_approval_insert(ctx->zone, key,
-                                        NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL,
-                                        ngx_time()
-                                        + ctx->conf->timeout / 1000 + 600);
+        ap = ngx_http_push_approval_made(ctx, key, &ans->id, ans->expires,
+                                         ctx->code);
         if (ap == NULL) {
             pair_state = NGX_HTTP_PUSH_APPROVAL_PAIR_FAILED;
 
         } else {
-            ap->v.approval.state = NGX_HTTP_PUSH_APPROVAL_PENDING;
-            ap->v.approval.provider = ctx->conf->provider;
-            ngx_http_push_approval_account(ctx->conf,
-                                           ap->v.approval.account);
-            ap->v.approval.created = ngx_time();
-            ap->v.approval.provider_expires = ans->expires ? ans->expires
-                                                           : ctx->pr->expires;
-            ap->v.approval.next_poll = ngx_current_msec + ctx->conf->poll;
-            ap->v.approval.code = (u_char) ctx->code;
-            ap->v.approval.id_len = (u_char) ans->id.len;
-            ngx_memcpy(ap->v.approval.id, ans->id.data, ans->id.len);
-            ap->v.approval.identity_len = (u_char) ctx->identity.len;
-            ngx_memcpy(ap->v.approval.identity, ctx->identity.data,
-                       ctx->identity.len);
-
-            ngx_http_push_approval_metric(ctx->zone,
-
-                                          NGX_HTTP_PUSH_APPROVAL_M_PENDING, 1);
-
             ngx_memcpy(ctx->approval_key, key, sizeof(key));
         }
     }
@@ -1157,9 +857,7 @@ ngx_http_push_approval_created(ngx_http_request_t *r,
 
     if (ctx->client_gone) {
         /* the answer is recorded for later requests; nobody to tell */
-        ctx->rc = NGX_HTTP_CLIENT_CLOSED_REQUEST;
-        ctx->done = 1;
-        ngx_http_push_approval_resume(r, ctx);
+        ngx_http_push_approval_resume(r, ctx, NGX_HTTP_CLIENT_CLOSED_REQUEST);
         return;
     }
 
@@ -1190,143 +888,7 @@ ngx_http_push_approval_created(ngx_http_request_t *r,
         break;
     }
 
-    if (ctx->rc != NGX_AGAIN) {
-        ctx->done = 1;
-        ngx_http_push_approval_resume(r, ctx);
-    }
-}
-
-
-/* one status fetch, claimed in the zone by the watch */
-
-void
-ngx_http_push_approval_fetch(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx)
-{
-    ngx_str_t                           uri;
-    ngx_http_push_approval_call_t      *call;
-    ngx_http_push_approval_provider_t  *provider;
-
-    /* with a store, one host of the fleet asks per interval */
-
-    if (!ctx->fleet_poll
-        && ngx_http_push_approval_fleet_poll(r, ctx) == NGX_AGAIN)
-    {
-        return;
-    }
-
-    ctx->fleet_poll = 0;
-
-    provider = ngx_http_push_approval_providers[ctx->conf->provider];
-
-    call = ngx_pcalloc(r->pool, sizeof(ngx_http_push_approval_call_t));
-    if (call == NULL) {
-        return;
-    }
-
-    call->handler = ngx_http_push_approval_fetch_done;
-    call->data = ctx->zone;
-    ngx_memcpy(call->key, ctx->approval_key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
-
-    if (provider->status(r, ctx->conf, &ctx->identity, &ctx->approval_id,
-                         &uri)
-        != NGX_OK
-        || ngx_http_push_approval_call(r, ctx->conf,
-                                       NGX_HTTP_PUSH_APPROVAL_OP_STATUS,
-                                       NGX_HTTP_GET, &uri, NULL, call)
-           != NGX_OK)
-    {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "push approval: cannot start a status poll");
-        return;
-    }
-
-    ngx_http_push_approval_metric(ctx->zone, NGX_HTTP_PUSH_APPROVAL_M_POLLS,
-                                  1);
-}
-
-
-static void
-ngx_http_push_approval_fetch_done(ngx_http_request_t *r,
-    ngx_http_push_approval_call_t *call)
-{
-    ngx_str_t                           id;
-    ngx_uint_t                          decided, failed, flipped;
-    ngx_http_push_approval_node_t      *ap;
-    ngx_http_push_approval_answer_t     ans;
-    ngx_http_push_approval_zone_ctx_t  *zone;
-    ngx_http_push_approval_approval_t   copy;
-    ngx_http_push_approval_provider_t  *provider;
-
-    zone = call->data;
-
-    provider = ngx_http_push_approval_providers[call->provider];
-    provider->parse(r->pool, NGX_HTTP_PUSH_APPROVAL_OP_STATUS, call, &ans);
-
-    if (ans.result != NGX_HTTP_PUSH_APPROVAL_R_OK) {
-        ngx_http_push_approval_metric(zone,
-                                      NGX_HTTP_PUSH_APPROVAL_M_PROVIDER_ERRORS,
-                                      1);
-
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "push approval: %V status poll failed: %V",
-                      &provider->name, &ans.error);
-    }
-
-    decided = 0;
-    flipped = 0;
-    failed = 0;
-
-    ngx_shmtx_lock(&zone->shpool->mutex);
-
-    ap = ngx_http_push_approval_lookup(zone, call->key,
-                                       NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL);
-
-    if (ap) {
-        /* 2: the provider refused the poll, no fail mode applies */
-        failed = (ans.result == NGX_HTTP_PUSH_APPROVAL_R_OK) ? 0
-                 : (ans.result == NGX_HTTP_PUSH_APPROVAL_R_REFUSED) ? 2 : 1;
-
-        /* waiting pages show "error" while the provider cannot be asked */
-        flipped = (ap->v.approval.poll_failed != failed);
-
-        ap->v.approval.poll_started = 0;
-        ap->v.approval.poll_failed = (u_char) failed;
-
-        if (ans.result == NGX_HTTP_PUSH_APPROVAL_R_OK
-            && ans.state != NGX_HTTP_PUSH_APPROVAL_PENDING
-            && ap->v.approval.state == NGX_HTTP_PUSH_APPROVAL_PENDING)
-        {
-            /* decisions are final: only a pending approval changes */
-
-            ap->v.approval.state = ans.state;
-            ap->v.approval.decided = ngx_time();
-            ngx_http_push_approval_metric(zone,
-                                          NGX_HTTP_PUSH_APPROVAL_M_PENDING, -1);
-            copy = ap->v.approval;
-            decided = 1;
-        }
-    }
-
-    ngx_shmtx_unlock(&zone->shpool->mutex);
-
-    if (decided) {
-        if (copy.state == NGX_HTTP_PUSH_APPROVAL_DENIED) {
-            ngx_http_push_approval_denied(zone, &copy);
-        }
-
-        ngx_http_push_approval_log_decision(r->connection->log, &copy);
-
-        id.data = copy.id;
-        id.len = copy.id_len;
-        ngx_http_push_approval_fleet_decided(zone, &id, copy.state, 0, NULL);
-    }
-
-    /* a status endpoint that asked again waits for the result, even "failed" */
-
-    if (decided || flipped || failed) {
-        ngx_http_push_approval_changed_key(zone, call->key);
-    }
+    ngx_http_push_approval_resume(r, ctx, ctx->rc);
 }
 
 
@@ -1368,20 +930,10 @@ ngx_http_push_approval_wait(ngx_http_request_t *r,
         return NGX_AGAIN;
     }
 
-    /* parked on a timer: no thread, no busy loop */
-
-    ctx->held = 1;
-
-    ctx->timer.handler = ngx_http_push_approval_hold_handler;
-    ctx->timer.data = r;
-    ctx->timer.log = r->connection->log;
-
-    ngx_add_timer(&ctx->timer, ctx->conf->timeout);
+    ngx_http_push_approval_hold(r, ctx, ngx_http_push_approval_hold_handler);
 
     r->read_event_handler = ngx_http_push_approval_test_reading;
     r->write_event_handler = ngx_http_request_empty_handler;
-
-    ngx_http_push_approval_metric(ctx->zone, NGX_HTTP_PUSH_APPROVAL_M_HELD, 1);
 
     return NGX_AGAIN;
 }
@@ -1479,16 +1031,13 @@ ngx_http_push_approval_hold_handler(ngx_event_t *ev)
     ngx_http_request_t            *r;
     ngx_http_push_approval_ctx_t  *ctx;
 
-    r = ev->data;
-    c = r->connection;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
-
-    if (ctx == NULL || ctx->done) {
+    ctx = ngx_http_push_approval_woken(ev);
+    if (ctx == NULL) {
         return;
     }
 
-    ngx_http_set_log_request(c->log, r);
+    r = ev->data;
+    c = r->connection;
 
     if (ev->timedout) {
         ev->timedout = 0;
@@ -1540,12 +1089,7 @@ ngx_http_push_approval_hold_handler(ngx_event_t *ev)
         }
     }
 
-    if (rc != NGX_AGAIN) {
-        ctx->rc = rc;
-        ctx->done = 1;
-
-        ngx_http_push_approval_resume(r, ctx);
-    }
+    ngx_http_push_approval_resume(r, ctx, rc);
 
     /* a push created on behalf of others runs as a subrequest */
     ngx_http_run_posted_requests(c);
@@ -1832,8 +1376,15 @@ ngx_http_push_approval_refused(ngx_http_request_t *r,
 
 static void
 ngx_http_push_approval_resume(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx)
+    ngx_http_push_approval_ctx_t *ctx, ngx_int_t rc)
 {
+    if (rc == NGX_AGAIN) {
+        return;
+    }
+
+    ctx->rc = rc;
+    ctx->done = 1;
+
     ngx_http_push_approval_release(ctx);
 
     r->read_event_handler = ngx_http_block_reading;
@@ -1843,75 +1394,41 @@ ngx_http_push_approval_resume(ngx_http_request_t *r,
 }
 
 
-/* frees what a waiting request holds: its watch, its timer, its gauge */
-
-void
-ngx_http_push_approval_release(ngx_http_push_approval_ctx_t *ctx)
-{
-    ngx_http_push_approval_node_t  *pair;
-
-    ngx_http_push_approval_unwatch(ctx);
-
-    if (ctx->call && !ctx->done && ctx->conf->remember) {
-        /* the creator goes away with its create call: hand the push over */
-
-        ngx_shmtx_lock(&ctx->zone->shpool->mutex);
-
-        pair = ngx_http_push_approval_lookup(ctx->zone, ctx->pair_key,
-                                             NGX_HTTP_PUSH_APPROVAL_NODE_PAIR);
-
-        if (pair && pair->v.pair.seq == ctx->seq
-            && pair->v.pair.state == NGX_HTTP_PUSH_APPROVAL_PAIR_CREATING)
-        {
-            pair->v.pair.state = NGX_HTTP_PUSH_APPROVAL_PAIR_ABANDONED;
-        }
-
-        ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
-
-        ctx->call = NULL;
-
-        ngx_http_push_approval_changed_key(ctx->zone, ctx->pair_key);
-    }
-
-    if (ctx->timer.timer_set) {
-        ngx_del_timer(&ctx->timer);
-    }
-
-    if (ctx->timer.posted) {
-        ngx_delete_posted_event(&ctx->timer);
-    }
-
-    if (ctx->held) {
-        ctx->held = 0;
-        ngx_http_push_approval_metric(ctx->zone,
-                                      NGX_HTTP_PUSH_APPROVAL_M_HELD, -1);
-    }
-}
-
-
-static ngx_int_t
-ngx_http_push_approval_retry_after(ngx_http_request_t *r, time_t seconds)
-{
-    ngx_str_t  value;
-
-    value.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
-    if (value.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    value.len = ngx_sprintf(value.data, "%T", ngx_max(seconds, 1))
-                - value.data;
-
-    return ngx_http_push_approval_add_header(r, "Retry-After", &value)
-           ? NGX_OK : NGX_ERROR;
-}
-
-
-/* push_approval_limit for a push made elsewhere (enrolment), locked */
+/*
+ * under the zone lock: a push counted, or the request's answer (403 in
+ * the cooldown, 429 over the rate, both with Retry-After)
+ */
 
 ngx_int_t
 ngx_http_push_approval_count_push(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx)
 {
-    return ngx_http_push_approval_limit(r, ctx);
+    time_t     left;
+    ngx_int_t  rc;
+
+    rc = ngx_http_push_approval_limit_push(ctx->zone, ctx->conf,
+                                           &ctx->identity, &left);
+
+    if (rc == NGX_OK) {
+        return NGX_OK;
+    }
+
+    if (rc == NGX_ERROR) {
+        /* no room to count: fail closed on pushes, not on the zone */
+        return ngx_http_push_approval_fail(r, ctx, "zone is full");
+    }
+
+    if (ngx_http_push_approval_retry_after(r, left) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_push_approval_finish(r, ctx,
+                                             NGX_HTTP_PUSH_APPROVAL_ST_DENIED,
+                                             NGX_HTTP_FORBIDDEN);
+    }
+
+    return ngx_http_push_approval_finish(r, ctx,
+                                         NGX_HTTP_PUSH_APPROVAL_ST_LIMITED,
+                                         NGX_HTTP_TOO_MANY_REQUESTS);
 }

@@ -433,9 +433,8 @@ static ngx_int_t
 ngx_http_push_approval_enroll_hold(ngx_http_request_t *r,
     ngx_http_push_approval_enroll_t *en)
 {
-    ngx_http_push_approval_ctx_t       *ctx;
-    ngx_http_push_approval_node_t      *ap;
-    ngx_http_push_approval_approval_t  *a;
+    ngx_http_push_approval_ctx_t   *ctx;
+    ngx_http_push_approval_node_t  *ap;
 
     ctx = en->ctx;
 
@@ -452,38 +451,14 @@ ngx_http_push_approval_enroll_hold(ngx_http_request_t *r,
 
     ngx_shmtx_lock(&ctx->zone->shpool->mutex);
 
-    ap = ngx_http_push_approval_insert(ctx->zone, ctx->approval_key,
-                                       NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL,
-                                       ngx_time() + ctx->conf->timeout / 1000
-                                       + 600);
-    if (ap) {
-        a = &ap->v.approval;
-
-        a->state = NGX_HTTP_PUSH_APPROVAL_PENDING;
-        a->provider = (u_char) ctx->conf->provider;
-        ngx_http_push_approval_account(ctx->conf, a->account);
-        a->created = ngx_time();
-        a->provider_expires = en->ans.expires ? en->ans.expires
-                                              : ctx->pr->expires;
-        a->next_poll = ngx_current_msec + ctx->conf->poll;
-        a->id_len = (u_char) ctx->approval_id.len;
-        ngx_memcpy(a->id, ctx->approval_id.data, ctx->approval_id.len);
-        a->identity_len = (u_char) ctx->identity.len;
-        ngx_memcpy(a->identity, ctx->identity.data, ctx->identity.len);
-
-        ngx_http_push_approval_metric(ctx->zone,
-                                      NGX_HTTP_PUSH_APPROVAL_M_PENDING, 1);
-    }
+    ap = ngx_http_push_approval_made(ctx, ctx->approval_key,
+                                     &ctx->approval_id, en->ans.expires, 0);
 
     ngx_shmtx_unlock(&ctx->zone->shpool->mutex);
 
     if (ap == NULL) {
         return NGX_HTTP_SERVICE_UNAVAILABLE;
     }
-
-    ctx->timer.handler = ngx_http_push_approval_enroll_wake;
-    ctx->timer.data = r;
-    ctx->timer.log = r->connection->log;
 
     if (ngx_http_push_approval_watch(r, ctx, ctx->approval_key,
                                      NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL)
@@ -492,14 +467,9 @@ ngx_http_push_approval_enroll_hold(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /* parked on a timer: no thread, no busy loop */
-
-    ctx->held = 1;
-    ngx_add_timer(&ctx->timer, ctx->conf->timeout);
+    ngx_http_push_approval_hold(r, ctx, ngx_http_push_approval_enroll_wake);
 
     r->read_event_handler = ngx_http_test_reading;
-
-    ngx_http_push_approval_metric(ctx->zone, NGX_HTTP_PUSH_APPROVAL_M_HELD, 1);
 
     return NGX_AGAIN;
 }

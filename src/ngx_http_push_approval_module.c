@@ -73,7 +73,6 @@ static ngx_int_t ngx_http_push_approval_read_lines(ngx_conf_t *cf,
 
 static ngx_int_t ngx_http_push_approval_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
-static void ngx_http_push_approval_cleanup(void *data);
 
 
 #define NGX_HTTP_PUSH_APPROVAL_NEEDS_PROVIDER  1
@@ -403,85 +402,6 @@ static ngx_http_variable_t  ngx_http_push_approval_vars[] = {
 
       ngx_http_null_variable
 };
-
-
-ngx_http_push_approval_ctx_t *
-ngx_http_push_approval_get_ctx(ngx_http_request_t *r)
-{
-    ngx_pool_cleanup_t            *cln;
-    ngx_http_push_approval_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
-
-    if (ctx != NULL || !r->internal) {
-        return ctx;
-    }
-
-    /*
-     * an internal redirect wiped the module contexts: the context lives on
-     * in the request pool's cleanup list, as in the realip module
-     */
-
-    for (cln = r->pool->cleanup; cln; cln = cln->next) {
-        if (cln->handler == ngx_http_push_approval_cleanup) {
-            ctx = cln->data;
-            ngx_http_set_ctx(r, ctx, ngx_http_push_approval_module);
-            return ctx;
-        }
-    }
-
-    return NULL;
-}
-
-
-ngx_http_push_approval_ctx_t *
-ngx_http_push_approval_create_ctx(ngx_http_request_t *r)
-{
-    ngx_pool_cleanup_t            *cln;
-    ngx_http_push_approval_ctx_t  *ctx;
-
-    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_push_approval_ctx_t));
-    if (cln == NULL) {
-        return NULL;
-    }
-
-    ctx = cln->data;
-    ngx_memzero(ctx, sizeof(ngx_http_push_approval_ctx_t));
-
-    ctx->request = r;
-
-    cln->handler = ngx_http_push_approval_cleanup;
-
-    ngx_http_set_ctx(r, ctx, ngx_http_push_approval_module);
-
-    return ctx;
-}
-
-
-static void
-ngx_http_push_approval_cleanup(void *data)
-{
-    ngx_http_push_approval_ctx_t  *ctx = data;
-
-    ngx_http_push_approval_release(ctx);
-}
-
-
-ngx_str_t *
-ngx_http_push_approval_secrets(ngx_http_request_t *r, ngx_uint_t *n)
-{
-    ngx_http_push_approval_main_conf_t  *pmcf;
-
-    pmcf = ngx_http_get_module_main_conf(r, ngx_http_push_approval_module);
-
-    if (pmcf->secrets == NULL) {
-        *n = 0;
-        return NULL;
-    }
-
-    *n = pmcf->secrets->nelts;
-    return pmcf->secrets->elts;
-}
 
 
 static ngx_int_t

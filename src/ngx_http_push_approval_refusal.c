@@ -128,27 +128,6 @@ ngx_http_push_approval_refusal(ngx_http_request_t *r,
 }
 
 
-/* a push the limits refused: the operator may need to act (notice) */
-
-void
-ngx_http_push_approval_log_limit(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx)
-{
-    if (ctx->status == NGX_HTTP_PUSH_APPROVAL_ST_LIMITED) {
-        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
-                      "push approval: \"%V\" reached the limit of %ui "
-                      "pushes a minute, no new push", &ctx->identity,
-                      ctx->conf->limit_rate);
-
-    } else if (ctx->status == NGX_HTTP_PUSH_APPROVAL_ST_DENIED) {
-        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
-                      "push approval: \"%V\" was denied less than %T s "
-                      "ago, no new push before the cooldown ends",
-                      &ctx->identity, ctx->conf->limit_cooldown);
-    }
-}
-
-
 static ngx_uint_t
 ngx_http_push_approval_has_error_page(ngx_http_request_t *r, ngx_int_t rc)
 {

@@ -547,3 +547,20 @@ ngx_http_push_approval_set_cookie_bound(ngx_http_request_t *r,
     return ngx_http_push_approval_add_header(r, "Set-Cookie", &value)
            ? NGX_OK : NGX_ERROR;
 }
+
+
+ngx_str_t *
+ngx_http_push_approval_secrets(ngx_http_request_t *r, ngx_uint_t *n)
+{
+    ngx_http_push_approval_main_conf_t  *pmcf;
+
+    pmcf = ngx_http_get_module_main_conf(r, ngx_http_push_approval_module);
+
+    if (pmcf->secrets == NULL) {
+        *n = 0;
+        return NULL;
+    }
+
+    *n = pmcf->secrets->nelts;
+    return pmcf->secrets->elts;
+}

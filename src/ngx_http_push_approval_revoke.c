@@ -28,8 +28,6 @@ static ngx_int_t ngx_http_push_approval_revoke_answer(ngx_http_request_t *r,
 static ngx_uint_t ngx_http_push_approval_revoke_walk(
     ngx_http_push_approval_zone_ctx_t *zone, ngx_str_t *identity,
     ngx_log_t *log);
-static ngx_table_elt_t *ngx_http_push_approval_header(ngx_http_request_t *r,
-    char *name, size_t len);
 
 
 ngx_int_t
@@ -281,7 +279,7 @@ ngx_http_push_approval_cross_site(ngx_http_request_t *r)
     ngx_str_t        *host;
     ngx_table_elt_t  *h;
 
-    h = ngx_http_push_approval_header(r, "sec-fetch-site", 14);
+    h = ngx_http_push_approval_header_find(r, "sec-fetch-site", 14, NULL);
 
     if (h
         && !(h->value.len == 11
@@ -293,7 +291,7 @@ ngx_http_push_approval_cross_site(ngx_http_request_t *r)
         return 1;
     }
 
-    h = ngx_http_push_approval_header(r, "origin", 6);
+    h = ngx_http_push_approval_header_find(r, "origin", 6, NULL);
 
     if (h == NULL) {
         return 0;
@@ -332,37 +330,6 @@ ngx_http_push_approval_cross_site(ngx_http_request_t *r)
     return !(h->value.len - len == host->len
              && ngx_strncasecmp(h->value.data + len, host->data, host->len)
                 == 0);
-}
-
-
-static ngx_table_elt_t *
-ngx_http_push_approval_header(ngx_http_request_t *r, char *name, size_t len)
-{
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == len
-            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
-        {
-            return &h[i];
-        }
-    }
 }
 
 

@@ -658,7 +658,7 @@ ngx_http_push_approval_store_reply(ngx_http_push_approval_store_conn_t *sc,
         && reply->element[0]->len == 7
         && ngx_strncmp(reply->element[0]->str, "message", 7) == 0)
     {
-        ngx_http_push_approval_fleet_message(sc->store, reply);
+        ngx_http_push_approval_store_receive(sc->store, reply);
         return;
     }
 

@@ -112,9 +112,28 @@ void ngx_http_push_approval_store_error(ngx_http_push_approval_store_t *st,
 ngx_uint_t ngx_http_push_approval_store_level(
     ngx_http_push_approval_store_t *st);
 
-/* ngx_http_push_approval_fleet.c: the fleet semantics */
-void ngx_http_push_approval_fleet_message(ngx_http_push_approval_store_t *st,
-    redisReply *reply);
+#define NGX_HTTP_PUSH_APPROVAL_FLEET_KEY  256
+
+/* a message on the zone's channel, for the layer that applies it */
+typedef void (*ngx_http_push_approval_store_receive_pt)(
+    ngx_http_push_approval_store_t *st, redisReply *reply);
+
+/* ngx_http_push_approval_relay.c: what the fleet tells this host */
+extern ngx_http_push_approval_store_receive_pt
+    ngx_http_push_approval_store_receive;
+
+/* ngx_http_push_approval_fleet.c: what this host tells the fleet */
+extern ngx_uint_t  ngx_http_push_approval_fleet_receiving;
+
+ngx_http_push_approval_store_t *ngx_http_push_approval_fleet_up(
+    ngx_http_push_approval_zone_ctx_t *zone);
+u_char *ngx_http_push_approval_fleet_key(u_char *p, ngx_str_t *prefix,
+    u_char kind, u_char *key);
+u_char *ngx_http_push_approval_fleet_identity_key(u_char *p,
+    ngx_http_push_approval_store_t *st, u_char kind, ngx_str_t *identity);
+void ngx_http_push_approval_fleet_set(ngx_http_push_approval_store_t *st,
+    u_char *key, size_t key_len, u_char *value, size_t value_len,
+    time_t ttl);
 
 
 #endif /* _NGX_HTTP_PUSH_APPROVAL_STORE_H_INCLUDED_ */

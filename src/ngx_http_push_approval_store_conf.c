@@ -23,6 +23,8 @@ static void *ngx_http_push_approval_store_create_main_conf(ngx_conf_t *cf);
 static ngx_int_t ngx_http_push_approval_store_init(ngx_conf_t *cf);
 static char *ngx_http_push_approval_store(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_push_approval_store_params(ngx_conf_t *cf,
+    ngx_http_push_approval_store_t *st, ngx_str_t *password_file);
 static char *ngx_http_push_approval_store_url(ngx_conf_t *cf,
     ngx_http_push_approval_store_t *st, ngx_str_t *value);
 static char *ngx_http_push_approval_store_password(ngx_conf_t *cf,
@@ -107,8 +109,7 @@ ngx_http_push_approval_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_push_approval_store_main_conf_t  *smcf = conf;
 
     char                            *rv;
-    ngx_str_t                       *value, s, password_file;
-    ngx_int_t                        n;
+    ngx_str_t                       *value, password_file;
     ngx_uint_t                       i;
     ngx_http_push_approval_store_t  *st, **stp;
 
@@ -152,11 +153,57 @@ ngx_http_push_approval_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return rv;
     }
 
+    rv = ngx_http_push_approval_store_params(cf, st, &password_file);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    if (st->trusted_certificate.len && !st->tls) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"push_approval_store\": \"trusted_certificate\" "
+                           "needs a rediss:// URL");
+        return NGX_CONF_ERROR;
+    }
+
+    if (password_file.len) {
+        rv = ngx_http_push_approval_store_password(cf, st, &password_file);
+        if (rv != NGX_CONF_OK) {
+            return rv;
+        }
+    }
+
+    if (st->tls && ngx_http_push_approval_store_ssl(cf, st) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    stp = ngx_array_push(&smcf->stores);
+    if (stp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *stp = st;
+
+    return NGX_CONF_OK;
+}
+
+
+/* the parameters after the URL: password_file, prefix, timeout, ... */
+
+static char *
+ngx_http_push_approval_store_params(ngx_conf_t *cf,
+    ngx_http_push_approval_store_t *st, ngx_str_t *password_file)
+{
+    ngx_str_t   *value, s;
+    ngx_int_t    n;
+    ngx_uint_t   i;
+
+    value = cf->args->elts;
+
     for (i = 3; i < cf->args->nelts; i++) {
 
         if (ngx_strncmp(value[i].data, "password_file=", 14) == 0) {
-            password_file.data = value[i].data + 14;
-            password_file.len = value[i].len - 14;
+            password_file->data = value[i].data + 14;
+            password_file->len = value[i].len - 14;
             continue;
         }
 
@@ -203,31 +250,6 @@ ngx_http_push_approval_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                            "\"%V\"", &value[i]);
         return NGX_CONF_ERROR;
     }
-
-    if (st->trusted_certificate.len && !st->tls) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"push_approval_store\": \"trusted_certificate\" "
-                           "needs a rediss:// URL");
-        return NGX_CONF_ERROR;
-    }
-
-    if (password_file.len) {
-        rv = ngx_http_push_approval_store_password(cf, st, &password_file);
-        if (rv != NGX_CONF_OK) {
-            return rv;
-        }
-    }
-
-    if (st->tls && ngx_http_push_approval_store_ssl(cf, st) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    stp = ngx_array_push(&smcf->stores);
-    if (stp == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    *stp = st;
 
     return NGX_CONF_OK;
 }

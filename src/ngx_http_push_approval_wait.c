@@ -2,22 +2,19 @@
 /*
  * Copyright (C) push approval module developers
  *
- * The browser flow: the redirect to the waiting page with its signed token
- * and wait cookie, the 401 of push_approval_code, and the waiting page
- * itself with its JSON status endpoint (long-polled).
+ * The waiting page of the browser flow, with its JSON status endpoint
+ * (long-polled), and the remember cookie it sets on approval.  The
+ * protected side (the redirect here, the wait token) is in _browser.c.
  */
 
 
 #include "ngx_http_push_approval.h"
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 
 #define NGX_HTTP_PUSH_APPROVAL_LONG_POLL     25000  /* ms */
 #define NGX_HTTP_PUSH_APPROVAL_PAGE_POLL     2000   /* ms */
-#define NGX_HTTP_PUSH_APPROVAL_TOKEN_GRACE   300    /* s */
-#define NGX_HTTP_PUSH_APPROVAL_WAIT_VALUE    22     /* base64url chars */
 
 /* what the page shows: the decision states, then two of its own */
 #define NGX_HTTP_PUSH_APPROVAL_W_PENDING     NGX_HTTP_PUSH_APPROVAL_PENDING
@@ -35,9 +32,21 @@ typedef struct {
 } ngx_http_push_approval_page_t;
 
 
+/* the waiting page's own context: the approval context comes first */
+
+typedef struct {
+    ngx_http_push_approval_ctx_t    ctx;
+    ngx_http_push_approval_page_t  *page;
+} ngx_http_push_approval_wait_ctx_t;
+
+
 static ngx_int_t ngx_http_push_approval_wait_cookie(ngx_http_request_t *r,
     ngx_str_t *name, u_char *hash);
-static uint32_t ngx_http_push_approval_wait_id(u_char *hash);
+static ngx_int_t ngx_http_push_approval_wait_method(ngx_http_request_t *r);
+static ngx_int_t ngx_http_push_approval_wait_token_check(
+    ngx_http_request_t *r, ngx_http_push_approval_page_t *page);
+static ngx_int_t ngx_http_push_approval_long_poll(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_page_t *page);
 static ngx_uint_t ngx_http_push_approval_wait_state(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_page_t *page);
 static void ngx_http_push_approval_long_poll_handler(ngx_event_t *ev);
@@ -45,6 +54,12 @@ static ngx_int_t ngx_http_push_approval_answer(ngx_http_request_t *r,
     ngx_http_push_approval_page_t *page, ngx_uint_t state);
 static ngx_int_t ngx_http_push_approval_page(ngx_http_request_t *r,
     ngx_http_push_approval_page_t *page, ngx_uint_t state);
+static void ngx_http_push_approval_page_text(
+    ngx_http_push_approval_page_t *page, ngx_uint_t state, ngx_str_t *title,
+    ngx_str_t *text);
+static u_char *ngx_http_push_approval_page_main(u_char *p,
+    ngx_http_push_approval_page_t *page, ngx_uint_t state, ngx_str_t *title,
+    ngx_str_t *text);
 static u_char *ngx_http_push_approval_html(u_char *dst, ngx_str_t *s);
 
 
@@ -117,253 +132,6 @@ static ngx_str_t  ngx_http_push_approval_wait_states[] = {
 };
 
 
-ngx_uint_t
-ngx_http_push_approval_wants_redirect(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx)
-{
-    ngx_uint_t  page;
-
-    switch (ctx->conf->mode) {
-
-    case NGX_HTTP_PUSH_APPROVAL_MODE_REDIRECT:
-        page = 1;
-        break;
-
-    case NGX_HTTP_PUSH_APPROVAL_MODE_HOLD:
-        page = 0;
-        break;
-
-    default: /* auto */
-        page = (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))
-               && ngx_http_push_approval_accepts_html(r);
-        break;
-    }
-
-    /* with push_approval_code, requests are never held */
-    return page || ctx->conf->code;
-}
-
-
-ngx_uint_t
-ngx_http_push_approval_accepts_html(ngx_http_request_t *r)
-{
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return 0;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == 6
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "accept", 6) == 0
-            && ngx_strlcasestrn(h[i].value.data,
-                                h[i].value.data + h[i].value.len,
-                                (u_char *) "text/html", 9 - 1)
-               != NULL)
-        {
-            return 1;
-        }
-    }
-}
-
-
-/*
- * 302 to the waiting page (or, with push_approval_code, 401 with the wait
- * URI in JSON), with the short-lived wait cookie whose hash the token holds
- */
-
-ngx_int_t
-ngx_http_push_approval_redirect(ngx_http_request_t *r,
-    ngx_http_push_approval_ctx_t *ctx)
-{
-    u_char                             *p, *work, *text, *json;
-    u_char                              random[16], *value;
-    size_t                              size, len;
-    ngx_str_t                          *secrets, uri, hash_src;
-    ngx_str_t                           cookie;
-    ngx_uint_t                          n, page, code;
-    ngx_table_elt_t                    *h;
-    ngx_http_push_approval_token_t      t;
-    ngx_http_push_approval_loc_conf_t  *plcf;
-
-    plcf = ctx->conf;
-    secrets = ngx_http_push_approval_secrets(r, &n);
-
-    if (n == 0) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    page = (plcf->mode == NGX_HTTP_PUSH_APPROVAL_MODE_REDIRECT
-            || (plcf->mode == NGX_HTTP_PUSH_APPROVAL_MODE_AUTO
-                && (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))
-                && ngx_http_push_approval_accepts_html(r)));
-
-    if (ctx->pr == NULL) {
-        /*
-         * a request that joined a push names it as its creator did; the
-         * code is the push's own, as the zone keeps it, not a new one
-         */
-
-        code = ctx->code;
-
-        if (ngx_http_push_approval_build(r, ctx) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ctx->code = code;
-    }
-
-    ngx_memzero(&t, sizeof(ngx_http_push_approval_token_t));
-
-    t.id = ctx->approval_id;
-    t.identity = ctx->identity;
-    t.scope = ctx->scope;
-    t.return_uri = r->unparsed_uri;
-    ngx_http_push_approval_safe_return(&t.return_uri);
-    t.message = ctx->pr->message;
-    t.message.len = ngx_http_push_approval_utf8_prefix(&t.message, 256);
-    t.cookie_name = plcf->remember ? ctx->cookie_name : plcf->cookie_name;
-    t.cookie_domain = plcf->cookie_domain;
-    t.created = ngx_time();
-    t.timeout = plcf->timeout / 1000;
-    t.expires = t.created + t.timeout + NGX_HTTP_PUSH_APPROVAL_TOKEN_GRACE;
-    t.remember = plcf->remember;
-    t.code = plcf->code ? ctx->code : 0;
-    t.provider = plcf->provider;
-    t.secure = plcf->cookie_secure || r->connection->ssl;
-    t.samesite = plcf->cookie_samesite;
-    ngx_memcpy(t.bind, plcf->cookie_bind, NGX_HTTP_PUSH_APPROVAL_BIND_LEN);
-
-    /* the wait cookie: only the browser holding it gets remembered */
-
-    if (RAND_bytes(random, sizeof(random)) != 1) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    value = ngx_pnalloc(r->pool, NGX_HTTP_PUSH_APPROVAL_WAIT_VALUE);
-    if (value == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    hash_src.data = value;
-    hash_src.len = ngx_http_push_approval_base64url_encode(value, random,
-                                                          sizeof(random));
-
-    ngx_http_push_approval_wait_hash(&hash_src, t.wait_hash);
-
-    size = ngx_http_push_approval_token_size(&t);
-
-    work = ngx_pnalloc(r->pool, size);
-    text = ngx_pnalloc(r->pool, size);
-    if (work == NULL || text == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    len = ngx_http_push_approval_token_encode(text, work, &t, &secrets[0]);
-
-    uri.len = plcf->wait_uri.len + sizeof("?t=") - 1 + len;
-    uri.data = ngx_pnalloc(r->pool, uri.len);
-    if (uri.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    p = ngx_cpymem(uri.data, plcf->wait_uri.data, plcf->wait_uri.len);
-    p = ngx_cpymem(p, "?t=", sizeof("?t=") - 1);
-    ngx_memcpy(p, text, len);
-
-    /* Set-Cookie: NAME_wait=VALUE; Path=WAIT; Max-Age=...; HttpOnly */
-
-    /*
-     * NAME_wait_ID: a cookie of its own for each redirect, named after its
-     * hash, so that several tabs waiting at once each keep theirs
-     */
-
-    cookie.data = ngx_pnalloc(r->pool, t.cookie_name.len + hash_src.len
-                                       + plcf->wait_uri.len + 128);
-    if (cookie.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    p = ngx_sprintf(cookie.data, "%V_wait_%08xD=%V; Path=%V; Max-Age=%T; "
-                    "HttpOnly; SameSite=Lax%s", &t.cookie_name,
-                    ngx_http_push_approval_wait_id(t.wait_hash), &hash_src,
-                    &plcf->wait_uri, t.expires - t.created,
-                    t.secure ? "; Secure" : "");
-
-    cookie.len = p - cookie.data;
-
-    if (ngx_http_push_approval_add_header(r, "Set-Cookie", &cookie) == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ctx->status = NGX_HTTP_PUSH_APPROVAL_ST_PENDING;
-    ngx_http_push_approval_metric(ctx->zone,
-                                  NGX_HTTP_PUSH_APPROVAL_M_REQUESTS
-                                  + NGX_HTTP_PUSH_APPROVAL_ST_PENDING, 1);
-
-    if (page) {
-        h = ngx_http_push_approval_add_header(r, "Location", &uri);
-        if (h == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        r->headers_out.location = h;
-
-        return NGX_HTTP_MOVED_TEMPORARILY;
-    }
-
-    /* {"status":"pending","wait":"URI","code":"42"} */
-
-    json = ngx_pnalloc(r->pool, uri.len + 64);
-    if (json == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    p = ngx_sprintf(json, "{\"status\":\"pending\",\"wait\":\"%V\"", &uri);
-
-    if (t.code) {
-        p = ngx_sprintf(p, ",\"code\":\"%ui\"", t.code);
-    }
-
-    p = ngx_cpymem(p, "}\n", 2);
-
-    /* the access handler sends it, as the request's final answer */
-
-    ctx->out = ngx_http_push_approval_body(r, NGX_HTTP_UNAUTHORIZED,
-                                           "application/json", json, p);
-    if (ctx->out == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return NGX_HTTP_UNAUTHORIZED;
-}
-
-
-void
-ngx_http_push_approval_wait_hash(ngx_str_t *value, u_char *hash)
-{
-    u_char  digest[EVP_MAX_MD_SIZE];
-
-    if (ngx_http_push_approval_sha256(digest, value, 1) != NGX_OK) {
-        ngx_memset(digest, 0, sizeof(digest));
-    }
-
-    ngx_memcpy(hash, digest, NGX_HTTP_PUSH_APPROVAL_WAIT_HASH);
-}
-
-
 static ngx_int_t
 ngx_http_push_approval_wait_cookie(ngx_http_request_t *r, ngx_str_t *name,
     u_char *hash)
@@ -392,33 +160,31 @@ ngx_http_push_approval_wait_cookie(ngx_http_request_t *r, ngx_str_t *name,
 }
 
 
-/* the wait cookie's name suffix: the start of its hash */
+/* the page and its status endpoint answer GET and HEAD, with no body */
 
-static uint32_t
-ngx_http_push_approval_wait_id(u_char *hash)
+static ngx_int_t
+ngx_http_push_approval_wait_method(ngx_http_request_t *r)
 {
-    return ((uint32_t) hash[0] << 24) | ((uint32_t) hash[1] << 16)
-           | ((uint32_t) hash[2] << 8) | hash[3];
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    return ngx_http_discard_request_body(r);
 }
 
 
 ngx_int_t
 ngx_http_push_approval_wait_handler(ngx_http_request_t *r)
 {
-    u_char                             *work;
-    time_t                              left;
     ngx_int_t                           rc;
-    ngx_str_t                           arg, *secrets;
-    ngx_uint_t                          n, state;
+    ngx_str_t                           arg;
+    ngx_uint_t                          state;
     ngx_http_push_approval_ctx_t       *ctx;
     ngx_http_push_approval_page_t      *page;
+    ngx_http_push_approval_wait_ctx_t  *wctx;
     ngx_http_push_approval_loc_conf_t  *plcf;
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        return NGX_HTTP_NOT_ALLOWED;
-    }
-
-    rc = ngx_http_discard_request_body(r);
+    rc = ngx_http_push_approval_wait_method(r);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -436,36 +202,13 @@ ngx_http_push_approval_wait_handler(ngx_http_request_t *r)
         page->json = 1;
     }
 
-    secrets = ngx_http_push_approval_secrets(r, &n);
+    rc = ngx_http_push_approval_wait_token_check(r, page);
 
-    if (ngx_http_arg(r, (u_char *) "t", 1, &arg) != NGX_OK
-        || arg.len > 16384)
-    {
-        return ngx_http_push_approval_answer(r, page,
-                                            NGX_HTTP_PUSH_APPROVAL_W_INVALID);
-    }
-
-    work = ngx_pnalloc(r->pool, arg.len);
-    if (work == NULL) {
+    if (rc == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_http_push_approval_token_decode(&page->token, work, arg.data,
-                                            arg.len, secrets, n)
-        != NGX_OK)
-    {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "push approval: invalid wait token");
-
-        return ngx_http_push_approval_answer(r, page,
-                                            NGX_HTTP_PUSH_APPROVAL_W_INVALID);
-    }
-
-    if (page->token.expires < ngx_time()
-        || page->token.created + page->token.timeout
-           + NGX_HTTP_PUSH_APPROVAL_TOKEN_GRACE < ngx_time())
-    {
-        /* a signed token past its time: the page can still link back */
+    if (rc != NGX_OK) {
         return ngx_http_push_approval_answer(r, page,
                                             NGX_HTTP_PUSH_APPROVAL_W_INVALID);
     }
@@ -475,10 +218,14 @@ ngx_http_push_approval_wait_handler(ngx_http_request_t *r)
                                             page->token.wait_hash)
          == NGX_OK);
 
-    ctx = ngx_http_push_approval_create_ctx(r);
-    if (ctx == NULL) {
+    wctx = ngx_http_push_approval_new_ctx(r,
+                                     sizeof(ngx_http_push_approval_wait_ctx_t));
+    if (wctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    wctx->page = page;
+    ctx = &wctx->ctx;
 
     ctx->conf = plcf;
     ctx->zone = plcf->handler_zone->data;
@@ -486,7 +233,6 @@ ngx_http_push_approval_wait_handler(ngx_http_request_t *r)
     ctx->scope = page->token.scope;
     ctx->approval_id = page->token.id;
     ctx->poll = NGX_HTTP_PUSH_APPROVAL_PAGE_POLL;
-    ctx->handler_data = page;
 
     ngx_http_push_approval_key(ctx->approval_key,
                                NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL,
@@ -498,7 +244,65 @@ ngx_http_push_approval_wait_handler(ngx_http_request_t *r)
         return ngx_http_push_approval_answer(r, page, state);
     }
 
-    /* long-poll: held until a decision or 25 s */
+    return ngx_http_push_approval_long_poll(r, ctx, page);
+}
+
+
+/*
+ * the page's signed token, from its "t" argument: NGX_DECLINED when it is
+ * invalid or past its time
+ */
+
+static ngx_int_t
+ngx_http_push_approval_wait_token_check(ngx_http_request_t *r,
+    ngx_http_push_approval_page_t *page)
+{
+    u_char      *work;
+    ngx_str_t    arg, *secrets;
+    ngx_uint_t   n;
+
+    secrets = ngx_http_push_approval_secrets(r, &n);
+
+    if (ngx_http_arg(r, (u_char *) "t", 1, &arg) != NGX_OK
+        || arg.len > 16384)
+    {
+        return NGX_DECLINED;
+    }
+
+    work = ngx_pnalloc(r->pool, arg.len);
+    if (work == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_push_approval_token_decode(&page->token, work, arg.data,
+                                            arg.len, secrets, n)
+        != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "push approval: invalid wait token");
+
+        return NGX_DECLINED;
+    }
+
+    if (page->token.expires < ngx_time()
+        || page->token.created + page->token.timeout
+           + NGX_HTTP_PUSH_APPROVAL_TOKEN_GRACE < ngx_time())
+    {
+        /* a signed token past its time: the page can still link back */
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/* the status endpoint held until a decision, or 25 s */
+
+static ngx_int_t
+ngx_http_push_approval_long_poll(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, ngx_http_push_approval_page_t *page)
+{
+    time_t  left;
 
     if (ngx_http_push_approval_watch(r, ctx, ctx->approval_key,
                                      NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL)
@@ -544,7 +348,7 @@ ngx_http_push_approval_wait_state(ngx_http_request_t *r,
     ngx_msec_t                          next;
     ngx_http_push_approval_node_t      *pn;
     ngx_http_push_approval_token_t     *t;
-    ngx_http_push_approval_approval_t  *ap;
+    ngx_http_push_approval_approval_t  *ap, from;
 
     t = &page->token;
     now = ngx_time();
@@ -556,25 +360,18 @@ ngx_http_push_approval_wait_state(ngx_http_request_t *r,
                                        NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL);
 
     if (pn == NULL) {
-        pn = ngx_http_push_approval_insert(ctx->zone, ctx->approval_key,
-                                        NGX_HTTP_PUSH_APPROVAL_NODE_APPROVAL,
-                                        t->expires);
-        if (pn) {
-            ap = &pn->v.approval;
-            ap->state = NGX_HTTP_PUSH_APPROVAL_PENDING;
-            ap->provider = t->provider;
-            /* the credentials this page asks the provider with */
-            ngx_http_push_approval_account(ctx->conf, ap->account);
-            ap->created = t->created;
-            ap->code = (u_char) t->code;
-            ap->id_len = (u_char) t->id.len;
-            ngx_memcpy(ap->id, t->id.data, t->id.len);
-            ap->identity_len = (u_char) t->identity.len;
-            ngx_memcpy(ap->identity, t->identity.data, t->identity.len);
-            ap->next_poll = ngx_current_msec;
-            ngx_http_push_approval_metric(ctx->zone,
-                                          NGX_HTTP_PUSH_APPROVAL_M_PENDING, 1);
-        }
+        ngx_memzero(&from, sizeof(ngx_http_push_approval_approval_t));
+
+        from.provider = (u_char) t->provider;
+        /* the credentials this page asks the provider with */
+        ngx_http_push_approval_account(ctx->conf, from.account);
+        from.created = t->created;
+        from.code = (u_char) t->code;
+        from.next_poll = ngx_current_msec;
+
+        pn = ngx_http_push_approval_add(ctx->zone, ctx->approval_key,
+                                        t->expires, &t->id, &t->identity,
+                                        &from);
     }
 
     if (pn == NULL) {
@@ -636,18 +433,15 @@ ngx_http_push_approval_long_poll_handler(ngx_event_t *ev)
     ngx_http_push_approval_ctx_t   *ctx;
     ngx_http_push_approval_page_t  *page;
 
-    r = ev->data;
-    c = r->connection;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_push_approval_module);
-
-    if (ctx == NULL || ctx->done) {
+    ctx = ngx_http_push_approval_woken(ev);
+    if (ctx == NULL) {
         return;
     }
 
-    ngx_http_set_log_request(c->log, r);
-
-    page = ctx->handler_data;
+    r = ev->data;
+    c = r->connection;
+    /* the approval context is the wait context's first member */
+    page = ((ngx_http_push_approval_wait_ctx_t *) ctx)->page;
 
     state = ngx_http_push_approval_wait_state(r, ctx, page);
 
@@ -774,56 +568,12 @@ ngx_http_push_approval_page(ngx_http_request_t *r,
 {
     u_char                          *p, *html, nonce_raw[16], nonce[24];
     size_t                           len, nonce_len;
-    time_t                           left;
-    ngx_str_t                        title, text, link, csp;
+    ngx_str_t                        title, text, csp;
     ngx_http_push_approval_token_t  *t;
 
     t = &page->token;
 
-    switch (state) {
-
-    case NGX_HTTP_PUSH_APPROVAL_W_PENDING:
-        ngx_str_set(&title, "Approve on your phone");
-        ngx_str_set(&text, "We sent a request to your phone. Open it and "
-                           "tap Approve to continue. This page goes on "
-                           "by itself once you have answered.");
-        break;
-
-    case NGX_HTTP_PUSH_APPROVAL_W_DENIED:
-        ngx_str_set(&title, "Request denied");
-        ngx_str_set(&text, "The request was denied on your phone.");
-        break;
-
-    case NGX_HTTP_PUSH_APPROVAL_W_EXPIRED:
-        ngx_str_set(&title, "Request expired");
-        ngx_str_set(&text, "The request was not answered in time.");
-        break;
-
-    case NGX_HTTP_PUSH_APPROVAL_W_ERROR:
-        ngx_str_set(&title, "Approval unavailable");
-        ngx_str_set(&text, "The approval service cannot be reached just "
-                           "now. This page keeps trying.");
-        break;
-
-    default:
-        ngx_str_set(&title, "Link expired");
-        ngx_str_set(&text, "This approval link is not valid any more.");
-        ngx_str_null(&t->message);
-        t->code = 0;
-
-        if (t->return_uri.len == 0) {
-            ngx_str_set(&t->return_uri, "/");
-        }
-
-        break;
-    }
-
-    ngx_str_set(&link, "Try again");
-
-    left = t->created + t->timeout - ngx_time();
-    if (left < 0) {
-        left = 0;
-    }
+    ngx_http_push_approval_page_text(page, state, &title, &text);
 
     if (RAND_bytes(nonce_raw, sizeof(nonce_raw)) != 1) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -850,50 +600,7 @@ ngx_http_push_approval_page(ngx_http_request_t *r,
                     nonce_len, nonce);
 
     p = ngx_http_push_approval_html(p, &title);
-    p = ngx_cpymem(p, "</title></head><body><main><h1 id=\"head\">",
-                   sizeof("</title></head><body><main><h1 id=\"head\">") - 1);
-    p = ngx_http_push_approval_html(p, &title);
-    p = ngx_cpymem(p, "</h1>", 5);
-
-    if (t->message.len) {
-        p = ngx_cpymem(p, "<p class=\"msg\">", sizeof("<p class=\"msg\">") - 1);
-        p = ngx_http_push_approval_html(p, &t->message);
-        p = ngx_cpymem(p, "</p>", 4);
-    }
-
-    if (t->code && state == NGX_HTTP_PUSH_APPROVAL_W_PENDING) {
-        p = ngx_sprintf(p, "<div id=\"code\"><p>Check that your phone "
-                        "shows this code:</p><p class=\"code\" "
-                        "aria-label=\"code\">%ui</p></div>", t->code);
-    }
-
-    p = ngx_cpymem(p, "<p id=\"text\" role=\"status\" aria-live=\"polite\">",
-                   sizeof("<p id=\"text\" role=\"status\" "
-                          "aria-live=\"polite\">") - 1);
-    p = ngx_http_push_approval_html(p, &text);
-    p = ngx_cpymem(p, "</p>", 4);
-
-    if (state == NGX_HTTP_PUSH_APPROVAL_W_PENDING) {
-        p = ngx_sprintf(p, "<p class=\"left\"><span class=\"spin\" "
-                        "aria-hidden=\"true\"></span>Time left: "
-                        "<span id=\"left\" data-left=\"%T\">%T</span> s"
-                        "</p>", left, left);
-    }
-
-    p = ngx_cpymem(p, "<p><a id=\"again\" href=\"",
-                   sizeof("<p><a id=\"again\" href=\"") - 1);
-    p = ngx_http_push_approval_html(p, &t->return_uri);
-    p = ngx_cpymem(p, "\"", 1);
-
-    if (state == NGX_HTTP_PUSH_APPROVAL_W_PENDING
-        || state == NGX_HTTP_PUSH_APPROVAL_W_ERROR)
-    {
-        p = ngx_cpymem(p, " hidden", sizeof(" hidden") - 1);
-    }
-
-    p = ngx_cpymem(p, ">", 1);
-    p = ngx_http_push_approval_html(p, &link);
-    p = ngx_cpymem(p, "</a></p></main>", sizeof("</a></p></main>") - 1);
+    p = ngx_http_push_approval_page_main(p, page, state, &title, &text);
 
     if (state == NGX_HTTP_PUSH_APPROVAL_W_PENDING
         || state == NGX_HTTP_PUSH_APPROVAL_W_ERROR)
@@ -930,4 +637,123 @@ ngx_http_push_approval_page(ngx_http_request_t *r,
                                    (state == NGX_HTTP_PUSH_APPROVAL_W_INVALID)
                                    ? NGX_HTTP_BAD_REQUEST : NGX_HTTP_OK,
                                    "text/html; charset=utf-8", html, p);
+}
+
+
+/* the page's title and text for its state */
+
+static void
+ngx_http_push_approval_page_text(ngx_http_push_approval_page_t *page,
+    ngx_uint_t state, ngx_str_t *title, ngx_str_t *text)
+{
+    ngx_http_push_approval_token_t  *t;
+
+    t = &page->token;
+
+    switch (state) {
+
+    case NGX_HTTP_PUSH_APPROVAL_W_PENDING:
+        ngx_str_set(title, "Approve on your phone");
+        ngx_str_set(text, "We sent a request to your phone. Open it and "
+                           "tap Approve to continue. This page goes on "
+                           "by itself once you have answered.");
+        break;
+
+    case NGX_HTTP_PUSH_APPROVAL_W_DENIED:
+        ngx_str_set(title, "Request denied");
+        ngx_str_set(text, "The request was denied on your phone.");
+        break;
+
+    case NGX_HTTP_PUSH_APPROVAL_W_EXPIRED:
+        ngx_str_set(title, "Request expired");
+        ngx_str_set(text, "The request was not answered in time.");
+        break;
+
+    case NGX_HTTP_PUSH_APPROVAL_W_ERROR:
+        ngx_str_set(title, "Approval unavailable");
+        ngx_str_set(text, "The approval service cannot be reached just "
+                           "now. This page keeps trying.");
+        break;
+
+    default:
+        ngx_str_set(title, "Link expired");
+        ngx_str_set(text, "This approval link is not valid any more.");
+        ngx_str_null(&t->message);
+        t->code = 0;
+
+        if (t->return_uri.len == 0) {
+            ngx_str_set(&t->return_uri, "/");
+        }
+
+        break;
+    }
+}
+
+
+/* the page's <main>: what it says, the code, the time left, the link */
+
+static u_char *
+ngx_http_push_approval_page_main(u_char *p,
+    ngx_http_push_approval_page_t *page, ngx_uint_t state, ngx_str_t *title,
+    ngx_str_t *text)
+{
+    time_t                           left;
+    ngx_str_t                        link;
+    ngx_http_push_approval_token_t  *t;
+
+    t = &page->token;
+
+    ngx_str_set(&link, "Try again");
+
+    left = t->created + t->timeout - ngx_time();
+    if (left < 0) {
+        left = 0;
+    }
+
+    p = ngx_cpymem(p, "</title></head><body><main><h1 id=\"head\">",
+                   sizeof("</title></head><body><main><h1 id=\"head\">") - 1);
+    p = ngx_http_push_approval_html(p, title);
+    p = ngx_cpymem(p, "</h1>", 5);
+
+    if (t->message.len) {
+        p = ngx_cpymem(p, "<p class=\"msg\">", sizeof("<p class=\"msg\">") - 1);
+        p = ngx_http_push_approval_html(p, &t->message);
+        p = ngx_cpymem(p, "</p>", 4);
+    }
+
+    if (t->code && state == NGX_HTTP_PUSH_APPROVAL_W_PENDING) {
+        p = ngx_sprintf(p, "<div id=\"code\"><p>Check that your phone "
+                        "shows this code:</p><p class=\"code\" "
+                        "aria-label=\"code\">%ui</p></div>", t->code);
+    }
+
+    p = ngx_cpymem(p, "<p id=\"text\" role=\"status\" aria-live=\"polite\">",
+                   sizeof("<p id=\"text\" role=\"status\" "
+                          "aria-live=\"polite\">") - 1);
+    p = ngx_http_push_approval_html(p, text);
+    p = ngx_cpymem(p, "</p>", 4);
+
+    if (state == NGX_HTTP_PUSH_APPROVAL_W_PENDING) {
+        p = ngx_sprintf(p, "<p class=\"left\"><span class=\"spin\" "
+                        "aria-hidden=\"true\"></span>Time left: "
+                        "<span id=\"left\" data-left=\"%T\">%T</span> s"
+                        "</p>", left, left);
+    }
+
+    p = ngx_cpymem(p, "<p><a id=\"again\" href=\"",
+                   sizeof("<p><a id=\"again\" href=\"") - 1);
+    p = ngx_http_push_approval_html(p, &t->return_uri);
+    p = ngx_cpymem(p, "\"", 1);
+
+    if (state == NGX_HTTP_PUSH_APPROVAL_W_PENDING
+        || state == NGX_HTTP_PUSH_APPROVAL_W_ERROR)
+    {
+        p = ngx_cpymem(p, " hidden", sizeof(" hidden") - 1);
+    }
+
+    p = ngx_cpymem(p, ">", 1);
+    p = ngx_http_push_approval_html(p, &link);
+    p = ngx_cpymem(p, "</a></p></main>", sizeof("</a></p></main>") - 1);
+
+    return p;
 }
