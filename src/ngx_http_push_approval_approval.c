@@ -24,6 +24,8 @@ static ngx_int_t ngx_http_push_approval_build_utf8(ngx_http_request_t *r,
 static ngx_str_t *ngx_http_push_approval_host(ngx_http_request_t *r);
 static void ngx_http_push_approval_fetch_done(ngx_http_request_t *r,
     ngx_http_push_approval_call_t *call);
+static ngx_inline void *ngx_http_push_approval_alloc_ctx(ngx_http_request_t *r,
+    size_t size);
 static void ngx_http_push_approval_cleanup(void *data);
 
 
@@ -688,7 +690,9 @@ ngx_http_push_approval_get_ctx(ngx_http_request_t *r)
 ngx_http_push_approval_ctx_t *
 ngx_http_push_approval_create_ctx(ngx_http_request_t *r)
 {
-    return ngx_http_push_approval_new_ctx(r,
+    /* a constant size: zeroed inline on the remembered path */
+
+    return ngx_http_push_approval_alloc_ctx(r,
                                         sizeof(ngx_http_push_approval_ctx_t));
 }
 
@@ -700,6 +704,13 @@ ngx_http_push_approval_create_ctx(ngx_http_request_t *r)
 
 void *
 ngx_http_push_approval_new_ctx(ngx_http_request_t *r, size_t size)
+{
+    return ngx_http_push_approval_alloc_ctx(r, size);
+}
+
+
+static ngx_inline void *
+ngx_http_push_approval_alloc_ctx(ngx_http_request_t *r, size_t size)
 {
     ngx_pool_cleanup_t            *cln;
     ngx_http_push_approval_ctx_t  *ctx;
