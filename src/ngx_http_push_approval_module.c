@@ -2029,8 +2029,9 @@ ngx_http_push_approval_provider(ngx_conf_t *cf, ngx_command_t *cmd,
 
 
 /*
- * ngx_conf_set_enum_slot(), with a message naming the directive and the
- * values it takes: nginx's own says only 'invalid value "x"', at "warn"
+ * ngx_conf_set_enum_slot() sets a known value; an unknown one is reported
+ * here, naming the directive and the values it takes (nginx's own says only
+ * 'invalid value "x"', at "warn")
  */
 
 static char *
@@ -2040,14 +2041,8 @@ ngx_http_push_approval_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     u_char           *b, *last, buf[128];
     ngx_str_t        *value;
-    ngx_uint_t       *np, i;
+    ngx_uint_t        i;
     ngx_conf_enum_t  *e;
-
-    np = (ngx_uint_t *) (p + cmd->offset);
-
-    if (*np != NGX_CONF_UNSET_UINT) {
-        return "is duplicate";
-    }
 
     value = cf->args->elts;
     e = cmd->post;
@@ -2056,9 +2051,14 @@ ngx_http_push_approval_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         if (e[i].name.len == value[1].len
             && ngx_strcasecmp(e[i].name.data, value[1].data) == 0)
         {
-            *np = e[i].value;
-            return NGX_CONF_OK;
+            return ngx_conf_set_enum_slot(cf, cmd, conf);
         }
+    }
+
+    /* as nginx's slot: a repeated directive is a duplicate first */
+
+    if (*(ngx_uint_t *) (p + cmd->offset) != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
     }
 
     b = buf;
