@@ -526,6 +526,8 @@ ngx_http_push_approval_ctx_t *ngx_http_push_approval_create_ctx(
     ngx_http_request_t *r);
 ngx_str_t *ngx_http_push_approval_secrets(ngx_http_request_t *r,
     ngx_uint_t *n);
+
+/* ngx_http_push_approval_conf_file.c */
 ngx_array_t *ngx_http_push_approval_conf_lines(ngx_conf_t *cf,
     ngx_command_t *cmd, ngx_pool_t *pool, ngx_str_t *name);
 
