@@ -529,7 +529,7 @@ ngx_str_t *ngx_http_push_approval_secrets(ngx_http_request_t *r,
 
 /* ngx_http_push_approval_conf_file.c */
 ngx_array_t *ngx_http_push_approval_conf_lines(ngx_conf_t *cf,
-    ngx_command_t *cmd, ngx_pool_t *pool, ngx_str_t *name);
+    ngx_pool_t *pool, ngx_str_t *name);
 
 /* ngx_http_push_approval_access.c */
 ngx_int_t ngx_http_push_approval_access_handler(ngx_http_request_t *r);

@@ -11,17 +11,18 @@
 
 
 static ngx_int_t ngx_http_push_approval_read_lines(ngx_conf_t *cf,
-    ngx_command_t *cmd, ngx_str_t *name, ngx_array_t *lines);
+    ngx_str_t *directive, ngx_str_t *name, ngx_array_t *lines);
 
 
 /*
  * the non-empty lines of the file the directive names, into an array of
- * the pool; the file's name is kept in *name
+ * the pool; the file's name is kept in *name.  From a directive's handler
+ * or its post handler: messages name the directive as written, value[0]
  */
 
 ngx_array_t *
-ngx_http_push_approval_conf_lines(ngx_conf_t *cf, ngx_command_t *cmd,
-    ngx_pool_t *pool, ngx_str_t *name)
+ngx_http_push_approval_conf_lines(ngx_conf_t *cf, ngx_pool_t *pool,
+    ngx_str_t *name)
 {
     ngx_str_t    *value;
     ngx_array_t  *lines;
@@ -34,7 +35,7 @@ ngx_http_push_approval_conf_lines(ngx_conf_t *cf, ngx_command_t *cmd,
         return NULL;
     }
 
-    if (ngx_http_push_approval_read_lines(cf, cmd, name, lines) != NGX_OK) {
+    if (ngx_http_push_approval_read_lines(cf, &value[0], name, lines) != NGX_OK) {
         return NULL;
     }
 
@@ -43,7 +44,7 @@ ngx_http_push_approval_conf_lines(ngx_conf_t *cf, ngx_command_t *cmd,
 
 
 static ngx_int_t
-ngx_http_push_approval_read_lines(ngx_conf_t *cf, ngx_command_t *cmd,
+ngx_http_push_approval_read_lines(ngx_conf_t *cf, ngx_str_t *directive,
     ngx_str_t *name, ngx_array_t *lines)
 {
     u_char           *buf, *p, *last, *eol;
@@ -66,7 +67,7 @@ ngx_http_push_approval_read_lines(ngx_conf_t *cf, ngx_command_t *cmd,
 
     if (file.fd == NGX_INVALID_FILE) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "\"%V\" cannot open \"%s\"", &cmd->name,
+                           "\"%V\" cannot open \"%s\"", directive,
                            name->data);
         return NGX_ERROR;
     }
@@ -76,7 +77,7 @@ ngx_http_push_approval_read_lines(ngx_conf_t *cf, ngx_command_t *cmd,
 
     if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "\"%V\" cannot stat \"%s\"", &cmd->name,
+                           "\"%V\" cannot stat \"%s\"", directive,
                            name->data);
         goto done;
     }
@@ -85,7 +86,7 @@ ngx_http_push_approval_read_lines(ngx_conf_t *cf, ngx_command_t *cmd,
 
     if (size > 65536) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" file \"%s\" is too large", &cmd->name,
+                           "\"%V\" file \"%s\" is too large", directive,
                            name->data);
         goto done;
     }
@@ -99,7 +100,7 @@ ngx_http_push_approval_read_lines(ngx_conf_t *cf, ngx_command_t *cmd,
 
     if (n != size) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" cannot read \"%s\"", &cmd->name,
+                           "\"%V\" cannot read \"%s\"", directive,
                            name->data);
         goto done;
     }
@@ -141,7 +142,7 @@ ngx_http_push_approval_read_lines(ngx_conf_t *cf, ngx_command_t *cmd,
 
     if (lines->nelts == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" file \"%s\" is empty", &cmd->name,
+                           "\"%V\" file \"%s\" is empty", directive,
                            name->data);
         goto done;
     }

@@ -46,22 +46,22 @@ static char *ngx_http_push_approval_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_push_approval(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_push_approval_api(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
+static char *ngx_http_push_approval_api(ngx_conf_t *cf, void *post,
+    void *data);
 static char *ngx_http_push_approval_detail(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_push_approval_logo(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_push_approval_secret_file(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
+    void *post, void *data);
 static char *ngx_http_push_approval_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_push_approval_uri(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
+static char *ngx_http_push_approval_uri(ngx_conf_t *cf, void *post,
+    void *data);
 static char *ngx_http_push_approval_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_push_approval_callback_url(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
+    void *post, void *data);
 static char *ngx_http_push_approval_handler(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_push_approval_enum(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -76,6 +76,18 @@ static void ngx_http_push_approval_cleanup(void *data);
 
 #define NGX_HTTP_PUSH_APPROVAL_NEEDS_PROVIDER  1
 #define NGX_HTTP_PUSH_APPROVAL_NEEDS_IDENTITY  2
+
+
+/* string directives: nginx's slot sets them, these check them */
+
+static ngx_conf_post_t  ngx_http_push_approval_api_post =
+    { ngx_http_push_approval_api };
+static ngx_conf_post_t  ngx_http_push_approval_secret_file_post =
+    { ngx_http_push_approval_secret_file };
+static ngx_conf_post_t  ngx_http_push_approval_uri_post =
+    { ngx_http_push_approval_uri };
+static ngx_conf_post_t  ngx_http_push_approval_callback_url_post =
+    { ngx_http_push_approval_callback_url };
 
 
 /* by NGX_HTTP_PUSH_APPROVAL_HANDLER_*, for messages */
@@ -126,10 +138,10 @@ static ngx_command_t  ngx_http_push_approval_commands[] = {
 
     { ngx_string("push_approval_api"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_push_approval_api,
+      ngx_conf_set_str_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
+      offsetof(ngx_http_push_approval_loc_conf_t, api),
+      &ngx_http_push_approval_api_post },
 
     { ngx_string("push_approval_api_key_file"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -224,10 +236,10 @@ static ngx_command_t  ngx_http_push_approval_commands[] = {
 
     { ngx_string("push_approval_secret_file"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_http_push_approval_secret_file,
+      ngx_conf_set_str_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
-      0,
-      NULL },
+      offsetof(ngx_http_push_approval_main_conf_t, secret_file),
+      &ngx_http_push_approval_secret_file_post },
 
     { ngx_string("push_approval_cookie"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
@@ -238,10 +250,10 @@ static ngx_command_t  ngx_http_push_approval_commands[] = {
 
     { ngx_string("push_approval_wait_uri"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_push_approval_uri,
+      ngx_conf_set_str_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_push_approval_loc_conf_t, wait_uri),
-      NULL },
+      &ngx_http_push_approval_uri_post },
 
     { ngx_string("push_approval_fail"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -273,10 +285,10 @@ static ngx_command_t  ngx_http_push_approval_commands[] = {
 
     { ngx_string("push_approval_callback_url"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_push_approval_callback_url,
+      ngx_conf_set_str_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
+      offsetof(ngx_http_push_approval_loc_conf_t, callback_url),
+      &ngx_http_push_approval_callback_url_post },
 
     { ngx_string("push_approval_callback_max_age"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -1303,31 +1315,22 @@ ngx_http_push_approval(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* a URI prefix, joined to provider paths with exactly one "/" */
+
 static char *
-ngx_http_push_approval_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_push_approval_api(ngx_conf_t *cf, void *post, void *data)
 {
-    ngx_http_push_approval_loc_conf_t *plcf = conf;
+    ngx_str_t  *api = data;
 
-    ngx_str_t  *value;
-
-    if (plcf->api.data) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (value[1].len == 0 || value[1].data[0] != '/') {
+    if (api->len == 0 || api->data[0] != '/') {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"push_approval_api\" must be a URI prefix "
-                           "starting with \"/\", not \"%V\"", &value[1]);
+                           "starting with \"/\", not \"%V\"", api);
         return NGX_CONF_ERROR;
     }
 
-    plcf->api = value[1];
-
-    /* joined to provider paths with exactly one "/" */
-    while (plcf->api.len && plcf->api.data[plcf->api.len - 1] == '/') {
-        plcf->api.len--;
+    while (api->len && api->data[api->len - 1] == '/') {
+        api->len--;
     }
 
     return NGX_CONF_OK;
@@ -1441,20 +1444,19 @@ ngx_http_push_approval_logo(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* the secrets, one a line, the first signs; its name set by nginx's slot */
+
 static char *
-ngx_http_push_approval_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
+ngx_http_push_approval_secret_file(ngx_conf_t *cf, void *post, void *data)
 {
-    ngx_http_push_approval_main_conf_t *pmcf = conf;
+    ngx_str_t                           *line;
+    ngx_uint_t                           i;
+    ngx_http_push_approval_main_conf_t  *pmcf;
 
-    ngx_str_t   *line;
-    ngx_uint_t   i;
+    pmcf = ngx_http_conf_get_module_main_conf(cf,
+                                              ngx_http_push_approval_module);
 
-    if (pmcf->secrets) {
-        return "is duplicate";
-    }
-
-    pmcf->secrets = ngx_http_push_approval_conf_lines(cf, cmd, cf->pool,
+    pmcf->secrets = ngx_http_push_approval_conf_lines(cf, cf->pool,
                                                       &pmcf->secret_file);
     if (pmcf->secrets == NULL) {
         return NGX_CONF_ERROR;
@@ -1583,38 +1585,30 @@ ngx_http_push_approval_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 static char *
-ngx_http_push_approval_uri(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_push_approval_uri(ngx_conf_t *cf, void *post, void *data)
 {
-    char  *p = conf;
+    ngx_str_t  *uri = data;
 
     u_char     *c;
-    ngx_str_t  *field, *value;
-
-    field = (ngx_str_t *) (p + cmd->offset);
-
-    if (field->data) {
-        return "is duplicate";
-    }
+    ngx_str_t  *value;
 
     value = cf->args->elts;
 
-    if (value[1].len == 0 || value[1].data[0] != '/') {
+    if (uri->len == 0 || uri->data[0] != '/') {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%V\" must be a URI starting with \"/\", "
-                           "not \"%V\"", &cmd->name, &value[1]);
+                           "not \"%V\"", &value[0], uri);
         return NGX_CONF_ERROR;
     }
 
-    for (c = value[1].data; c < value[1].data + value[1].len; c++) {
+    for (c = uri->data; c < uri->data + uri->len; c++) {
         if (*c <= ' ' || *c == '?' || *c == '#' || *c >= 0x7f) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "\"%V\" must be a plain path, not \"%V\"",
-                               &cmd->name, &value[1]);
+                               &value[0], uri);
             return NGX_CONF_ERROR;
         }
     }
-
-    *field = value[1];
 
     return NGX_CONF_OK;
 }
@@ -1702,42 +1696,31 @@ invalid:
 
 
 static char *
-ngx_http_push_approval_callback_url(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
+ngx_http_push_approval_callback_url(ngx_conf_t *cf, void *post, void *data)
 {
-    ngx_http_push_approval_loc_conf_t *plcf = conf;
+    ngx_str_t  *url = data;
 
-    u_char     *p;
-    ngx_str_t  *value;
+    u_char  *p;
 
-    if (plcf->callback_url.data) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (!((value[1].len > 8 && ngx_strncmp(value[1].data, "https://", 8) == 0)
-          || (value[1].len > 7
-              && ngx_strncmp(value[1].data, "http://", 7) == 0)))
+    if (!((url->len > 8 && ngx_strncmp(url->data, "https://", 8) == 0)
+          || (url->len > 7 && ngx_strncmp(url->data, "http://", 7) == 0)))
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"push_approval_callback_url\" must be an "
                            "absolute http:// or https:// URL, not \"%V\"",
-                           &value[1]);
+                           url);
         return NGX_CONF_ERROR;
     }
 
-    for (p = value[1].data; p < value[1].data + value[1].len; p++) {
+    for (p = url->data; p < url->data + url->len; p++) {
         if (*p <= ' ' || *p >= 0x7f) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "\"push_approval_callback_url\" must be an "
                                "absolute URL without spaces or control "
-                               "characters, not \"%V\"", &value[1]);
+                               "characters, not \"%V\"", url);
             return NGX_CONF_ERROR;
         }
     }
-
-    plcf->callback_url = value[1];
 
     return NGX_CONF_OK;
 }
