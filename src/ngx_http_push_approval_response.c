@@ -2,8 +2,9 @@
 /*
  * Copyright (C) push approval module developers
  *
- * Responses the module makes itself: a header added to the response, and
- * a body held in memory (JSON, the waiting page, metrics).
+ * Responses the module makes itself: a header added to the response, a
+ * body held in memory (JSON, the waiting page, metrics), and the methods
+ * a read-only resource answers.
  */
 
 
@@ -113,4 +114,17 @@ ngx_http_push_approval_output(ngx_http_request_t *r, ngx_chain_t *out)
     }
 
     return ngx_http_output_filter(r, out);
+}
+
+
+/* a resource that is only read: GET or HEAD, and no body kept */
+
+ngx_int_t
+ngx_http_push_approval_read_only(ngx_http_request_t *r)
+{
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    return ngx_http_discard_request_body(r);
 }
