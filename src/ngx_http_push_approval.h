@@ -809,6 +809,8 @@ ngx_int_t ngx_http_push_approval_send(ngx_http_request_t *r,
 ngx_int_t ngx_http_push_approval_output(ngx_http_request_t *r,
     ngx_chain_t *out);
 ngx_int_t ngx_http_push_approval_read_only(ngx_http_request_t *r);
+ngx_int_t ngx_http_push_approval_read_body(ngx_http_request_t *r,
+    ngx_http_client_body_handler_pt post);
 ngx_uint_t ngx_http_push_approval_wants_redirect(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 ngx_int_t ngx_http_push_approval_redirect(ngx_http_request_t *r,

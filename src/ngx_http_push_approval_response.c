@@ -4,7 +4,7 @@
  *
  * Responses the module makes itself: a header added to the response, a
  * body held in memory (JSON, the waiting page, metrics), and the methods
- * a read-only resource answers.
+ * a read-only resource answers, or the body a POST is read for.
  */
 
 
@@ -127,4 +127,22 @@ ngx_http_push_approval_read_only(ngx_http_request_t *r)
     }
 
     return ngx_http_discard_request_body(r);
+}
+
+
+/* the body is read, then post() runs; the handler ends with NGX_DONE */
+
+ngx_int_t
+ngx_http_push_approval_read_body(ngx_http_request_t *r,
+    ngx_http_client_body_handler_pt post)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_read_client_request_body(r, post);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
 }
