@@ -87,7 +87,8 @@ ngx_http_push_approval_callback_handler(ngx_http_request_t *r)
                                    NGX_HTTP_BAD_REQUEST, "body too large");
     }
 
-    return ngx_http_push_approval_read_body(r, ngx_http_push_approval_callback_body);
+    return ngx_http_push_approval_read_body(r,
+                                    ngx_http_push_approval_callback_body);
 }
 
 

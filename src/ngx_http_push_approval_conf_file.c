@@ -35,7 +35,9 @@ ngx_http_push_approval_conf_lines(ngx_conf_t *cf, ngx_pool_t *pool,
         return NULL;
     }
 
-    if (ngx_http_push_approval_read_lines(cf, &value[0], name, lines) != NGX_OK) {
+    if (ngx_http_push_approval_read_lines(cf, &value[0], name, lines)
+        != NGX_OK)
+    {
         return NULL;
     }
 

@@ -134,7 +134,8 @@ ngx_http_push_approval_enroll_handler(ngx_http_request_t *r)
     en->ctx = ctx;
     ngx_http_set_ctx(r, en, ngx_http_push_approval_enroll_module);
 
-    return ngx_http_push_approval_read_body(r, ngx_http_push_approval_enroll_body);
+    return ngx_http_push_approval_read_body(r,
+                                            ngx_http_push_approval_enroll_body);
 }
 
 

@@ -113,6 +113,14 @@ static ngx_conf_enum_t  ngx_http_push_approval_fail_modes[] = {
 };
 
 
+static ngx_conf_enum_t  ngx_http_push_approval_samesite[] = {
+    { ngx_string("samesite=strict"), NGX_HTTP_PUSH_APPROVAL_SAMESITE_STRICT },
+    { ngx_string("samesite=lax"), NGX_HTTP_PUSH_APPROVAL_SAMESITE_LAX },
+    { ngx_string("samesite=none"), NGX_HTTP_PUSH_APPROVAL_SAMESITE_NONE },
+    { ngx_null_string, 0 }
+};
+
+
 static ngx_command_t  ngx_http_push_approval_commands[] = {
 
     { ngx_string("push_approval_zone"),
@@ -1493,9 +1501,10 @@ ngx_http_push_approval_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_push_approval_loc_conf_t *plcf = conf;
 
-    u_char      *p;
-    ngx_str_t   *value;
-    ngx_uint_t   i;
+    u_char           *p;
+    ngx_str_t        *value;
+    ngx_uint_t        i;
+    ngx_conf_enum_t  *e;
 
     if (plcf->cookie_name.data) {
         return "is duplicate";
@@ -1533,18 +1542,14 @@ ngx_http_push_approval_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
-        if (ngx_strcmp(value[i].data, "samesite=strict") == 0) {
-            plcf->cookie_samesite = NGX_HTTP_PUSH_APPROVAL_SAMESITE_STRICT;
-            continue;
+        for (e = ngx_http_push_approval_samesite; e->name.len; e++) {
+            if (ngx_strcmp(value[i].data, e->name.data) == 0) {
+                break;
+            }
         }
 
-        if (ngx_strcmp(value[i].data, "samesite=lax") == 0) {
-            plcf->cookie_samesite = NGX_HTTP_PUSH_APPROVAL_SAMESITE_LAX;
-            continue;
-        }
-
-        if (ngx_strcmp(value[i].data, "samesite=none") == 0) {
-            plcf->cookie_samesite = NGX_HTTP_PUSH_APPROVAL_SAMESITE_NONE;
+        if (e->name.len) {
+            plcf->cookie_samesite = e->value;
             continue;
         }
 
