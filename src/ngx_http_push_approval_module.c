@@ -56,7 +56,7 @@ static char *ngx_http_push_approval_secret_file(ngx_conf_t *cf,
     void *post, void *data);
 static char *ngx_http_push_approval_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_push_approval_uri(ngx_conf_t *cf, void *post,
+static char *ngx_http_push_approval_wait_uri(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_push_approval_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -84,8 +84,8 @@ static ngx_conf_post_t  ngx_http_push_approval_api_post =
     { ngx_http_push_approval_api };
 static ngx_conf_post_t  ngx_http_push_approval_secret_file_post =
     { ngx_http_push_approval_secret_file };
-static ngx_conf_post_t  ngx_http_push_approval_uri_post =
-    { ngx_http_push_approval_uri };
+static ngx_conf_post_t  ngx_http_push_approval_wait_uri_post =
+    { ngx_http_push_approval_wait_uri };
 static ngx_conf_post_t  ngx_http_push_approval_callback_url_post =
     { ngx_http_push_approval_callback_url };
 
@@ -261,7 +261,7 @@ static ngx_command_t  ngx_http_push_approval_commands[] = {
       ngx_conf_set_str_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_push_approval_loc_conf_t, wait_uri),
-      &ngx_http_push_approval_uri_post },
+      &ngx_http_push_approval_wait_uri_post },
 
     { ngx_string("push_approval_fail"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -1590,27 +1590,24 @@ ngx_http_push_approval_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 static char *
-ngx_http_push_approval_uri(ngx_conf_t *cf, void *post, void *data)
+ngx_http_push_approval_wait_uri(ngx_conf_t *cf, void *post, void *data)
 {
     ngx_str_t  *uri = data;
 
-    u_char     *c;
-    ngx_str_t  *value;
-
-    value = cf->args->elts;
+    u_char  *c;
 
     if (uri->len == 0 || uri->data[0] != '/') {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" must be a URI starting with \"/\", "
-                           "not \"%V\"", &value[0], uri);
+                           "\"push_approval_wait_uri\" must be a URI "
+                           "starting with \"/\", not \"%V\"", uri);
         return NGX_CONF_ERROR;
     }
 
     for (c = uri->data; c < uri->data + uri->len; c++) {
         if (*c <= ' ' || *c == '?' || *c == '#' || *c >= 0x7f) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"%V\" must be a plain path, not \"%V\"",
-                               &value[0], uri);
+                               "\"push_approval_wait_uri\" must be a plain "
+                               "path, not \"%V\"", uri);
             return NGX_CONF_ERROR;
         }
     }
