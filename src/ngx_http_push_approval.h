@@ -529,9 +529,9 @@ extern ngx_http_push_approval_provider_t *ngx_http_push_approval_providers[];
 extern ngx_str_t  ngx_http_push_approval_status_names[];
 
 
-/* ngx_http_push_approval_module.c */
+/* ngx_http_push_approval_conf_file.c */
 ngx_array_t *ngx_http_push_approval_conf_lines(ngx_conf_t *cf,
-    ngx_command_t *cmd, ngx_pool_t *pool, ngx_str_t *name);
+    ngx_pool_t *pool, ngx_str_t *name);
 
 /* ngx_http_push_approval_access.c */
 ngx_int_t ngx_http_push_approval_access_handler(ngx_http_request_t *r);
@@ -860,6 +860,9 @@ ngx_int_t ngx_http_push_approval_send(ngx_http_request_t *r,
     ngx_uint_t status, char *type, u_char *start, u_char *end);
 ngx_int_t ngx_http_push_approval_output(ngx_http_request_t *r,
     ngx_chain_t *out);
+ngx_int_t ngx_http_push_approval_read_only(ngx_http_request_t *r);
+ngx_int_t ngx_http_push_approval_read_body(ngx_http_request_t *r,
+    ngx_http_client_body_handler_pt post);
 
 /* handlers */
 ngx_int_t ngx_http_push_approval_callback_handler(ngx_http_request_t *r);

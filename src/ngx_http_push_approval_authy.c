@@ -623,7 +623,7 @@ ngx_http_push_approval_authy_api_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
         return "is duplicate";
     }
 
-    lines = ngx_http_push_approval_conf_lines(cf, cmd, cf->temp_pool,
+    lines = ngx_http_push_approval_conf_lines(cf, cf->temp_pool,
                                               &plcf->api_key_file);
     if (lines == NULL) {
         return NGX_CONF_ERROR;

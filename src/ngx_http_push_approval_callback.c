@@ -87,14 +87,8 @@ ngx_http_push_approval_callback_handler(ngx_http_request_t *r)
                                    NGX_HTTP_BAD_REQUEST, "body too large");
     }
 
-    rc = ngx_http_read_client_request_body(r,
-                                          ngx_http_push_approval_callback_body);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return rc;
-    }
-
-    return NGX_DONE;
+    return ngx_http_push_approval_read_body(r,
+                                    ngx_http_push_approval_callback_body);
 }
 
 

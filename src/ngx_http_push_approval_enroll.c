@@ -87,7 +87,6 @@ ngx_module_t  ngx_http_push_approval_enroll_module = {
 ngx_int_t
 ngx_http_push_approval_enroll_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                           rc;
     ngx_http_push_approval_ctx_t       *ctx;
     ngx_http_push_approval_enroll_t    *en;
     ngx_http_push_approval_provider_t  *provider;
@@ -135,14 +134,8 @@ ngx_http_push_approval_enroll_handler(ngx_http_request_t *r)
     en->ctx = ctx;
     ngx_http_set_ctx(r, en, ngx_http_push_approval_enroll_module);
 
-    rc = ngx_http_read_client_request_body(r,
-                                          ngx_http_push_approval_enroll_body);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return rc;
-    }
-
-    return NGX_DONE;
+    return ngx_http_push_approval_read_body(r,
+                                            ngx_http_push_approval_enroll_body);
 }
 
 

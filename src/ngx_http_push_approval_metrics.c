@@ -77,11 +77,7 @@ ngx_http_push_approval_metrics_handler(ngx_http_request_t *r)
     ngx_http_push_approval_loc_conf_t   *plcf;
     ngx_http_push_approval_main_conf_t  *pmcf;
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        return NGX_HTTP_NOT_ALLOWED;
-    }
-
-    rc = ngx_http_discard_request_body(r);
+    rc = ngx_http_push_approval_read_only(r);
     if (rc != NGX_OK) {
         return rc;
     }

@@ -46,30 +46,28 @@ static char *ngx_http_push_approval_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_push_approval(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_push_approval_api(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
+static char *ngx_http_push_approval_api(ngx_conf_t *cf, void *post,
+    void *data);
 static char *ngx_http_push_approval_detail(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_push_approval_logo(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_push_approval_secret_file(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
+    void *post, void *data);
 static char *ngx_http_push_approval_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_push_approval_uri(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
+static char *ngx_http_push_approval_wait_uri(ngx_conf_t *cf, void *post,
+    void *data);
 static char *ngx_http_push_approval_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_push_approval_callback_url(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
+    void *post, void *data);
 static char *ngx_http_push_approval_handler(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_push_approval_enum(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_push_approval_provider(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
-static ngx_int_t ngx_http_push_approval_read_lines(ngx_conf_t *cf,
-    ngx_command_t *cmd, ngx_str_t *file, ngx_array_t *lines);
 
 static ngx_int_t ngx_http_push_approval_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
@@ -77,6 +75,18 @@ static ngx_int_t ngx_http_push_approval_variable(ngx_http_request_t *r,
 
 #define NGX_HTTP_PUSH_APPROVAL_NEEDS_PROVIDER  1
 #define NGX_HTTP_PUSH_APPROVAL_NEEDS_IDENTITY  2
+
+
+/* string directives: nginx's slot sets them, these check them */
+
+static ngx_conf_post_t  ngx_http_push_approval_api_post =
+    { ngx_http_push_approval_api };
+static ngx_conf_post_t  ngx_http_push_approval_secret_file_post =
+    { ngx_http_push_approval_secret_file };
+static ngx_conf_post_t  ngx_http_push_approval_wait_uri_post =
+    { ngx_http_push_approval_wait_uri };
+static ngx_conf_post_t  ngx_http_push_approval_callback_url_post =
+    { ngx_http_push_approval_callback_url };
 
 
 /* by NGX_HTTP_PUSH_APPROVAL_HANDLER_*, for messages */
@@ -98,6 +108,14 @@ static ngx_conf_enum_t  ngx_http_push_approval_modes[] = {
 static ngx_conf_enum_t  ngx_http_push_approval_fail_modes[] = {
     { ngx_string("closed"), 0 },
     { ngx_string("open"), 1 },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_push_approval_samesite[] = {
+    { ngx_string("samesite=strict"), NGX_HTTP_PUSH_APPROVAL_SAMESITE_STRICT },
+    { ngx_string("samesite=lax"), NGX_HTTP_PUSH_APPROVAL_SAMESITE_LAX },
+    { ngx_string("samesite=none"), NGX_HTTP_PUSH_APPROVAL_SAMESITE_NONE },
     { ngx_null_string, 0 }
 };
 
@@ -127,10 +145,10 @@ static ngx_command_t  ngx_http_push_approval_commands[] = {
 
     { ngx_string("push_approval_api"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_push_approval_api,
+      ngx_conf_set_str_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
+      offsetof(ngx_http_push_approval_loc_conf_t, api),
+      &ngx_http_push_approval_api_post },
 
     { ngx_string("push_approval_api_key_file"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -225,10 +243,10 @@ static ngx_command_t  ngx_http_push_approval_commands[] = {
 
     { ngx_string("push_approval_secret_file"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_http_push_approval_secret_file,
+      ngx_conf_set_str_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
-      0,
-      NULL },
+      offsetof(ngx_http_push_approval_main_conf_t, secret_file),
+      &ngx_http_push_approval_secret_file_post },
 
     { ngx_string("push_approval_cookie"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
@@ -239,10 +257,10 @@ static ngx_command_t  ngx_http_push_approval_commands[] = {
 
     { ngx_string("push_approval_wait_uri"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_push_approval_uri,
+      ngx_conf_set_str_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_push_approval_loc_conf_t, wait_uri),
-      NULL },
+      &ngx_http_push_approval_wait_uri_post },
 
     { ngx_string("push_approval_fail"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -274,10 +292,10 @@ static ngx_command_t  ngx_http_push_approval_commands[] = {
 
     { ngx_string("push_approval_callback_url"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_push_approval_callback_url,
+      ngx_conf_set_str_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
+      offsetof(ngx_http_push_approval_loc_conf_t, callback_url),
+      &ngx_http_push_approval_callback_url_post },
 
     { ngx_string("push_approval_callback_max_age"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -1225,183 +1243,25 @@ ngx_http_push_approval(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* a URI prefix, joined to provider paths with exactly one "/" */
+
 static char *
-ngx_http_push_approval_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_push_approval_api(ngx_conf_t *cf, void *post, void *data)
 {
-    ngx_http_push_approval_loc_conf_t *plcf = conf;
+    ngx_str_t  *api = data;
 
-    ngx_str_t  *value;
-
-    if (plcf->api.data) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (value[1].len == 0 || value[1].data[0] != '/') {
+    if (api->len == 0 || api->data[0] != '/') {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"push_approval_api\" must be a URI prefix "
-                           "starting with \"/\", not \"%V\"", &value[1]);
+                           "starting with \"/\", not \"%V\"", api);
         return NGX_CONF_ERROR;
     }
 
-    plcf->api = value[1];
-
-    /* joined to provider paths with exactly one "/" */
-    while (plcf->api.len && plcf->api.data[plcf->api.len - 1] == '/') {
-        plcf->api.len--;
+    while (api->len && api->data[api->len - 1] == '/') {
+        api->len--;
     }
 
     return NGX_CONF_OK;
-}
-
-
-/*
- * the non-empty lines of the file the directive names, into an array of
- * the pool; the file's name is kept in *name
- */
-
-ngx_array_t *
-ngx_http_push_approval_conf_lines(ngx_conf_t *cf, ngx_command_t *cmd,
-    ngx_pool_t *pool, ngx_str_t *name)
-{
-    ngx_str_t    *value;
-    ngx_array_t  *lines;
-
-    value = cf->args->elts;
-    *name = value[1];
-
-    lines = ngx_array_create(pool, 2, sizeof(ngx_str_t));
-    if (lines == NULL) {
-        return NULL;
-    }
-
-    if (ngx_http_push_approval_read_lines(cf, cmd, name, lines) != NGX_OK) {
-        return NULL;
-    }
-
-    return lines;
-}
-
-
-static ngx_int_t
-ngx_http_push_approval_read_lines(ngx_conf_t *cf, ngx_command_t *cmd,
-    ngx_str_t *name, ngx_array_t *lines)
-{
-    u_char           *buf, *p, *last, *eol;
-    off_t             size;
-    ssize_t           n;
-    ngx_int_t         rc;
-    ngx_str_t        *line;
-    ngx_file_t        file;
-    ngx_file_info_t   fi;
-
-    if (ngx_conf_full_name(cf->cycle, name, 1) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    ngx_memzero(&file, sizeof(ngx_file_t));
-    file.name = *name;
-    file.log = cf->log;
-
-    file.fd = ngx_open_file(name->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-
-    if (file.fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "\"%V\" cannot open \"%s\"", &cmd->name,
-                           name->data);
-        return NGX_ERROR;
-    }
-
-    rc = NGX_ERROR;
-    buf = NULL;
-
-    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "\"%V\" cannot stat \"%s\"", &cmd->name,
-                           name->data);
-        goto done;
-    }
-
-    size = ngx_file_size(&fi);
-
-    if (size > 65536) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" file \"%s\" is too large", &cmd->name,
-                           name->data);
-        goto done;
-    }
-
-    buf = ngx_pnalloc(cf->pool, size + 1);
-    if (buf == NULL) {
-        goto done;
-    }
-
-    n = ngx_read_file(&file, buf, size, 0);
-
-    if (n != size) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" cannot read \"%s\"", &cmd->name,
-                           name->data);
-        goto done;
-    }
-
-    p = buf;
-    last = buf + size;
-
-    while (p < last) {
-        eol = ngx_strlchr(p, last, '\n');
-        if (eol == NULL) {
-            eol = last;
-        }
-
-        line = NULL;
-
-        if (eol > p && eol[-1] == '\r') {
-            if (eol - 1 > p) {
-                line = ngx_array_push(lines);
-                if (line == NULL) {
-                    goto done;
-                }
-
-                line->data = p;
-                line->len = eol - 1 - p;
-            }
-
-        } else if (eol > p) {
-            line = ngx_array_push(lines);
-            if (line == NULL) {
-                goto done;
-            }
-
-            line->data = p;
-            line->len = eol - p;
-        }
-
-        p = eol + 1;
-    }
-
-    if (lines->nelts == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" file \"%s\" is empty", &cmd->name,
-                           name->data);
-        goto done;
-    }
-
-    rc = NGX_OK;
-
-done:
-
-    if (rc != NGX_OK && buf) {
-        ngx_explicit_memzero(buf, size);
-    }
-
-    if (ngx_close_file(file.fd) == NGX_FILE_ERROR) {
-        ngx_log_error(NGX_LOG_ALERT, cf->log, ngx_errno,
-                      ngx_close_file_n " \"%s\" failed", name->data);
-    }
-
-    return rc;
 }
 
 
@@ -1512,20 +1372,19 @@ ngx_http_push_approval_logo(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* the secrets, one a line, the first signs; its name set by nginx's slot */
+
 static char *
-ngx_http_push_approval_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
+ngx_http_push_approval_secret_file(ngx_conf_t *cf, void *post, void *data)
 {
-    ngx_http_push_approval_main_conf_t *pmcf = conf;
+    ngx_str_t                           *line;
+    ngx_uint_t                           i;
+    ngx_http_push_approval_main_conf_t  *pmcf;
 
-    ngx_str_t   *line;
-    ngx_uint_t   i;
+    pmcf = ngx_http_conf_get_module_main_conf(cf,
+                                              ngx_http_push_approval_module);
 
-    if (pmcf->secrets) {
-        return "is duplicate";
-    }
-
-    pmcf->secrets = ngx_http_push_approval_conf_lines(cf, cmd, cf->pool,
+    pmcf->secrets = ngx_http_push_approval_conf_lines(cf, cf->pool,
                                                       &pmcf->secret_file);
     if (pmcf->secrets == NULL) {
         return NGX_CONF_ERROR;
@@ -1562,9 +1421,10 @@ ngx_http_push_approval_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_push_approval_loc_conf_t *plcf = conf;
 
-    u_char      *p;
-    ngx_str_t   *value;
-    ngx_uint_t   i;
+    u_char           *p;
+    ngx_str_t        *value;
+    ngx_uint_t        i;
+    ngx_conf_enum_t  *e;
 
     if (plcf->cookie_name.data) {
         return "is duplicate";
@@ -1602,18 +1462,14 @@ ngx_http_push_approval_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
-        if (ngx_strcmp(value[i].data, "samesite=strict") == 0) {
-            plcf->cookie_samesite = NGX_HTTP_PUSH_APPROVAL_SAMESITE_STRICT;
-            continue;
+        for (e = ngx_http_push_approval_samesite; e->name.len; e++) {
+            if (ngx_strcmp(value[i].data, e->name.data) == 0) {
+                break;
+            }
         }
 
-        if (ngx_strcmp(value[i].data, "samesite=lax") == 0) {
-            plcf->cookie_samesite = NGX_HTTP_PUSH_APPROVAL_SAMESITE_LAX;
-            continue;
-        }
-
-        if (ngx_strcmp(value[i].data, "samesite=none") == 0) {
-            plcf->cookie_samesite = NGX_HTTP_PUSH_APPROVAL_SAMESITE_NONE;
+        if (e->name.len) {
+            plcf->cookie_samesite = e->value;
             continue;
         }
 
@@ -1654,38 +1510,27 @@ ngx_http_push_approval_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 static char *
-ngx_http_push_approval_uri(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_push_approval_wait_uri(ngx_conf_t *cf, void *post, void *data)
 {
-    char  *p = conf;
+    ngx_str_t  *uri = data;
 
-    u_char     *c;
-    ngx_str_t  *field, *value;
+    u_char  *c;
 
-    field = (ngx_str_t *) (p + cmd->offset);
-
-    if (field->data) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (value[1].len == 0 || value[1].data[0] != '/') {
+    if (uri->len == 0 || uri->data[0] != '/') {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" must be a URI starting with \"/\", "
-                           "not \"%V\"", &cmd->name, &value[1]);
+                           "\"push_approval_wait_uri\" must be a URI "
+                           "starting with \"/\", not \"%V\"", uri);
         return NGX_CONF_ERROR;
     }
 
-    for (c = value[1].data; c < value[1].data + value[1].len; c++) {
+    for (c = uri->data; c < uri->data + uri->len; c++) {
         if (*c <= ' ' || *c == '?' || *c == '#' || *c >= 0x7f) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"%V\" must be a plain path, not \"%V\"",
-                               &cmd->name, &value[1]);
+                               "\"push_approval_wait_uri\" must be a plain "
+                               "path, not \"%V\"", uri);
             return NGX_CONF_ERROR;
         }
     }
-
-    *field = value[1];
 
     return NGX_CONF_OK;
 }
@@ -1773,42 +1618,31 @@ invalid:
 
 
 static char *
-ngx_http_push_approval_callback_url(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
+ngx_http_push_approval_callback_url(ngx_conf_t *cf, void *post, void *data)
 {
-    ngx_http_push_approval_loc_conf_t *plcf = conf;
+    ngx_str_t  *url = data;
 
-    u_char     *p;
-    ngx_str_t  *value;
+    u_char  *p;
 
-    if (plcf->callback_url.data) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (!((value[1].len > 8 && ngx_strncmp(value[1].data, "https://", 8) == 0)
-          || (value[1].len > 7
-              && ngx_strncmp(value[1].data, "http://", 7) == 0)))
+    if (!((url->len > 8 && ngx_strncmp(url->data, "https://", 8) == 0)
+          || (url->len > 7 && ngx_strncmp(url->data, "http://", 7) == 0)))
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"push_approval_callback_url\" must be an "
                            "absolute http:// or https:// URL, not \"%V\"",
-                           &value[1]);
+                           url);
         return NGX_CONF_ERROR;
     }
 
-    for (p = value[1].data; p < value[1].data + value[1].len; p++) {
+    for (p = url->data; p < url->data + url->len; p++) {
         if (*p <= ' ' || *p >= 0x7f) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "\"push_approval_callback_url\" must be an "
                                "absolute URL without spaces or control "
-                               "characters, not \"%V\"", &value[1]);
+                               "characters, not \"%V\"", url);
             return NGX_CONF_ERROR;
         }
     }
-
-    plcf->callback_url = value[1];
 
     return NGX_CONF_OK;
 }
@@ -1949,8 +1783,9 @@ ngx_http_push_approval_provider(ngx_conf_t *cf, ngx_command_t *cmd,
 
 
 /*
- * ngx_conf_set_enum_slot(), with a message naming the directive and the
- * values it takes: nginx's own says only 'invalid value "x"', at "warn"
+ * ngx_conf_set_enum_slot() sets a known value; an unknown one is reported
+ * here, naming the directive and the values it takes (nginx's own says only
+ * 'invalid value "x"', at "warn")
  */
 
 static char *
@@ -1960,14 +1795,8 @@ ngx_http_push_approval_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     u_char           *b, *last, buf[128];
     ngx_str_t        *value;
-    ngx_uint_t       *np, i;
+    ngx_uint_t        i;
     ngx_conf_enum_t  *e;
-
-    np = (ngx_uint_t *) (p + cmd->offset);
-
-    if (*np != NGX_CONF_UNSET_UINT) {
-        return "is duplicate";
-    }
 
     value = cf->args->elts;
     e = cmd->post;
@@ -1976,9 +1805,14 @@ ngx_http_push_approval_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         if (e[i].name.len == value[1].len
             && ngx_strcasecmp(e[i].name.data, value[1].data) == 0)
         {
-            *np = e[i].value;
-            return NGX_CONF_OK;
+            return ngx_conf_set_enum_slot(cf, cmd, conf);
         }
+    }
+
+    /* as nginx's slot: a repeated directive is a duplicate first */
+
+    if (*(ngx_uint_t *) (p + cmd->offset) != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
     }
 
     b = buf;

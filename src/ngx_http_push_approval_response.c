@@ -2,8 +2,9 @@
 /*
  * Copyright (C) push approval module developers
  *
- * Responses the module makes itself: a header added to the response, and
- * a body held in memory (JSON, the waiting page, metrics).
+ * Responses the module makes itself: a header added to the response, a
+ * body held in memory (JSON, the waiting page, metrics), and the methods
+ * a read-only resource answers, or the body a POST is read for.
  */
 
 
@@ -113,4 +114,35 @@ ngx_http_push_approval_output(ngx_http_request_t *r, ngx_chain_t *out)
     }
 
     return ngx_http_output_filter(r, out);
+}
+
+
+/* a resource that is only read: GET or HEAD, and no body kept */
+
+ngx_int_t
+ngx_http_push_approval_read_only(ngx_http_request_t *r)
+{
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    return ngx_http_discard_request_body(r);
+}
+
+
+/* the body is read, then post() runs; the handler ends with NGX_DONE */
+
+ngx_int_t
+ngx_http_push_approval_read_body(ngx_http_request_t *r,
+    ngx_http_client_body_handler_pt post)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_read_client_request_body(r, post);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
 }

@@ -704,7 +704,7 @@ ngx_http_push_approval_verify_credentials_file(ngx_conf_t *cf,
         return "is duplicate";
     }
 
-    lines = ngx_http_push_approval_conf_lines(cf, cmd, cf->temp_pool,
+    lines = ngx_http_push_approval_conf_lines(cf, cf->temp_pool,
                                               &plcf->credentials_file);
     if (lines == NULL) {
         return NGX_CONF_ERROR;
