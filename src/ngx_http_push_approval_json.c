@@ -64,16 +64,19 @@ static ngx_int_t ngx_http_push_approval_json_fields_handler(
     size_t len);
 static ngx_int_t ngx_http_push_approval_json_fields_key(
     ngx_http_push_approval_json_walk_t *w, u_char *key, size_t len);
+static void ngx_http_push_approval_json_path(
+    ngx_http_push_approval_json_walk_t *w, u_char *path, u_char *key,
+    size_t len);
 static ngx_int_t ngx_http_push_approval_json_fields_string(
     ngx_http_push_approval_json_fields_t *ctx, size_t path, u_char *value,
     size_t len);
 static ngx_int_t ngx_http_push_approval_json_answer_handler(
     ngx_http_push_approval_json_walk_t *w, ngx_uint_t event, u_char *data,
     size_t len);
-static ngx_int_t ngx_http_push_approval_json_answer_key(
-    ngx_http_push_approval_json_walk_t *w, u_char *key, size_t len);
 static ngx_int_t ngx_http_push_approval_json_answer_index(
     ngx_http_push_approval_json_walk_t *w);
+static ngx_int_t ngx_http_push_approval_json_answer_key(
+    ngx_http_push_approval_json_walk_t *w, u_char *key, size_t len);
 static ngx_int_t ngx_http_push_approval_json_answer_value(
     ngx_http_push_approval_json_answer_ctx_t *ctx, size_t path,
     ngx_uint_t type, u_char *value, size_t len);
@@ -396,6 +399,18 @@ ngx_http_push_approval_json_fields_key(ngx_http_push_approval_json_walk_t *w,
 {
     ngx_http_push_approval_json_fields_t  *ctx = w->data;
 
+    ngx_http_push_approval_json_path(w, ctx->path, key, len);
+
+    return NGX_OK;
+}
+
+
+/* the dotted path of a key in path: its parent's, a dot, the key */
+
+static void
+ngx_http_push_approval_json_path(ngx_http_push_approval_json_walk_t *w,
+    u_char *path, u_char *key, size_t len)
+{
     size_t   base;
     u_char  *p;
 
@@ -405,19 +420,17 @@ ngx_http_push_approval_json_fields_key(ngx_http_push_approval_json_walk_t *w,
         || base + 1 + len > NGX_HTTP_PUSH_APPROVAL_JSON_PATH)
     {
         w->len = NGX_HTTP_PUSH_APPROVAL_JSON_NO_PATH;
-        return NGX_OK;
+        return;
     }
 
-    p = ctx->path + base;
+    p = path + base;
 
     if (w->depth > 1) {
         *p++ = '.';
     }
 
     p = ngx_cpymem(p, key, len);
-    w->len = p - ctx->path;
-
-    return NGX_OK;
+    w->len = p - path;
 }
 
 
@@ -565,18 +578,18 @@ ngx_http_push_approval_json_answer_handler(
     ngx_http_push_approval_json_walk_t *w, ngx_uint_t event, u_char *data,
     size_t len)
 {
-    switch (event) {
-
-    case NGX_HTTP_PUSH_APPROVAL_JSON_KEY:
+    if (event == NGX_HTTP_PUSH_APPROVAL_JSON_KEY) {
         return ngx_http_push_approval_json_answer_key(w, data, len);
-
-    case NGX_HTTP_PUSH_APPROVAL_JSON_INDEX:
-        return ngx_http_push_approval_json_answer_index(w);
-
-    default:
-        return ngx_http_push_approval_json_answer_value(w->data, w->len,
-                                                        event, data, len);
     }
+
+    if (event == NGX_HTTP_PUSH_APPROVAL_JSON_INDEX) {
+        return ngx_http_push_approval_json_answer_index(w);
+    }
+
+    /* a scalar of any type */
+
+    return ngx_http_push_approval_json_answer_value(w->data, w->len, event,
+                                                    data, len);
 }
 
 
@@ -591,12 +604,10 @@ ngx_http_push_approval_json_answer_key(ngx_http_push_approval_json_walk_t *w,
 {
     ngx_http_push_approval_json_answer_ctx_t  *ctx = w->data;
 
-    size_t                                n, base;
+    size_t                                n;
     u_char                               *p;
     ngx_uint_t                            dots, bit;
     ngx_http_push_approval_json_field_t  *f;
-
-    base = w->levels[w->depth - 1].base;
 
     /* as yajl's tree compared keys: up to a NUL */
 
@@ -605,23 +616,17 @@ ngx_http_push_approval_json_answer_key(ngx_http_push_approval_json_walk_t *w,
         len = p - key;
     }
 
-    if (base == NGX_HTTP_PUSH_APPROVAL_JSON_NO_PATH
-        || base + 1 + len > NGX_HTTP_PUSH_APPROVAL_JSON_PATH
-        || memchr(key, '.', len) || memchr(key, '[', len))
-    {
+    if (ngx_strlchr(key, key + len, '.') || ngx_strlchr(key, key + len, '[')) {
         /* a dotted key is no path to a field */
         w->len = NGX_HTTP_PUSH_APPROVAL_JSON_NO_PATH;
         return NGX_OK;
     }
 
-    p = ctx->path + base;
+    ngx_http_push_approval_json_path(w, ctx->path, key, len);
 
-    if (w->depth > 1) {
-        *p++ = '.';
+    if (w->len == NGX_HTTP_PUSH_APPROVAL_JSON_NO_PATH) {
+        return NGX_OK;
     }
-
-    p = ngx_cpymem(p, key, len);
-    w->len = p - ctx->path;
 
     if (w->len == ctx->list && ctx->list
         && ngx_strncmp(ctx->path, ctx->answer->list, ctx->list) == 0)
