@@ -132,7 +132,7 @@ ngx_http_push_approval_authy_create(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf,
     ngx_http_push_approval_request_t *pr, ngx_str_t *uri, ngx_str_t *body)
 {
-    ngx_str_t                        message, seconds, name, label;
+    ngx_str_t                        seconds, name, label;
     ngx_uint_t                       i, k;
     ngx_array_t                      params, *lists[2];
     ngx_http_push_approval_param_t  *d, *param;
@@ -148,11 +148,8 @@ ngx_http_push_approval_authy_create(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    message = pr->message;
-    message.len = ngx_http_push_approval_utf8_prefix(&pr->message, 144);
-
-    if (ngx_http_push_approval_form_add(r->pool, &params, "message",
-                                        &message)
+    if (ngx_http_push_approval_form_text(r->pool, &params, "message",
+                                         &pr->message, 144)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -644,12 +641,8 @@ ngx_http_push_approval_authy_api_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_str_t    *line;
     ngx_array_t  *lines;
 
-    if (plcf->api_key.data) {
-        return "is duplicate";
-    }
-
-    lines = ngx_http_push_approval_conf_lines(cf, cmd, cf->temp_pool,
-                                              &plcf->api_key_file);
+    lines = ngx_http_push_approval_secret_lines(cf, cmd, &plcf->api_key,
+                                                &plcf->api_key_file);
     if (lines == NULL) {
         return NGX_CONF_ERROR;
     }

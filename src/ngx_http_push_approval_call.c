@@ -443,6 +443,38 @@ ngx_http_push_approval_form_add(ngx_pool_t *pool, ngx_array_t *a, char *name,
 }
 
 
+/* a parameter of text cut to the provider's limit in characters */
+
+ngx_int_t
+ngx_http_push_approval_form_text(ngx_pool_t *pool, ngx_array_t *a,
+    char *name, ngx_str_t *text, size_t max)
+{
+    ngx_str_t  value;
+
+    value = *text;
+    value.len = ngx_http_push_approval_utf8_prefix(text, max);
+
+    return ngx_http_push_approval_form_add(pool, a, name, &value);
+}
+
+
+/* the lines of a file of secrets, named by a directive that is set once */
+
+ngx_array_t *
+ngx_http_push_approval_secret_lines(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_str_t *secret, ngx_str_t *file)
+{
+    if (secret->data) {
+        /* as nginx says it for a handler's "is duplicate" */
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" directive is duplicate", &cmd->name);
+        return NULL;
+    }
+
+    return ngx_http_push_approval_conf_lines(cf, cmd, cf->temp_pool, file);
+}
+
+
 /* the last parameter, and the form encoded */
 
 ngx_int_t

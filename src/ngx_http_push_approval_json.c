@@ -62,14 +62,11 @@ static int ngx_http_push_approval_json_end(void *data);
 static ngx_int_t ngx_http_push_approval_json_fields_handler(
     ngx_http_push_approval_json_walk_t *w, ngx_uint_t event, u_char *data,
     size_t len);
-static ngx_int_t ngx_http_push_approval_json_fields_key(
-    ngx_http_push_approval_json_walk_t *w, u_char *key, size_t len);
-static void ngx_http_push_approval_json_path(
-    ngx_http_push_approval_json_walk_t *w, u_char *path, u_char *key,
-    size_t len);
 static ngx_int_t ngx_http_push_approval_json_fields_string(
     ngx_http_push_approval_json_fields_t *ctx, size_t path, u_char *value,
     size_t len);
+static ngx_int_t ngx_http_push_approval_json_fields_key(
+    ngx_http_push_approval_json_walk_t *w, u_char *key, size_t len);
 static ngx_int_t ngx_http_push_approval_json_answer_handler(
     ngx_http_push_approval_json_walk_t *w, ngx_uint_t event, u_char *data,
     size_t len);
@@ -84,6 +81,9 @@ static void ngx_http_push_approval_json_answer_element(
     ngx_http_push_approval_json_answer_ctx_t *ctx);
 static void ngx_http_push_approval_json_answer_reset(
     ngx_http_push_approval_json_answer_t *a, ngx_uint_t elements);
+static void ngx_http_push_approval_json_path(
+    ngx_http_push_approval_json_walk_t *w, u_char *path, u_char *key,
+    size_t len);
 
 
 static yajl_callbacks  ngx_http_push_approval_json_callbacks = {

@@ -85,6 +85,10 @@ void ngx_http_push_approval_answer_failed(ngx_pool_t *pool,
     ngx_http_push_approval_json_field_t *message_field, ngx_str_t *code);
 ngx_int_t ngx_http_push_approval_form_add(ngx_pool_t *pool, ngx_array_t *a,
     char *name, ngx_str_t *value);
+ngx_int_t ngx_http_push_approval_form_text(ngx_pool_t *pool, ngx_array_t *a,
+    char *name, ngx_str_t *text, size_t max);
+ngx_array_t *ngx_http_push_approval_secret_lines(ngx_conf_t *cf,
+    ngx_command_t *cmd, ngx_str_t *secret, ngx_str_t *file);
 ngx_int_t ngx_http_push_approval_form_end(ngx_pool_t *pool,
     ngx_array_t *params, char *name, ngx_str_t *value, ngx_str_t *out);
 ngx_int_t ngx_http_push_approval_form_encode(ngx_pool_t *pool,

@@ -139,7 +139,7 @@ ngx_http_push_approval_verify_create(ngx_http_request_t *r,
     ngx_http_push_approval_request_t *pr, ngx_str_t *uri, ngx_str_t *body)
 {
     ngx_tm_t                         tm;
-    ngx_str_t                        message, date;
+    ngx_str_t                        date;
     ngx_uint_t                       i;
     ngx_array_t                      params, one;
     ngx_http_push_approval_param_t  *d;
@@ -161,11 +161,8 @@ ngx_http_push_approval_verify_create(ngx_http_request_t *r,
 
     /* at most 256 characters */
 
-    message = pr->message;
-    message.len = ngx_http_push_approval_utf8_prefix(&pr->message, 256);
-
-    if (ngx_http_push_approval_form_add(r->pool, &params, "Details.Message",
-                                        &message)
+    if (ngx_http_push_approval_form_text(r->pool, &params, "Details.Message",
+                                         &pr->message, 256)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -725,12 +722,8 @@ ngx_http_push_approval_verify_credentials_file(ngx_conf_t *cf,
     ngx_str_t    *line, plain;
     ngx_array_t  *lines;
 
-    if (plcf->basic_auth.data) {
-        return "is duplicate";
-    }
-
-    lines = ngx_http_push_approval_conf_lines(cf, cmd, cf->temp_pool,
-                                              &plcf->credentials_file);
+    lines = ngx_http_push_approval_secret_lines(cf, cmd, &plcf->basic_auth,
+                                                &plcf->credentials_file);
     if (lines == NULL) {
         return NGX_CONF_ERROR;
     }
