@@ -15,7 +15,6 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include <yajl/yajl_tree.h>
 
 
 /*
@@ -532,6 +531,8 @@ extern ngx_str_t  ngx_http_push_approval_status_names[];
 /* ngx_http_push_approval_conf_file.c */
 ngx_array_t *ngx_http_push_approval_conf_lines(ngx_conf_t *cf,
     ngx_pool_t *pool, ngx_str_t *name);
+ngx_array_t *ngx_http_push_approval_secret_lines(ngx_conf_t *cf,
+    ngx_command_t *cmd, ngx_str_t *secret, ngx_str_t *file);
 
 /* ngx_http_push_approval_access.c */
 ngx_int_t ngx_http_push_approval_access_handler(ngx_http_request_t *r);
@@ -753,6 +754,8 @@ ngx_int_t ngx_http_push_approval_utf8_text(ngx_pool_t *pool, ngx_str_t *s);
 #define NGX_HTTP_PUSH_APPROVAL_JSON_STRING   3
 #define NGX_HTTP_PUSH_APPROVAL_JSON_KEY      4   /* a map key */
 #define NGX_HTTP_PUSH_APPROVAL_JSON_INDEX    5   /* len: the index */
+#define NGX_HTTP_PUSH_APPROVAL_JSON_NESTED   6   /* an object or an array */
+#define NGX_HTTP_PUSH_APPROVAL_JSON_ABSENT   7
 
 #define NGX_HTTP_PUSH_APPROVAL_JSON_LEVELS   16
 
@@ -774,20 +777,43 @@ struct ngx_http_push_approval_json_walk_s {
     size_t                          len;     /* path of the current value */
     ngx_uint_t                      depth;
     ngx_int_t                       rc;
+    ngx_uint_t                      other;   /* no object at the top */
     ngx_http_push_approval_json_level_t
                                     levels[NGX_HTTP_PUSH_APPROVAL_JSON_LEVELS];
 };
+
+typedef struct {
+    char                           *name;    /* dotted; "list[].key" */
+    ngx_str_t                       want;    /* in the list: value needed */
+    ngx_uint_t                      type;    /* JSON_ABSENT: not there */
+    ngx_str_t                       value;   /* a scalar's text */
+    ngx_uint_t                      seen;    /* its path's keys met */
+} ngx_http_push_approval_json_field_t;
+
+typedef struct {
+    ngx_http_push_approval_json_field_t  *fields;   /* name NULL ends */
+    char                                 *list;     /* array of objects */
+    ngx_uint_t                            found;    /* an element matched */
+    u_char                               *buf;      /* of the caller */
+} ngx_http_push_approval_json_answer_t;
+
+#define ngx_http_push_approval_json_field(name)                               \
+    { (char *) name, ngx_null_string, NGX_HTTP_PUSH_APPROVAL_JSON_ABSENT,     \
+      ngx_null_string, 0 }
+#define ngx_http_push_approval_json_want(name, want)                          \
+    { (char *) name, ngx_string(want), NGX_HTTP_PUSH_APPROVAL_JSON_ABSENT,    \
+      ngx_null_string, 0 }
 
 ngx_int_t ngx_http_push_approval_json_walk(
     ngx_http_push_approval_json_walk_t *w, u_char *json, size_t len);
 ngx_int_t ngx_http_push_approval_json_fields(u_char *json, size_t len,
     char **names, ngx_str_t *values, u_char *buf);
-yajl_val ngx_http_push_approval_json_parse(u_char *data, size_t len);
-ngx_int_t ngx_http_push_approval_json_string(yajl_val root,
-    const char **path, ngx_str_t *out);
-ngx_int_t ngx_http_push_approval_json_true(yajl_val root, const char **path);
-ngx_int_t ngx_http_push_approval_json_push_factor(yajl_val root,
-    ngx_str_t *sid);
+ngx_int_t ngx_http_push_approval_json_answer(u_char *json, size_t len,
+    ngx_http_push_approval_json_answer_t *a, u_char *buf);
+ngx_int_t ngx_http_push_approval_json_text(
+    ngx_http_push_approval_json_field_t *f, ngx_str_t *out);
+ngx_int_t ngx_http_push_approval_json_true(
+    ngx_http_push_approval_json_field_t *f);
 size_t ngx_http_push_approval_json_escape(u_char *dst, ngx_str_t *src,
     size_t max);
 size_t ngx_http_push_approval_utf8_clean(u_char *dst, ngx_str_t *src,

@@ -22,6 +22,15 @@
 #define NGX_HTTP_PUSH_APPROVAL_AUTHY_UUID        3
 #define NGX_HTTP_PUSH_APPROVAL_AUTHY_FIELDS      4
 
+/* the fields of an answer, as authy_parse() lists them */
+#define NGX_HTTP_PUSH_APPROVAL_AA_SUCCESS         0
+#define NGX_HTTP_PUSH_APPROVAL_AA_UUID            1
+#define NGX_HTTP_PUSH_APPROVAL_AA_STATUS          2
+#define NGX_HTTP_PUSH_APPROVAL_AA_TOKEN           3
+#define NGX_HTTP_PUSH_APPROVAL_AA_REGISTERED      4
+#define NGX_HTTP_PUSH_APPROVAL_AA_CODE            5
+#define NGX_HTTP_PUSH_APPROVAL_AA_MESSAGE         6
+
 
 static ngx_http_push_approval_provider_identity_t
     ngx_http_push_approval_authy_identity;
@@ -123,7 +132,7 @@ ngx_http_push_approval_authy_create(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf,
     ngx_http_push_approval_request_t *pr, ngx_str_t *uri, ngx_str_t *body)
 {
-    ngx_str_t                        message, seconds, name, label;
+    ngx_str_t                        seconds, name, label;
     ngx_uint_t                       i, k;
     ngx_array_t                      params, *lists[2];
     ngx_http_push_approval_param_t  *d, *param;
@@ -139,11 +148,8 @@ ngx_http_push_approval_authy_create(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    message = pr->message;
-    message.len = ngx_http_push_approval_utf8_prefix(&pr->message, 144);
-
-    if (ngx_http_push_approval_form_add(r->pool, &params, "message",
-                                        &message)
+    if (ngx_http_push_approval_form_text(r->pool, &params, "message",
+                                         &pr->message, 144)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -257,19 +263,26 @@ static void
 ngx_http_push_approval_authy_parse(ngx_pool_t *pool, ngx_uint_t op,
     ngx_http_push_approval_call_t *call, ngx_http_push_approval_answer_t *ans)
 {
-    yajl_val    root;
-    ngx_str_t   s, code;
+    ngx_int_t                             rc;
+    ngx_str_t                             s, code;
+    ngx_http_push_approval_json_field_t  *f;
+    ngx_http_push_approval_json_answer_t  json;
+    ngx_http_push_approval_json_field_t   fields[] = {
+        ngx_http_push_approval_json_field("success"),
+        ngx_http_push_approval_json_field("approval_request.uuid"),
+        ngx_http_push_approval_json_field("approval_request.status"),
+        ngx_http_push_approval_json_field("registration_token"),
+        ngx_http_push_approval_json_field("status.registered"),
+        ngx_http_push_approval_json_field("error_code"),
+        ngx_http_push_approval_json_field("message"),
+        ngx_http_push_approval_json_field(NULL)
+    };
 
-    static const char  *success_path[] = { "success", NULL };
-    static const char  *uuid_path[] = { "approval_request", "uuid", NULL };
-    static const char  *status_path[] = { "approval_request", "status",
-                                          NULL };
-    static const char  *token_path[] = { "registration_token", NULL };
-    static const char  *registered_path[] = { "status", "registered", NULL };
-    static const char  *code_path[] = { "error_code", NULL };
-    static const char  *message_path[] = { "message", NULL };
+    f = fields;
+    json.fields = f;
+    json.list = NULL;
 
-    root = ngx_http_push_approval_answer_json(call, ans);
+    rc = ngx_http_push_approval_answer_json(pool, call, ans, &json);
 
     /*
      * a 200 with "success": false is an error too; an SDK registration is
@@ -277,26 +290,31 @@ ngx_http_push_approval_authy_parse(ngx_pool_t *pool, ngx_uint_t op,
      * there, but "false" still fails
      */
 
-    if (call->status < 200 || call->status > 299 || root == NULL
-        || (ngx_http_push_approval_json_true(root, success_path) != NGX_OK
+    if (call->status < 200 || call->status > 299 || rc != NGX_OK
+        || (ngx_http_push_approval_json_true(
+                &f[NGX_HTTP_PUSH_APPROVAL_AA_SUCCESS])
+            != NGX_OK
             && (op != NGX_HTTP_PUSH_APPROVAL_OP_ENROLL
-                || yajl_tree_get(root, success_path, yajl_t_any) != NULL)))
+                || f[NGX_HTTP_PUSH_APPROVAL_AA_SUCCESS].type
+                   != NGX_HTTP_PUSH_APPROVAL_JSON_ABSENT)))
     {
-        ngx_http_push_approval_answer_failed(pool, ans, call, root,
-                                             code_path, message_path, &code);
+        ngx_http_push_approval_answer_failed(pool, ans, call,
+                             (rc == NGX_OK) ? &f[NGX_HTTP_PUSH_APPROVAL_AA_CODE]
+                                            : NULL,
+                             &f[NGX_HTTP_PUSH_APPROVAL_AA_MESSAGE], &code);
 
         /* "user not found" means the identity cannot be asked */
 
         if ((op == NGX_HTTP_PUSH_APPROVAL_OP_CREATE
              || op == NGX_HTTP_PUSH_APPROVAL_OP_FACTORS)
             && ((code.len == 5 && ngx_strncmp(code.data, "60026", 5) == 0)
-                || (call->status == NGX_HTTP_NOT_FOUND && root == NULL)))
+                || (call->status == NGX_HTTP_NOT_FOUND && rc != NGX_OK)))
         {
             ans->result = NGX_HTTP_PUSH_APPROVAL_R_NOT_FOUND;
         }
 
         if (ans->result == NGX_HTTP_PUSH_APPROVAL_R_ERROR
-            && call->status >= 200 && call->status <= 299 && root)
+            && call->status >= 200 && call->status <= 299 && rc == NGX_OK)
         {
             /* a parsable answer without "success": true refuses */
             ans->result = NGX_HTTP_PUSH_APPROVAL_R_REFUSED;
@@ -308,7 +326,8 @@ ngx_http_push_approval_authy_parse(ngx_pool_t *pool, ngx_uint_t op,
     switch (op) {
 
     case NGX_HTTP_PUSH_APPROVAL_OP_ENROLL:
-        ngx_http_push_approval_answer_token(pool, ans, root, token_path);
+        ngx_http_push_approval_answer_token(pool, ans,
+                                        &f[NGX_HTTP_PUSH_APPROVAL_AA_TOKEN]);
         goto done;
 
     case NGX_HTTP_PUSH_APPROVAL_OP_CREATE:
@@ -317,14 +336,16 @@ ngx_http_push_approval_authy_parse(ngx_pool_t *pool, ngx_uint_t op,
 
     case NGX_HTTP_PUSH_APPROVAL_OP_FACTORS:
         /* the user status: a device registered, or none yet */
-        ans->result = (ngx_http_push_approval_json_true(root, registered_path)
+        ans->result = (ngx_http_push_approval_json_true(
+                           &f[NGX_HTTP_PUSH_APPROVAL_AA_REGISTERED])
                        == NGX_OK)
                       ? NGX_HTTP_PUSH_APPROVAL_R_OK
                       : NGX_HTTP_PUSH_APPROVAL_R_NOT_FOUND;
         goto done;
 
     default: /* status */
-        if (ngx_http_push_approval_answer_status(ans, root, status_path)
+        if (ngx_http_push_approval_answer_status(ans,
+                                       &f[NGX_HTTP_PUSH_APPROVAL_AA_STATUS])
             != NGX_OK)
         {
             goto done;
@@ -333,7 +354,10 @@ ngx_http_push_approval_authy_parse(ngx_pool_t *pool, ngx_uint_t op,
         break;
     }
 
-    if (ngx_http_push_approval_json_string(root, uuid_path, &s) != NGX_OK) {
+    if (ngx_http_push_approval_json_text(&f[NGX_HTTP_PUSH_APPROVAL_AA_UUID],
+                                         &s)
+        != NGX_OK)
+    {
         ngx_str_set(&ans->error, "no uuid in the answer");
         goto done;
     }
@@ -342,9 +366,7 @@ ngx_http_push_approval_authy_parse(ngx_pool_t *pool, ngx_uint_t op,
 
 done:
 
-    if (root) {
-        yajl_tree_free(root);
-    }
+    ngx_http_push_approval_answer_free(pool, &json);
 }
 
 
@@ -619,12 +641,8 @@ ngx_http_push_approval_authy_api_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_str_t    *line;
     ngx_array_t  *lines;
 
-    if (plcf->api_key.data) {
-        return "is duplicate";
-    }
-
-    lines = ngx_http_push_approval_conf_lines(cf, cf->temp_pool,
-                                              &plcf->api_key_file);
+    lines = ngx_http_push_approval_secret_lines(cf, cmd, &plcf->api_key,
+                                                &plcf->api_key_file);
     if (lines == NULL) {
         return NGX_CONF_ERROR;
     }

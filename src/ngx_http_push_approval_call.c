@@ -443,6 +443,21 @@ ngx_http_push_approval_form_add(ngx_pool_t *pool, ngx_array_t *a, char *name,
 }
 
 
+/* a parameter of text cut to the provider's limit in characters */
+
+ngx_int_t
+ngx_http_push_approval_form_text(ngx_pool_t *pool, ngx_array_t *a,
+    char *name, ngx_str_t *text, size_t max)
+{
+    ngx_str_t  value;
+
+    value = *text;
+    value.len = ngx_http_push_approval_utf8_prefix(text, max);
+
+    return ngx_http_push_approval_form_add(pool, a, name, &value);
+}
+
+
 /* the last parameter, and the form encoded */
 
 ngx_int_t
@@ -605,11 +620,12 @@ ngx_http_push_approval_answer_id(ngx_pool_t *pool,
 
 void
 ngx_http_push_approval_answer_token(ngx_pool_t *pool,
-    ngx_http_push_approval_answer_t *ans, yajl_val root, const char **path)
+    ngx_http_push_approval_answer_t *ans,
+    ngx_http_push_approval_json_field_t *field)
 {
     ngx_str_t  s;
 
-    if (ngx_http_push_approval_json_string(root, path, &s) != NGX_OK
+    if (ngx_http_push_approval_json_text(field, &s) != NGX_OK
         || s.len == 0)
     {
         ngx_str_set(&ans->error, "no enrolment token in the answer");
@@ -687,15 +703,15 @@ ngx_http_push_approval_answer_refused(ngx_http_push_approval_answer_t *ans,
 }
 
 
-/* the approval's state at path in the answer */
+/* the approval's state in the answer's field */
 
 ngx_int_t
 ngx_http_push_approval_answer_status(ngx_http_push_approval_answer_t *ans,
-    yajl_val root, const char **path)
+    ngx_http_push_approval_json_field_t *field)
 {
     ngx_str_t  status;
 
-    if (ngx_http_push_approval_json_string(root, path, &status) != NGX_OK) {
+    if (ngx_http_push_approval_json_text(field, &status) != NGX_OK) {
         ngx_str_set(&ans->error, "no status in the answer");
         return NGX_ERROR;
     }
@@ -760,40 +776,72 @@ ngx_http_push_approval_answer_error(ngx_pool_t *pool,
 }
 
 
-/* a provider's answer, parsed when it is whole; ans says "error" so far */
+/*
+ * a provider's answer, read when it is whole into json's fields (NGX_OK),
+ * or NGX_DECLINED; ans says "error" so far
+ */
 
-yajl_val
-ngx_http_push_approval_answer_json(ngx_http_push_approval_call_t *call,
-    ngx_http_push_approval_answer_t *ans)
+ngx_int_t
+ngx_http_push_approval_answer_json(ngx_pool_t *pool,
+    ngx_http_push_approval_call_t *call, ngx_http_push_approval_answer_t *ans,
+    ngx_http_push_approval_json_answer_t *json)
 {
     ngx_memzero(ans, sizeof(ngx_http_push_approval_answer_t));
     ans->result = NGX_HTTP_PUSH_APPROVAL_R_ERROR;
 
+    json->buf = NULL;
+
     if (call->status == 0 || call->truncated) {
-        return NULL;
+        return NGX_DECLINED;
     }
 
-    return ngx_http_push_approval_json_parse(call->body.data, call->body.len);
+    /* at most twice the captured body, freed by answer_free() */
+
+    json->buf = ngx_pnalloc(pool, 2 * call->body.len + 1);
+    if (json->buf == NULL) {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_push_approval_json_answer(call->body.data, call->body.len,
+                                           json, json->buf)
+        != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
 }
 
 
-/* a failed call: the provider's code and message, and whether it refuses */
+void
+ngx_http_push_approval_answer_free(ngx_pool_t *pool,
+    ngx_http_push_approval_json_answer_t *json)
+{
+    if (json->buf) {
+        (void) ngx_pfree(pool, json->buf);
+    }
+}
+
+
+/*
+ * a failed call: the provider's code and message (no fields when the
+ * answer was not read), and whether it refuses
+ */
 
 void
 ngx_http_push_approval_answer_failed(ngx_pool_t *pool,
     ngx_http_push_approval_answer_t *ans, ngx_http_push_approval_call_t *call,
-    yajl_val root, const char **code_path, const char **message_path,
-    ngx_str_t *code)
+    ngx_http_push_approval_json_field_t *code_field,
+    ngx_http_push_approval_json_field_t *message_field, ngx_str_t *code)
 {
     ngx_str_t  message;
 
     ngx_str_set(code, "-");
     ngx_str_set(&message, "no valid JSON answer");
 
-    if (root) {
-        (void) ngx_http_push_approval_json_string(root, code_path, code);
-        (void) ngx_http_push_approval_json_string(root, message_path,
-                                                  &message);
+    if (code_field) {
+        (void) ngx_http_push_approval_json_text(code_field, code);
+        (void) ngx_http_push_approval_json_text(message_field, &message);
     }
 
     ngx_http_push_approval_answer_error(pool, ans, call->status, code,

@@ -3,7 +3,8 @@
  * Copyright (C) push approval module developers
  *
  * The files directives name (secrets, provider credentials): read at
- * configuration time into their non-empty lines.
+ * configuration time into their non-empty lines; a file of secrets is
+ * named once.
  */
 
 
@@ -163,4 +164,21 @@ done:
     }
 
     return rc;
+}
+
+
+/* the lines of a file of secrets, named by a directive that is set once */
+
+ngx_array_t *
+ngx_http_push_approval_secret_lines(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_str_t *secret, ngx_str_t *file)
+{
+    if (secret->data) {
+        /* as nginx says it for a handler's "is duplicate" */
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" directive is duplicate", &cmd->name);
+        return NULL;
+    }
+
+    return ngx_http_push_approval_conf_lines(cf, cf->temp_pool, file);
 }

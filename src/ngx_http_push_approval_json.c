@@ -2,11 +2,10 @@
 /*
  * Copyright (C) push approval module developers
  *
- * JSON: the one streaming walker over yajl (callback fields by dotted
- * path here, the Authy canonical string in signature.c), helpers over
- * yajl's tree for provider answers (parsing with a depth limit, fields by
- * path), escaping strings for the JSON that the module writes, and making
- * text valid UTF-8.  Pure functions over plain buffers.
+ * JSON: the one streaming walker over yajl, read three ways (callback
+ * fields by dotted path and provider answers here, the Authy canonical
+ * string in signature.c), escaping strings for the JSON that the module
+ * writes, and making text valid UTF-8.  Pure functions over plain buffers.
  */
 
 
@@ -15,7 +14,6 @@
 #include <yajl/yajl_parse.h>
 
 
-#define NGX_HTTP_PUSH_APPROVAL_JSON_DEPTH    32
 #define NGX_HTTP_PUSH_APPROVAL_JSON_PATH     128
 #define NGX_HTTP_PUSH_APPROVAL_JSON_NO_PATH  ((size_t) -1)
 
@@ -28,6 +26,22 @@ typedef struct {
 } ngx_http_push_approval_json_fields_t;
 
 
+typedef struct {
+    ngx_http_push_approval_json_answer_t  *answer;
+    u_char                                *buf;      /* fields' values */
+    u_char                                *element;  /* element's values */
+    u_char                                *start;    /* element area */
+    size_t                                 list;     /* its name's length */
+    unsigned                               list_seen:1;
+    unsigned                               open:1;   /* an element read */
+    u_char
+                               path[NGX_HTTP_PUSH_APPROVAL_JSON_PATH];
+} ngx_http_push_approval_json_answer_ctx_t;
+
+
+static ngx_int_t ngx_http_push_approval_json_run(
+    ngx_http_push_approval_json_walk_t *w, u_char *json, size_t len,
+    ngx_uint_t comments);
 static ngx_int_t ngx_http_push_approval_json_element(
     ngx_http_push_approval_json_walk_t *w);
 static int ngx_http_push_approval_json_value(
@@ -48,10 +62,27 @@ static int ngx_http_push_approval_json_end(void *data);
 static ngx_int_t ngx_http_push_approval_json_fields_handler(
     ngx_http_push_approval_json_walk_t *w, ngx_uint_t event, u_char *data,
     size_t len);
-static ngx_int_t ngx_http_push_approval_json_fields_key(
-    ngx_http_push_approval_json_walk_t *w, u_char *key, size_t len);
 static ngx_int_t ngx_http_push_approval_json_fields_string(
     ngx_http_push_approval_json_fields_t *ctx, size_t path, u_char *value,
+    size_t len);
+static ngx_int_t ngx_http_push_approval_json_fields_key(
+    ngx_http_push_approval_json_walk_t *w, u_char *key, size_t len);
+static ngx_int_t ngx_http_push_approval_json_answer_handler(
+    ngx_http_push_approval_json_walk_t *w, ngx_uint_t event, u_char *data,
+    size_t len);
+static ngx_int_t ngx_http_push_approval_json_answer_index(
+    ngx_http_push_approval_json_walk_t *w);
+static ngx_int_t ngx_http_push_approval_json_answer_key(
+    ngx_http_push_approval_json_walk_t *w, u_char *key, size_t len);
+static ngx_int_t ngx_http_push_approval_json_answer_value(
+    ngx_http_push_approval_json_answer_ctx_t *ctx, size_t path,
+    ngx_uint_t type, u_char *value, size_t len);
+static void ngx_http_push_approval_json_answer_element(
+    ngx_http_push_approval_json_answer_ctx_t *ctx);
+static void ngx_http_push_approval_json_answer_reset(
+    ngx_http_push_approval_json_answer_t *a, ngx_uint_t elements);
+static void ngx_http_push_approval_json_path(
+    ngx_http_push_approval_json_walk_t *w, u_char *path, u_char *key,
     size_t len);
 
 
@@ -76,24 +107,38 @@ static yajl_callbacks  ngx_http_push_approval_json_callbacks = {
  * empty text, JSON_BOOLEAN, JSON_NUMBER, JSON_STRING); the handler keeps
  * the path of the value in w->len and reads the level's start in
  * w->levels[w->depth - 1].base.  A handler stops the walk with
- * NGX_DECLINED (bad input) or NGX_ERROR.  NGX_DECLINED: invalid JSON, a
- * top level that is no object, or nesting deeper than 16.
+ * NGX_DECLINED (bad input) or NGX_ERROR.  NGX_DECLINED: invalid JSON,
+ * nesting deeper than 16, or a top level that is no object (w->other is
+ * then set if the JSON is valid).
  */
 
 ngx_int_t
 ngx_http_push_approval_json_walk(ngx_http_push_approval_json_walk_t *w,
     u_char *json, size_t len)
 {
+    return ngx_http_push_approval_json_run(w, json, len, 0);
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_json_run(ngx_http_push_approval_json_walk_t *w,
+    u_char *json, size_t len, ngx_uint_t comments)
+{
     yajl_handle  yh;
     yajl_status  st;
 
     w->len = 0;
     w->depth = 0;
+    w->other = 0;
     w->rc = NGX_OK;
 
     yh = yajl_alloc(&ngx_http_push_approval_json_callbacks, NULL, w);
     if (yh == NULL) {
         return NGX_ERROR;
+    }
+
+    if (comments) {
+        (void) yajl_config(yh, yajl_allow_comments, 1);
     }
 
     st = yajl_parse(yh, json, len);
@@ -104,11 +149,13 @@ ngx_http_push_approval_json_walk(ngx_http_push_approval_json_walk_t *w,
 
     yajl_free(yh);
 
-    if (w->rc != NGX_OK) {
-        return w->rc;
+    if (w->rc != NGX_OK || st != yajl_status_ok || w->depth != 0) {
+        w->other = 0;
+        return (w->rc != NGX_OK) ? w->rc : NGX_DECLINED;
     }
 
-    if (st != yajl_status_ok || w->depth != 0) {
+    if (w->other) {
+        /* valid, but the top level must be an object */
         return NGX_DECLINED;
     }
 
@@ -122,11 +169,6 @@ static ngx_int_t
 ngx_http_push_approval_json_element(ngx_http_push_approval_json_walk_t *w)
 {
     ngx_http_push_approval_json_level_t  *level;
-
-    if (w->depth == 0) {
-        /* the top level must be an object */
-        return NGX_DECLINED;
-    }
 
     level = &w->levels[w->depth - 1];
 
@@ -144,6 +186,15 @@ static int
 ngx_http_push_approval_json_value(ngx_http_push_approval_json_walk_t *w,
     ngx_uint_t type, u_char *value, size_t len)
 {
+    if (w->depth == 0) {
+        /* no object at the top: only checked to be valid JSON */
+        w->other = 1;
+    }
+
+    if (w->other) {
+        return 1;
+    }
+
     w->rc = ngx_http_push_approval_json_element(w);
 
     if (w->rc == NGX_OK) {
@@ -205,15 +256,17 @@ ngx_http_push_approval_json_start(void *data, ngx_uint_t array)
 
     ngx_http_push_approval_json_level_t  *level;
 
-    if (w->depth == 0) {
-        if (array) {
-            w->rc = NGX_DECLINED;
-            return 0;
-        }
+    if (w->depth == 0 && array) {
+        w->other = 1;
+    }
 
-    } else {
-        w->rc = (w->depth == NGX_HTTP_PUSH_APPROVAL_JSON_LEVELS)
-                ? NGX_DECLINED : ngx_http_push_approval_json_element(w);
+    if (w->depth == NGX_HTTP_PUSH_APPROVAL_JSON_LEVELS) {
+        w->rc = NGX_DECLINED;
+        return 0;
+    }
+
+    if (w->depth && !w->other) {
+        w->rc = ngx_http_push_approval_json_element(w);
 
         if (w->rc != NGX_OK) {
             return 0;
@@ -249,6 +302,10 @@ ngx_http_push_approval_json_map_key(void *data, const unsigned char *key,
     size_t len)
 {
     ngx_http_push_approval_json_walk_t  *w = data;
+
+    if (w->other) {
+        return 1;
+    }
 
     w->rc = w->handler(w, NGX_HTTP_PUSH_APPROVAL_JSON_KEY, (u_char *) key,
                        len);
@@ -342,6 +399,18 @@ ngx_http_push_approval_json_fields_key(ngx_http_push_approval_json_walk_t *w,
 {
     ngx_http_push_approval_json_fields_t  *ctx = w->data;
 
+    ngx_http_push_approval_json_path(w, ctx->path, key, len);
+
+    return NGX_OK;
+}
+
+
+/* the dotted path of a key in path: its parent's, a dot, the key */
+
+static void
+ngx_http_push_approval_json_path(ngx_http_push_approval_json_walk_t *w,
+    u_char *path, u_char *key, size_t len)
+{
     size_t   base;
     u_char  *p;
 
@@ -351,19 +420,17 @@ ngx_http_push_approval_json_fields_key(ngx_http_push_approval_json_walk_t *w,
         || base + 1 + len > NGX_HTTP_PUSH_APPROVAL_JSON_PATH)
     {
         w->len = NGX_HTTP_PUSH_APPROVAL_JSON_NO_PATH;
-        return NGX_OK;
+        return;
     }
 
-    p = ctx->path + base;
+    p = path + base;
 
     if (w->depth > 1) {
         *p++ = '.';
     }
 
     p = ngx_cpymem(p, key, len);
-    w->len = p - ctx->path;
-
-    return NGX_OK;
+    w->len = p - path;
 }
 
 
@@ -400,147 +467,322 @@ ngx_http_push_approval_json_fields_string(
 
 
 /*
- * data must be NUL-terminated at len; yajl's tree is freed with
- * yajl_tree_free() by the caller on every path
+ * A provider's answer: the fields a->fields name by dotted path, each with
+ * its type (JSON_ABSENT when not there, JSON_NESTED for an object or an
+ * array) and a scalar's text up to a NUL, as yajl's tree read them; and,
+ * in the array of objects a->list, the fields "list[].key" of the first
+ * element whose such fields all are strings or numbers, equal to their
+ * "want" where one is set (a->found).  A valid answer whose top level is
+ * no object has no fields.  NGX_DECLINED: invalid JSON, nesting deeper
+ * than 16, or a key on the path of a field seen twice.  The values are
+ * copied to buf, which needs 2 * len bytes: the fields' in the first half,
+ * the element being read in the second.
  */
 
-yajl_val
-ngx_http_push_approval_json_parse(u_char *data, size_t len)
+ngx_int_t
+ngx_http_push_approval_json_answer(u_char *json, size_t len,
+    ngx_http_push_approval_json_answer_t *a, u_char *buf)
 {
-    u_char      *p, *last;
-    ngx_uint_t   depth, in_string;
+    ngx_int_t                                 rc;
+    ngx_http_push_approval_json_walk_t        w;
+    ngx_http_push_approval_json_answer_ctx_t  ctx;
 
-    /* yajl's tree recurses: refuse deep nesting before it sees it */
+    ngx_http_push_approval_json_answer_reset(a, 0);
 
-    depth = 0;
-    in_string = 0;
-    last = data + len;
+    a->found = 0;
 
-    for (p = data; p < last; p++) {
+    ctx.answer = a;
+    ctx.buf = buf;
+    ctx.start = buf + len;
+    ctx.element = ctx.start;
+    ctx.list = a->list ? ngx_strlen(a->list) : 0;
+    ctx.list_seen = 0;
+    ctx.open = 0;
 
-        if (in_string) {
-            if (*p == '\\') {
-                p++;
+    w.handler = ngx_http_push_approval_json_answer_handler;
+    w.data = &ctx;
 
-            } else if (*p == '"') {
-                in_string = 0;
-            }
+    /* comments are allowed, as yajl's tree allowed them */
 
-            continue;
-        }
+    rc = ngx_http_push_approval_json_run(&w, json, len, 1);
 
-        switch (*p) {
-
-        case '"':
-            in_string = 1;
-            break;
-
-        case '{':
-        case '[':
-            if (++depth > NGX_HTTP_PUSH_APPROVAL_JSON_DEPTH) {
-                return NULL;
-            }
-            break;
-
-        case '}':
-        case ']':
-            if (depth) {
-                depth--;
-            }
-            break;
-
-        case '\0':
-            return NULL;
-        }
+    if (rc == NGX_DECLINED && w.other) {
+        return NGX_OK;
     }
 
-    if (data[len] != '\0') {
-        return NULL;
+    if (rc != NGX_OK) {
+        return rc;
     }
 
-    return yajl_tree_parse((const char *) data, NULL, 0);
+    if (ctx.open) {
+        ngx_http_push_approval_json_answer_element(&ctx);
+    }
+
+    if (!a->found) {
+        ngx_http_push_approval_json_answer_reset(a, 1);
+    }
+
+    return NGX_OK;
 }
 
 
+/* a string or a number: Verify's error codes are numbers, Authy's strings */
+
 ngx_int_t
-ngx_http_push_approval_json_string(yajl_val root, const char **path,
+ngx_http_push_approval_json_text(ngx_http_push_approval_json_field_t *f,
     ngx_str_t *out)
 {
-    yajl_val  v;
-
-    v = yajl_tree_get(root, path, yajl_t_any);
-
-    if (v == NULL) {
+    if (f->type != NGX_HTTP_PUSH_APPROVAL_JSON_STRING
+        && f->type != NGX_HTTP_PUSH_APPROVAL_JSON_NUMBER)
+    {
         return NGX_DECLINED;
     }
 
-    if (YAJL_IS_STRING(v)) {
-        out->data = (u_char *) YAJL_GET_STRING(v);
-        out->len = ngx_strlen(out->data);
-        return NGX_OK;
-    }
+    *out = f->value;
 
-    if (YAJL_IS_NUMBER(v)) {
-        /* Verify error codes are numbers, Authy's are strings */
-        out->data = (u_char *) YAJL_GET_NUMBER(v);
-        out->len = ngx_strlen(out->data);
-        return NGX_OK;
-    }
-
-    return NGX_DECLINED;
+    return NGX_OK;
 }
 
 
 ngx_int_t
-ngx_http_push_approval_json_true(yajl_val root, const char **path)
+ngx_http_push_approval_json_true(ngx_http_push_approval_json_field_t *f)
 {
-    yajl_val  v;
-
-    v = yajl_tree_get(root, path, yajl_t_any);
-
-    return (v && YAJL_IS_TRUE(v)) ? NGX_OK : NGX_DECLINED;
+    return (f->type == NGX_HTTP_PUSH_APPROVAL_JSON_BOOLEAN
+            && f->value.len == 4)
+           ? NGX_OK : NGX_DECLINED;
 }
 
 
-/* the first verified push factor in a Verify factor list */
+/* all fields absent, or only those inside the list's elements */
 
-ngx_int_t
-ngx_http_push_approval_json_push_factor(yajl_val root, ngx_str_t *sid)
+static void
+ngx_http_push_approval_json_answer_reset(
+    ngx_http_push_approval_json_answer_t *a, ngx_uint_t elements)
 {
-    size_t       i;
-    yajl_val     factors, f;
-    ngx_str_t    type, status;
+    ngx_http_push_approval_json_field_t  *f;
 
-    static const char  *factors_path[] = { "factors", NULL };
-    static const char  *sid_path[] = { "sid", NULL };
-    static const char  *type_path[] = { "factor_type", NULL };
-    static const char  *status_path[] = { "status", NULL };
+    for (f = a->fields; f->name; f++) {
+        if (elements && ngx_strchr(f->name, '[') == NULL) {
+            continue;
+        }
 
-    factors = yajl_tree_get(root, factors_path, yajl_t_array);
+        f->type = NGX_HTTP_PUSH_APPROVAL_JSON_ABSENT;
+        ngx_str_null(&f->value);
+        f->seen = 0;
+    }
+}
 
-    if (factors == NULL) {
-        return NGX_ERROR;
+
+static ngx_int_t
+ngx_http_push_approval_json_answer_handler(
+    ngx_http_push_approval_json_walk_t *w, ngx_uint_t event, u_char *data,
+    size_t len)
+{
+    if (event == NGX_HTTP_PUSH_APPROVAL_JSON_KEY) {
+        return ngx_http_push_approval_json_answer_key(w, data, len);
     }
 
-    for (i = 0; i < YAJL_GET_ARRAY(factors)->len; i++) {
-        f = YAJL_GET_ARRAY(factors)->values[i];
+    if (event == NGX_HTTP_PUSH_APPROVAL_JSON_INDEX) {
+        return ngx_http_push_approval_json_answer_index(w);
+    }
 
-        if (ngx_http_push_approval_json_string(f, type_path, &type) != NGX_OK
-            || ngx_http_push_approval_json_string(f, status_path, &status)
-               != NGX_OK
-            || ngx_http_push_approval_json_string(f, sid_path, sid) != NGX_OK)
+    /* a scalar of any type */
+
+    return ngx_http_push_approval_json_answer_value(w->data, w->len, event,
+                                                    data, len);
+}
+
+
+/*
+ * the path of a key; a key met twice on the path of a field refuses the
+ * answer, where yajl's tree took the first
+ */
+
+static ngx_int_t
+ngx_http_push_approval_json_answer_key(ngx_http_push_approval_json_walk_t *w,
+    u_char *key, size_t len)
+{
+    ngx_http_push_approval_json_answer_ctx_t  *ctx = w->data;
+
+    size_t                                n;
+    u_char                               *p;
+    ngx_uint_t                            dots, bit;
+    ngx_http_push_approval_json_field_t  *f;
+
+    /* as yajl's tree compared keys: up to a NUL */
+
+    p = ngx_strlchr(key, key + len, '\0');
+    if (p) {
+        len = p - key;
+    }
+
+    if (ngx_strlchr(key, key + len, '.') || ngx_strlchr(key, key + len, '[')) {
+        /* a dotted key is no path to a field */
+        w->len = NGX_HTTP_PUSH_APPROVAL_JSON_NO_PATH;
+        return NGX_OK;
+    }
+
+    ngx_http_push_approval_json_path(w, ctx->path, key, len);
+
+    if (w->len == NGX_HTTP_PUSH_APPROVAL_JSON_NO_PATH) {
+        return NGX_OK;
+    }
+
+    if (w->len == ctx->list && ctx->list
+        && ngx_strncmp(ctx->path, ctx->answer->list, ctx->list) == 0)
+    {
+        if (ctx->list_seen) {
+            return NGX_DECLINED;
+        }
+
+        ctx->list_seen = 1;
+    }
+
+    dots = 0;
+
+    for (p = ctx->path; p < ctx->path + w->len; p++) {
+        dots += (*p == '.');
+    }
+
+    bit = (ngx_uint_t) 1 << dots;
+
+    for (f = ctx->answer->fields; f->name; f++) {
+        n = ngx_strlen(f->name);
+
+        if (w->len > n
+            || ngx_strncmp(f->name, ctx->path, w->len) != 0
+            || (f->name[w->len] != '.' && f->name[w->len] != '\0'))
         {
             continue;
         }
 
-        if (type.len == 4 && ngx_strncmp(type.data, "push", 4) == 0
-            && status.len == 8 && ngx_strncmp(status.data, "verified", 8) == 0)
-        {
-            return NGX_OK;
+        if (f->seen & bit) {
+            return NGX_DECLINED;
+        }
+
+        f->seen |= bit;
+
+        if (w->len == n) {
+            /* a scalar value overwrites it */
+            f->type = NGX_HTTP_PUSH_APPROVAL_JSON_NESTED;
         }
     }
 
-    return NGX_DECLINED;
+    return NGX_OK;
+}
+
+
+/* an element of the list starts: the one before may be the one */
+
+static ngx_int_t
+ngx_http_push_approval_json_answer_index(ngx_http_push_approval_json_walk_t *w)
+{
+    ngx_http_push_approval_json_answer_ctx_t  *ctx = w->data;
+
+    size_t  base;
+
+    base = w->levels[w->depth - 1].base;
+
+    if (ctx->list == 0 || base != ctx->list
+        || ngx_strncmp(ctx->path, ctx->answer->list, base) != 0
+        || base + 2 > NGX_HTTP_PUSH_APPROVAL_JSON_PATH)
+    {
+        /* values inside other arrays never match */
+        w->len = NGX_HTTP_PUSH_APPROVAL_JSON_NO_PATH;
+        return NGX_OK;
+    }
+
+    if (ctx->open) {
+        ngx_http_push_approval_json_answer_element(ctx);
+    }
+
+    if (ctx->answer->found) {
+        w->len = NGX_HTTP_PUSH_APPROVAL_JSON_NO_PATH;
+        return NGX_OK;
+    }
+
+    ngx_http_push_approval_json_answer_reset(ctx->answer, 1);
+
+    ctx->element = ctx->start;
+    ctx->open = 1;
+
+    ctx->path[base] = '[';
+    ctx->path[base + 1] = ']';
+    w->len = base + 2;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_json_answer_value(
+    ngx_http_push_approval_json_answer_ctx_t *ctx, size_t path,
+    ngx_uint_t type, u_char *value, size_t len)
+{
+    u_char                              **p, *nul;
+    ngx_http_push_approval_json_field_t  *f;
+
+    if (path == NGX_HTTP_PUSH_APPROVAL_JSON_NO_PATH) {
+        return NGX_OK;
+    }
+
+    /* as yajl's tree gave strings: up to a NUL */
+
+    nul = ngx_strlchr(value, value + len, '\0');
+    if (nul) {
+        len = nul - value;
+    }
+
+    for (f = ctx->answer->fields; f->name; f++) {
+        if (ngx_strlen(f->name) != path
+            || ngx_strncmp(f->name, ctx->path, path) != 0)
+        {
+            continue;
+        }
+
+        /* each field once: its key met twice refuses the answer */
+
+        p = ngx_strchr(f->name, '[') ? &ctx->element : &ctx->buf;
+
+        f->type = type;
+        f->value.data = *p;
+        f->value.len = len;
+        *p = ngx_cpymem(*p, value, len);
+    }
+
+    return NGX_OK;
+}
+
+
+/* the element just read matches if its fields have the values wanted */
+
+static void
+ngx_http_push_approval_json_answer_element(
+    ngx_http_push_approval_json_answer_ctx_t *ctx)
+{
+    ngx_str_t                             s;
+    ngx_http_push_approval_json_field_t  *f;
+
+    ctx->open = 0;
+
+    for (f = ctx->answer->fields; f->name; f++) {
+        if (ngx_strchr(f->name, '[') == NULL) {
+            continue;
+        }
+
+        if (ngx_http_push_approval_json_text(f, &s) != NGX_OK) {
+            return;
+        }
+
+        if (f->want.len
+            && (s.len != f->want.len
+                || ngx_strncmp(s.data, f->want.data, s.len) != 0))
+        {
+            return;
+        }
+    }
+
+    ctx->answer->found = 1;
 }
 
 

@@ -72,15 +72,21 @@ extern ngx_module_t  ngx_http_push_approval_call_module;
 
 ngx_int_t ngx_http_push_approval_call_header(ngx_http_request_t *sr,
     char *name, ngx_str_t *value);
-yajl_val ngx_http_push_approval_answer_json(
+ngx_int_t ngx_http_push_approval_answer_json(ngx_pool_t *pool,
     ngx_http_push_approval_call_t *call,
-    ngx_http_push_approval_answer_t *ans);
+    ngx_http_push_approval_answer_t *ans,
+    ngx_http_push_approval_json_answer_t *json);
+void ngx_http_push_approval_answer_free(ngx_pool_t *pool,
+    ngx_http_push_approval_json_answer_t *json);
 void ngx_http_push_approval_answer_failed(ngx_pool_t *pool,
     ngx_http_push_approval_answer_t *ans,
-    ngx_http_push_approval_call_t *call, yajl_val root,
-    const char **code_path, const char **message_path, ngx_str_t *code);
+    ngx_http_push_approval_call_t *call,
+    ngx_http_push_approval_json_field_t *code_field,
+    ngx_http_push_approval_json_field_t *message_field, ngx_str_t *code);
 ngx_int_t ngx_http_push_approval_form_add(ngx_pool_t *pool, ngx_array_t *a,
     char *name, ngx_str_t *value);
+ngx_int_t ngx_http_push_approval_form_text(ngx_pool_t *pool, ngx_array_t *a,
+    char *name, ngx_str_t *text, size_t max);
 ngx_int_t ngx_http_push_approval_form_end(ngx_pool_t *pool,
     ngx_array_t *params, char *name, ngx_str_t *value, ngx_str_t *out);
 ngx_int_t ngx_http_push_approval_form_encode(ngx_pool_t *pool,
@@ -91,9 +97,11 @@ ngx_int_t ngx_http_push_approval_path(ngx_pool_t *pool,
 ngx_int_t ngx_http_push_approval_answer_id(ngx_pool_t *pool,
     ngx_http_push_approval_answer_t *ans, ngx_str_t *id);
 void ngx_http_push_approval_answer_token(ngx_pool_t *pool,
-    ngx_http_push_approval_answer_t *ans, yajl_val root, const char **path);
+    ngx_http_push_approval_answer_t *ans,
+    ngx_http_push_approval_json_field_t *field);
 ngx_int_t ngx_http_push_approval_answer_status(
-    ngx_http_push_approval_answer_t *ans, yajl_val root, const char **path);
+    ngx_http_push_approval_answer_t *ans,
+    ngx_http_push_approval_json_field_t *field);
 ngx_int_t ngx_http_push_approval_form_start(ngx_pool_t *pool,
     ngx_http_push_approval_loc_conf_t *plcf, ngx_str_t *uri,
     ngx_array_t *params, ngx_uint_t n, const char *fmt, ...);

@@ -22,6 +22,15 @@
 #define NGX_HTTP_PUSH_APPROVAL_VERIFY_UUID        3
 #define NGX_HTTP_PUSH_APPROVAL_VERIFY_FIELDS      4
 
+/* the fields of an answer, as verify_parse() lists them */
+#define NGX_HTTP_PUSH_APPROVAL_VA_SID             0
+#define NGX_HTTP_PUSH_APPROVAL_VA_STATUS          1
+#define NGX_HTTP_PUSH_APPROVAL_VA_EXPIRES         2
+#define NGX_HTTP_PUSH_APPROVAL_VA_TOKEN           3
+#define NGX_HTTP_PUSH_APPROVAL_VA_CODE            4
+#define NGX_HTTP_PUSH_APPROVAL_VA_MESSAGE         5
+#define NGX_HTTP_PUSH_APPROVAL_VA_FACTOR_SID      8
+
 
 static ngx_http_push_approval_provider_identity_t
     ngx_http_push_approval_verify_identity;
@@ -130,7 +139,7 @@ ngx_http_push_approval_verify_create(ngx_http_request_t *r,
     ngx_http_push_approval_request_t *pr, ngx_str_t *uri, ngx_str_t *body)
 {
     ngx_tm_t                         tm;
-    ngx_str_t                        message, date;
+    ngx_str_t                        date;
     ngx_uint_t                       i;
     ngx_array_t                      params, one;
     ngx_http_push_approval_param_t  *d;
@@ -152,11 +161,8 @@ ngx_http_push_approval_verify_create(ngx_http_request_t *r,
 
     /* at most 256 characters */
 
-    message = pr->message;
-    message.len = ngx_http_push_approval_utf8_prefix(&pr->message, 256);
-
-    if (ngx_http_push_approval_form_add(r->pool, &params, "Details.Message",
-                                        &message)
+    if (ngx_http_push_approval_form_text(r->pool, &params, "Details.Message",
+                                         &pr->message, 256)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -374,22 +380,35 @@ static void
 ngx_http_push_approval_verify_parse(ngx_pool_t *pool, ngx_uint_t op,
     ngx_http_push_approval_call_t *call, ngx_http_push_approval_answer_t *ans)
 {
-    yajl_val    root;
-    ngx_str_t   s, code;
+    ngx_int_t                             rc;
+    ngx_str_t                             s, code;
+    ngx_http_push_approval_json_field_t  *f;
+    ngx_http_push_approval_json_answer_t  json;
+    ngx_http_push_approval_json_field_t   fields[] = {
+        ngx_http_push_approval_json_field("sid"),
+        ngx_http_push_approval_json_field("status"),
+        ngx_http_push_approval_json_field("expiration_date"),
+        ngx_http_push_approval_json_field("token"),
+        ngx_http_push_approval_json_field("code"),
+        ngx_http_push_approval_json_field("message"),
+        ngx_http_push_approval_json_want("factors[].factor_type", "push"),
+        ngx_http_push_approval_json_want("factors[].status", "verified"),
+        ngx_http_push_approval_json_field("factors[].sid"),
+        ngx_http_push_approval_json_field(NULL)
+    };
 
-    static const char  *sid_path[] = { "sid", NULL };
-    static const char  *status_path[] = { "status", NULL };
-    static const char  *expires_path[] = { "expiration_date", NULL };
-    static const char  *token_path[] = { "token", NULL };
-    static const char  *code_path[] = { "code", NULL };
-    static const char  *message_path[] = { "message", NULL };
+    f = fields;
+    json.fields = f;
+    json.list = "factors";
 
-    root = ngx_http_push_approval_answer_json(call, ans);
+    rc = ngx_http_push_approval_answer_json(pool, call, ans, &json);
 
-    if (call->status < 200 || call->status > 299 || root == NULL) {
+    if (call->status < 200 || call->status > 299 || rc != NGX_OK) {
 
-        ngx_http_push_approval_answer_failed(pool, ans, call, root,
-                                             code_path, message_path, &code);
+        ngx_http_push_approval_answer_failed(pool, ans, call,
+                             (rc == NGX_OK) ? &f[NGX_HTTP_PUSH_APPROVAL_VA_CODE]
+                                            : NULL,
+                             &f[NGX_HTTP_PUSH_APPROVAL_VA_MESSAGE], &code);
 
         if (call->status == NGX_HTTP_NOT_FOUND
             && (op == NGX_HTTP_PUSH_APPROVAL_OP_CREATE
@@ -404,20 +423,23 @@ ngx_http_push_approval_verify_parse(ngx_pool_t *pool, ngx_uint_t op,
     switch (op) {
 
     case NGX_HTTP_PUSH_APPROVAL_OP_FACTORS:
-        if (ngx_http_push_approval_json_push_factor(root, &s) != NGX_OK) {
+        if (!json.found) {
             /* no verified push factor: the identity cannot be asked */
             ans->result = NGX_HTTP_PUSH_APPROVAL_R_NOT_FOUND;
             goto done;
         }
 
+        s = f[NGX_HTTP_PUSH_APPROVAL_VA_FACTOR_SID].value;
         break;
 
     case NGX_HTTP_PUSH_APPROVAL_OP_ENROLL:
-        ngx_http_push_approval_answer_token(pool, ans, root, token_path);
+        ngx_http_push_approval_answer_token(pool, ans,
+                                        &f[NGX_HTTP_PUSH_APPROVAL_VA_TOKEN]);
         goto done;
 
     default: /* create, status */
-        if (ngx_http_push_approval_json_string(root, expires_path, &s)
+        if (ngx_http_push_approval_json_text(
+                &f[NGX_HTTP_PUSH_APPROVAL_VA_EXPIRES], &s)
             == NGX_OK)
         {
             ans->expires = ngx_http_push_approval_parse_iso8601(&s);
@@ -426,13 +448,15 @@ ngx_http_push_approval_verify_parse(ngx_pool_t *pool, ngx_uint_t op,
             }
         }
 
-        if (ngx_http_push_approval_answer_status(ans, root, status_path)
+        if (ngx_http_push_approval_answer_status(ans,
+                                       &f[NGX_HTTP_PUSH_APPROVAL_VA_STATUS])
             != NGX_OK)
         {
             goto done;
         }
 
-        if (ngx_http_push_approval_json_string(root, sid_path, &s)
+        if (ngx_http_push_approval_json_text(
+                &f[NGX_HTTP_PUSH_APPROVAL_VA_SID], &s)
             != NGX_OK)
         {
             ngx_str_set(&ans->error, "no sid in the answer");
@@ -446,9 +470,7 @@ ngx_http_push_approval_verify_parse(ngx_pool_t *pool, ngx_uint_t op,
 
 done:
 
-    if (root) {
-        yajl_tree_free(root);
-    }
+    ngx_http_push_approval_answer_free(pool, &json);
 }
 
 
@@ -700,12 +722,8 @@ ngx_http_push_approval_verify_credentials_file(ngx_conf_t *cf,
     ngx_str_t    *line, plain;
     ngx_array_t  *lines;
 
-    if (plcf->basic_auth.data) {
-        return "is duplicate";
-    }
-
-    lines = ngx_http_push_approval_conf_lines(cf, cf->temp_pool,
-                                              &plcf->credentials_file);
+    lines = ngx_http_push_approval_secret_lines(cf, cmd, &plcf->basic_auth,
+                                                &plcf->credentials_file);
     if (lines == NULL) {
         return NGX_CONF_ERROR;
     }

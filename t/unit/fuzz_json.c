@@ -2,12 +2,13 @@
 /*
  * Copyright (C) push approval module developers
  *
- * libFuzzer harness over ngx_http_push_approval_json.c: provider answers
- * through json_parse and the field getters the providers use, callback
- * fields through the streaming walker (json_fields: every value inside
- * the buffer of the body's size), and
- * json_escape, whose output must read back through yajl as the same
- * characters whenever the input is valid UTF-8, and utf8_clean, whose
+ * libFuzzer harness over ngx_http_push_approval_json.c, all through the
+ * one walker: provider answers through json_answer with every field the
+ * providers read (types, values inside their half of the buffer of twice
+ * the answer's size, the factor list), callback fields through
+ * json_fields (every value inside the buffer of the body's size), and
+ * json_escape, whose output must read back through json_answer as the
+ * same characters whenever the input is valid UTF-8, and utf8_clean, whose
  * output must always be valid UTF-8 (the input itself when it was).
  */
 
@@ -33,15 +34,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     u_char  *in;
 
-    /* the parser wants data[len] == '\0': an exact-size copy plus one */
+    /* an exact-size copy, not NUL-terminated: ASan sees any read past it */
 
-    in = malloc(size + 1);
+    in = malloc(size ? size : 1);
     if (in == NULL) {
         return 0;
     }
 
     memcpy(in, data, size);
-    in[size] = '\0';
 
     ngx_http_push_approval_fuzz_answer(in, size);
     ngx_http_push_approval_fuzz_fields(in, size);
@@ -57,46 +57,92 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 static void
 ngx_http_push_approval_fuzz_answer(u_char *in, size_t size)
 {
-    ngx_str_t   s;
-    yajl_val    root;
-    ngx_uint_t  i;
+    u_char                                *buf;
+    ngx_uint_t                             element;
+    ngx_http_push_approval_json_field_t   *f;
+    ngx_http_push_approval_json_answer_t   a;
 
-    static const char  *paths[][3] = {
-        { "sid", NULL, NULL },
-        { "status", NULL, NULL },
-        { "expiration_date", NULL, NULL },
-        { "token", NULL, NULL },
-        { "code", NULL, NULL },
-        { "message", NULL, NULL },
-        { "approval_request", "uuid", NULL },
-        { "approval_request", "status", NULL },
-        { "registration_token", NULL, NULL },
-        { "error_code", NULL, NULL },
+    /* every field verify_parse() and authy_parse() read */
+
+    ngx_http_push_approval_json_field_t    fields[] = {
+        ngx_http_push_approval_json_field("sid"),
+        ngx_http_push_approval_json_field("status"),
+        ngx_http_push_approval_json_field("expiration_date"),
+        ngx_http_push_approval_json_field("token"),
+        ngx_http_push_approval_json_field("code"),
+        ngx_http_push_approval_json_field("message"),
+        ngx_http_push_approval_json_field("success"),
+        ngx_http_push_approval_json_field("approval_request.uuid"),
+        ngx_http_push_approval_json_field("approval_request.status"),
+        ngx_http_push_approval_json_field("registration_token"),
+        ngx_http_push_approval_json_field("status.registered"),
+        ngx_http_push_approval_json_field("error_code"),
+        ngx_http_push_approval_json_want("factors[].factor_type", "push"),
+        ngx_http_push_approval_json_want("factors[].status", "verified"),
+        ngx_http_push_approval_json_field("factors[].sid"),
+        ngx_http_push_approval_json_field(NULL)
     };
-    static const char  *success[] = { "success", NULL };
 
-    root = ngx_http_push_approval_json_parse(in, size);
-    if (root == NULL) {
+    /* twice the answer's size, as answer_json() gives */
+
+    buf = malloc(2 * size + 1);
+    if (buf == NULL) {
         return;
     }
 
-    for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-        if (ngx_http_push_approval_json_string(root, paths[i], &s) == NGX_OK
-            && (s.data == NULL || strlen((char *) s.data) != s.len))
+    a.fields = fields;
+    a.list = "factors";
+
+    if (ngx_http_push_approval_json_answer(in, size, &a, buf) != NGX_OK) {
+        goto done;
+    }
+
+    for (f = fields; f->name; f++) {
+        element = (strchr(f->name, '[') != NULL);
+
+        if (f->type == NGX_HTTP_PUSH_APPROVAL_JSON_ABSENT
+            || f->type == NGX_HTTP_PUSH_APPROVAL_JSON_NESTED)
+        {
+            if (f->value.len) {
+                abort();
+            }
+
+            if (element && a.found) {
+                /* a matched element has all its fields */
+                abort();
+            }
+
+            continue;
+        }
+
+        if (f->type > NGX_HTTP_PUSH_APPROVAL_JSON_STRING
+            || (element && !a.found)
+            || memchr(f->value.data, '\0', f->value.len) != NULL)
+        {
+            abort();
+        }
+
+        /* the fields' values in the first half, the element's in the next */
+
+        if (f->value.len
+            && (f->value.data < buf + (element ? size : 0)
+                || f->value.data + f->value.len
+                   > buf + (element ? 2 * size : size)))
+        {
+            abort();
+        }
+
+        if (f->want.len
+            && (f->value.len != f->want.len
+                || memcmp(f->value.data, f->want.data, f->want.len) != 0))
         {
             abort();
         }
     }
 
-    (void) ngx_http_push_approval_json_true(root, success);
+done:
 
-    if (ngx_http_push_approval_json_push_factor(root, &s) == NGX_OK
-        && s.data == NULL)
-    {
-        abort();
-    }
-
-    yajl_tree_free(root);
+    free(buf);
 }
 
 
@@ -139,10 +185,14 @@ ngx_http_push_approval_fuzz_fields(u_char *in, size_t size)
 static void
 ngx_http_push_approval_fuzz_escape(u_char *in, size_t size)
 {
-    u_char     *dst, *q, *p;
-    size_t      max, len, i, chars;
-    ngx_str_t   src;
-    yajl_val    v;
+    u_char                                *dst, *q, *buf;
+    size_t                                 max, len, i, chars;
+    ngx_str_t                              src, p;
+    ngx_http_push_approval_json_answer_t   a;
+    ngx_http_push_approval_json_field_t    fields[] = {
+        ngx_http_push_approval_json_field("a"),
+        ngx_http_push_approval_json_field(NULL)
+    };
 
     if (size == 0) {
         return;
@@ -157,9 +207,10 @@ ngx_http_push_approval_fuzz_escape(u_char *in, size_t size)
     /* the callers allocate 6 bytes per input byte */
 
     dst = malloc(6 * src.len + 1);
-    q = malloc(6 * src.len + 3);
+    q = malloc(6 * src.len + 8);
+    buf = malloc(2 * (6 * src.len + 8));
 
-    if (dst == NULL || q == NULL) {
+    if (dst == NULL || q == NULL || buf == NULL) {
         goto done;
     }
 
@@ -173,20 +224,24 @@ ngx_http_push_approval_fuzz_escape(u_char *in, size_t size)
         goto done;
     }
 
-    /* "<escaped>" must parse as a JSON string of the first max characters */
+    /*
+     * {"a":"<escaped>"} must read back through the answer walker as the
+     * first max characters
+     */
 
-    q[0] = '"';
-    memcpy(q + 1, dst, len);
-    q[len + 1] = '"';
-    q[len + 2] = '\0';
+    memcpy(q, "{\"a\":\"", 6);
+    memcpy(q + 6, dst, len);
+    memcpy(q + 6 + len, "\"}", 2);
 
-    v = yajl_tree_parse((char *) q, NULL, 0);
+    a.fields = fields;
+    a.list = NULL;
 
-    if (v == NULL || !YAJL_IS_STRING(v)) {
+    if (ngx_http_push_approval_json_answer(q, len + 8, &a, buf) != NGX_OK
+        || ngx_http_push_approval_json_text(&fields[0], &p) != NGX_OK
+        || fields[0].type != NGX_HTTP_PUSH_APPROVAL_JSON_STRING)
+    {
         abort();
     }
-
-    p = (u_char *) YAJL_GET_STRING(v);
 
     chars = 0;
 
@@ -196,20 +251,19 @@ ngx_http_push_approval_fuzz_escape(u_char *in, size_t size)
         }
     }
 
-    /* yajl ends strings at NUL: compare up to the first one */
+    /* answers end strings at NUL, as yajl's tree did: compare up to it */
 
     if (memchr(src.data, '\0', i) == NULL
-        && (strlen((char *) p) != i || memcmp(p, src.data, i) != 0))
+        && (p.len != i || memcmp(p.data, src.data, i) != 0))
     {
         abort();
     }
-
-    yajl_tree_free(v);
 
 done:
 
     free(dst);
     free(q);
+    free(buf);
 }
 
 

@@ -2,9 +2,10 @@
 /*
  * Copyright (C) push approval module developers
  *
- * Unit tests of ngx_http_push_approval_json.c: provider answers, the depth
- * limit, the NUL rule, the field getters, the streaming walker's dotted
- * path fields, and string escaping with its character limit.
+ * Unit tests of ngx_http_push_approval_json.c: provider answers through
+ * the one walker (types, the depth limit, the NUL rules, keys twice, the
+ * factor list), the dotted path fields of callbacks, and string escaping
+ * with its character limit.
  */
 
 
@@ -27,7 +28,8 @@ static ngx_int_t ngx_http_push_approval_unit_fields(char *json,
 static void ngx_http_push_approval_test_utf8(void);
 static size_t ngx_http_push_approval_unit_clean(u_char *dst, char *src,
     size_t len, size_t max);
-static yajl_val ngx_http_push_approval_unit_parse(char *s);
+static ngx_int_t ngx_http_push_approval_unit_answer(char *s, size_t len);
+static ngx_int_t ngx_http_push_approval_unit_parse(char *s);
 
 
 int
@@ -102,10 +104,52 @@ ngx_http_push_approval_test_fields(void)
 }
 
 
-static yajl_val
+/* the fields the providers read, as verify_parse() and authy_parse() list */
+
+static ngx_http_push_approval_json_field_t
+    ngx_http_push_approval_unit_answer_fields[] = {
+    ngx_http_push_approval_json_field("sid"),
+    ngx_http_push_approval_json_field("status"),
+    ngx_http_push_approval_json_field("code"),
+    ngx_http_push_approval_json_field("approval_request.uuid"),
+    ngx_http_push_approval_json_field("success"),
+    ngx_http_push_approval_json_field("error_code"),
+    ngx_http_push_approval_json_want("factors[].factor_type", "push"),
+    ngx_http_push_approval_json_want("factors[].status", "verified"),
+    ngx_http_push_approval_json_field("factors[].sid"),
+    ngx_http_push_approval_json_field(NULL)
+};
+
+#define UNIT_SID      (&ngx_http_push_approval_unit_answer_fields[0])
+#define UNIT_STATUS   (&ngx_http_push_approval_unit_answer_fields[1])
+#define UNIT_CODE     (&ngx_http_push_approval_unit_answer_fields[2])
+#define UNIT_UUID     (&ngx_http_push_approval_unit_answer_fields[3])
+#define UNIT_SUCCESS  (&ngx_http_push_approval_unit_answer_fields[4])
+#define UNIT_ECODE    (&ngx_http_push_approval_unit_answer_fields[5])
+#define UNIT_FSID     (&ngx_http_push_approval_unit_answer_fields[8])
+
+static ngx_http_push_approval_json_answer_t  ngx_http_push_approval_unit_a;
+
+
+static ngx_int_t
+ngx_http_push_approval_unit_answer(char *s, size_t len)
+{
+    static u_char  buf[2 * 4096];
+
+    ngx_http_push_approval_unit_a.fields =
+                                     ngx_http_push_approval_unit_answer_fields;
+    ngx_http_push_approval_unit_a.list = "factors";
+
+    return ngx_http_push_approval_json_answer((u_char *) s, len,
+                                              &ngx_http_push_approval_unit_a,
+                                              buf);
+}
+
+
+static ngx_int_t
 ngx_http_push_approval_unit_parse(char *s)
 {
-    return ngx_http_push_approval_json_parse((u_char *) s, strlen(s));
+    return ngx_http_push_approval_unit_answer(s, strlen(s));
 }
 
 
@@ -113,105 +157,193 @@ static void
 ngx_http_push_approval_test_answers(void)
 {
     char       buf[64];
-    yajl_val   root;
     ngx_str_t  s;
 
-    static const char  *status[] = { "status", NULL };
-    static const char  *code[] = { "code", NULL };
-    static const char  *uuid[] = { "approval_request", "uuid", NULL };
-    static const char  *success[] = { "success", NULL };
-    static const char  *error_code[] = { "error_code", NULL };
-
-    root = ngx_http_push_approval_unit_parse(
-               "{\"sid\":\"YC1\",\"status\":\"approved\",\"details\":"
-               "{\"fields\":[]}}");
-    UNIT_OK(root != NULL, "verify challenge parses");
-
-    if (root) {
-        UNIT_IS(ngx_http_push_approval_json_string(root, status, &s), NGX_OK,
-                "status found");
-        UNIT_MEM(s.data, s.len, "approved", "status value");
-        UNIT_IS(ngx_http_push_approval_json_string(root, code, &s),
-                NGX_DECLINED, "no code");
-        yajl_tree_free(root);
-    }
+    UNIT_IS(ngx_http_push_approval_unit_parse(
+                "{\"sid\":\"YC1\",\"status\":\"approved\",\"details\":"
+                "{\"fields\":[]}}"),
+            NGX_OK, "verify challenge parses");
+    UNIT_IS(ngx_http_push_approval_json_text(UNIT_STATUS, &s), NGX_OK,
+            "status found");
+    UNIT_MEM(s.data, s.len, "approved", "status value");
+    UNIT_IS(ngx_http_push_approval_json_text(UNIT_CODE, &s), NGX_DECLINED,
+            "no code");
+    UNIT_IS(UNIT_CODE->type, NGX_HTTP_PUSH_APPROVAL_JSON_ABSENT,
+            "absent field");
 
     /* Verify error codes are numbers, Authy's strings: both read */
 
-    root = ngx_http_push_approval_unit_parse(
-               "{\"code\":20404,\"message\":\"not found\",\"status\":404}");
-    UNIT_OK(root != NULL, "verify error parses");
+    UNIT_IS(ngx_http_push_approval_unit_parse(
+                "{\"code\":20404,\"message\":\"not found\",\"status\":404}"),
+            NGX_OK, "verify error parses");
+    UNIT_IS(ngx_http_push_approval_json_text(UNIT_CODE, &s), NGX_OK,
+            "numeric code");
+    UNIT_MEM(s.data, s.len, "20404", "numeric code value");
+    UNIT_IS(ngx_http_push_approval_json_text(UNIT_STATUS, &s), NGX_OK,
+            "numeric status");
+    UNIT_IS(UNIT_STATUS->type, NGX_HTTP_PUSH_APPROVAL_JSON_NUMBER,
+            "a number's type");
 
-    if (root) {
-        UNIT_IS(ngx_http_push_approval_json_string(root, code, &s), NGX_OK,
-                "numeric code");
-        UNIT_MEM(s.data, s.len, "20404", "numeric code value");
-        UNIT_IS(ngx_http_push_approval_json_string(root, status, &s), NGX_OK,
-                "numeric status");
-        yajl_tree_free(root);
-    }
+    UNIT_IS(ngx_http_push_approval_unit_parse(
+                "{\"approval_request\":{\"uuid\":\"0f3c\"},\"success\":true,"
+                "\"error_code\":\"60049\"}"),
+            NGX_OK, "authy answer parses");
+    UNIT_IS(ngx_http_push_approval_json_text(UNIT_UUID, &s), NGX_OK,
+            "nested uuid");
+    UNIT_MEM(s.data, s.len, "0f3c", "nested uuid value");
+    UNIT_IS(ngx_http_push_approval_json_true(UNIT_SUCCESS), NGX_OK,
+            "success true");
+    UNIT_IS(ngx_http_push_approval_json_text(UNIT_ECODE, &s), NGX_OK,
+            "string error code");
 
-    root = ngx_http_push_approval_unit_parse(
-               "{\"approval_request\":{\"uuid\":\"0f3c\"},\"success\":true,"
-               "\"error_code\":\"60049\"}");
-    UNIT_OK(root != NULL, "authy answer parses");
+    UNIT_IS(ngx_http_push_approval_unit_parse("{\"success\":\"true\"}"),
+            NGX_OK, "string true parses");
+    UNIT_IS(ngx_http_push_approval_json_true(UNIT_SUCCESS), NGX_DECLINED,
+            "the string \"true\" is not true");
 
-    if (root) {
-        UNIT_IS(ngx_http_push_approval_json_string(root, uuid, &s), NGX_OK,
-                "nested uuid");
-        UNIT_MEM(s.data, s.len, "0f3c", "nested uuid value");
-        UNIT_IS(ngx_http_push_approval_json_true(root, success), NGX_OK,
-                "success true");
-        UNIT_IS(ngx_http_push_approval_json_string(root, error_code, &s),
-                NGX_OK, "string error code");
-        yajl_tree_free(root);
-    }
+    UNIT_IS(ngx_http_push_approval_unit_parse("{\"success\":false}"),
+            NGX_OK, "false parses");
+    UNIT_IS(ngx_http_push_approval_json_true(UNIT_SUCCESS), NGX_DECLINED,
+            "false is not true");
+    UNIT_IS(UNIT_SUCCESS->type, NGX_HTTP_PUSH_APPROVAL_JSON_BOOLEAN,
+            "false is there");
 
-    root = ngx_http_push_approval_unit_parse("{\"success\":\"true\"}");
+    /* "success" there whatever its type: an SDK registration fails */
 
-    if (root) {
-        UNIT_IS(ngx_http_push_approval_json_true(root, success), NGX_DECLINED,
-                "the string \"true\" is not true");
-        yajl_tree_free(root);
-    }
+    UNIT_IS(ngx_http_push_approval_unit_parse(
+                "{\"success\":null,\"status\":{\"a\":1},\"sid\":[1]}"),
+            NGX_OK, "null and containers parse");
+    UNIT_IS(UNIT_SUCCESS->type, NGX_HTTP_PUSH_APPROVAL_JSON_NULL,
+            "null is there");
+    UNIT_IS(UNIT_STATUS->type, NGX_HTTP_PUSH_APPROVAL_JSON_NESTED,
+            "an object is there");
+    UNIT_IS(UNIT_SID->type, NGX_HTTP_PUSH_APPROVAL_JSON_NESTED,
+            "an array is there");
+    UNIT_IS(ngx_http_push_approval_json_text(UNIT_STATUS, &s), NGX_DECLINED,
+            "an object is no text");
+    UNIT_IS(ngx_http_push_approval_json_true(UNIT_SUCCESS), NGX_DECLINED,
+            "null is not true");
 
-    /* a non-object root: getters find nothing */
+    /* a non-object root: valid, no fields (an Authy 2xx refuses) */
 
-    root = ngx_http_push_approval_unit_parse("[1,2,3]");
-    UNIT_OK(root != NULL, "array root parses");
+    UNIT_IS(ngx_http_push_approval_unit_parse("[1,2,3]"), NGX_OK,
+            "array root parses");
+    UNIT_IS(ngx_http_push_approval_json_text(UNIT_STATUS, &s), NGX_DECLINED,
+            "array root has no fields");
+    UNIT_IS(ngx_http_push_approval_unit_a.found, 0,
+            "array root has no factors");
+    UNIT_IS(ngx_http_push_approval_unit_parse("[{\"status\":\"a\"}]"),
+            NGX_OK, "array of objects root parses");
+    UNIT_IS(UNIT_STATUS->type, NGX_HTTP_PUSH_APPROVAL_JSON_ABSENT,
+            "fields inside a root array are not read");
+    UNIT_IS(ngx_http_push_approval_unit_parse("\"status\""), NGX_OK,
+            "string root parses");
+    UNIT_IS(ngx_http_push_approval_unit_parse("12"), NGX_OK,
+            "number root parses");
+    UNIT_IS(ngx_http_push_approval_unit_parse("[1,"), NGX_DECLINED,
+            "truncated array root");
 
-    if (root) {
-        UNIT_IS(ngx_http_push_approval_json_string(root, status, &s),
-                NGX_DECLINED, "array root has no fields");
-        UNIT_IS(ngx_http_push_approval_json_push_factor(root, &s), NGX_ERROR,
-                "array root has no factors");
-        yajl_tree_free(root);
-    }
-
-    UNIT_OK(ngx_http_push_approval_unit_parse("") == NULL, "empty input");
-    UNIT_OK(ngx_http_push_approval_unit_parse("{\"a\":") == NULL,
+    UNIT_IS(ngx_http_push_approval_unit_parse(""), NGX_DECLINED,
+            "empty input");
+    UNIT_IS(ngx_http_push_approval_unit_parse("{\"a\":"), NGX_DECLINED,
             "truncated input");
+    UNIT_IS(ngx_http_push_approval_unit_parse("{\"a\":1} x"), NGX_DECLINED,
+            "trailing garbage");
 
-    /* an embedded NUL or a missing terminator is refused */
+    /* an embedded NUL is refused, wherever it is */
 
     memcpy(buf, "{\"a\":1}\0{}", 11);
-    UNIT_OK(ngx_http_push_approval_json_parse((u_char *) buf, 10) == NULL,
+    UNIT_IS(ngx_http_push_approval_unit_answer(buf, 10), NGX_DECLINED,
             "embedded NUL");
 
-    memcpy(buf, "{\"a\":1}x", 9);
-    UNIT_OK(ngx_http_push_approval_json_parse((u_char *) buf, 7) == NULL,
+    memcpy(buf, "{\"a\":\"x\0y\"}", 12);
+    UNIT_IS(ngx_http_push_approval_unit_answer(buf, 11), NGX_DECLINED,
+            "raw NUL in a string");
+
+    /* the length is the answer's: nothing read past it */
+
+    memcpy(buf, "{\"sid\":\"Y\"}x", 13);
+    UNIT_IS(ngx_http_push_approval_unit_answer(buf, 11), NGX_OK,
             "not NUL-terminated at len");
+    UNIT_IS(ngx_http_push_approval_json_text(UNIT_SID, &s), NGX_OK,
+            "not NUL-terminated: sid");
+    UNIT_MEM(s.data, s.len, "Y", "not NUL-terminated: sid value");
+
+    /* as yajl's tree: an escaped NUL ends a string and a key */
+
+    UNIT_IS(ngx_http_push_approval_unit_parse(
+                "{\"status\\u0000x\":\"approved\\u0000denied\"}"),
+            NGX_OK, "escaped NUL");
+    UNIT_IS(ngx_http_push_approval_json_text(UNIT_STATUS, &s), NGX_OK,
+            "key up to a NUL");
+    UNIT_MEM(s.data, s.len, "approved", "string up to a NUL");
+
+    /* as yajl's tree: comments are allowed */
+
+    UNIT_IS(ngx_http_push_approval_unit_parse(
+                "{/* c */\"sid\":\"YC1\" // d\n}"),
+            NGX_OK, "comments");
+    UNIT_IS(ngx_http_push_approval_json_text(UNIT_SID, &s), NGX_OK,
+            "comments: sid");
+
+    /* a dotted key is no path: only nested objects are */
+
+    UNIT_IS(ngx_http_push_approval_unit_parse(
+                "{\"approval_request.uuid\":\"x\",\"factors[].sid\":\"y\"}"),
+            NGX_OK, "dotted keys");
+    UNIT_IS(UNIT_UUID->type, NGX_HTTP_PUSH_APPROVAL_JSON_ABSENT,
+            "a dotted key is not nested");
+    UNIT_IS(UNIT_FSID->type, NGX_HTTP_PUSH_APPROVAL_JSON_ABSENT,
+            "a key with brackets is not an element");
+
+    /* unlike yajl's tree, which took the first: a key twice refuses */
+
+    UNIT_IS(ngx_http_push_approval_unit_parse(
+                "{\"status\":\"denied\",\"status\":\"approved\"}"),
+            NGX_DECLINED, "a field twice");
+    UNIT_IS(ngx_http_push_approval_unit_parse(
+                "{\"status\":{},\"status\":\"approved\"}"),
+            NGX_DECLINED, "a field twice, first an object");
+    UNIT_IS(ngx_http_push_approval_unit_parse(
+                "{\"approval_request\":{},"
+                "\"approval_request\":{\"uuid\":\"u\"}}"),
+            NGX_DECLINED, "a field's parent twice");
+    UNIT_IS(ngx_http_push_approval_unit_parse(
+                "{\"approval_request\":{\"uuid\":\"u\",\"uuid\":\"v\"}}"),
+            NGX_DECLINED, "a nested field twice");
+    UNIT_IS(ngx_http_push_approval_unit_parse(
+                "{\"a\":1,\"a\":2,\"x\":{\"status\":1},"
+                "\"y\":{\"status\":2}}"),
+            NGX_OK, "other keys twice");
+    UNIT_IS(UNIT_STATUS->type, NGX_HTTP_PUSH_APPROVAL_JSON_ABSENT,
+            "other keys twice: no status");
 }
 
+
+/* unlike yajl's tree (32 levels), the walker's 16 levels */
 
 static void
 ngx_http_push_approval_test_depth(void)
 {
-    char       buf[256];
-    size_t     i;
-    yajl_val   root;
+    char    buf[256];
+    size_t  i;
 
-    /* 32 levels pass, 33 do not; brackets inside strings do not count */
+    for (i = 0; i < 16; i++) {
+        buf[i] = '[';
+        buf[16 + i] = ']';
+    }
+
+    buf[32] = '\0';
+    UNIT_IS(ngx_http_push_approval_unit_parse(buf), NGX_OK, "depth 16");
+
+    for (i = 0; i < 17; i++) {
+        buf[i] = '[';
+        buf[17 + i] = ']';
+    }
+
+    buf[34] = '\0';
+    UNIT_IS(ngx_http_push_approval_unit_parse(buf), NGX_DECLINED,
+            "depth 17");
 
     for (i = 0; i < 32; i++) {
         buf[i] = '[';
@@ -219,70 +351,99 @@ ngx_http_push_approval_test_depth(void)
     }
 
     buf[64] = '\0';
-    root = ngx_http_push_approval_unit_parse(buf);
-    UNIT_OK(root != NULL, "depth 32");
+    UNIT_IS(ngx_http_push_approval_unit_parse(buf), NGX_DECLINED,
+            "depth 32, once read");
 
-    if (root) {
-        yajl_tree_free(root);
-    }
+    UNIT_IS(ngx_http_push_approval_unit_parse(
+                "{\"1\":{\"2\":{\"3\":{\"4\":{\"5\":{\"6\":{\"7\":{\"8\":"
+                "{\"9\":{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":[[1]]"
+                "}}}}}}}}}}}}}}}"),
+            NGX_DECLINED, "17 levels in an object");
 
-    for (i = 0; i < 33; i++) {
-        buf[i] = '[';
-        buf[33 + i] = ']';
-    }
-
-    buf[66] = '\0';
-    UNIT_OK(ngx_http_push_approval_unit_parse(buf) == NULL, "depth 33");
-
-    root = ngx_http_push_approval_unit_parse(
-               "{\"a\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"[[[\"}");
-    UNIT_OK(root != NULL, "brackets in strings");
-
-    if (root) {
-        yajl_tree_free(root);
-    }
+    UNIT_IS(ngx_http_push_approval_unit_parse(
+                "{\"a\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"[[[\"}"),
+            NGX_OK, "brackets in strings");
 }
 
 
 static void
 ngx_http_push_approval_test_factors(void)
 {
-    yajl_val   root;
     ngx_str_t  sid;
 
-    root = ngx_http_push_approval_unit_parse(
-               "{\"factors\":["
-               "{\"sid\":\"YF0\",\"factor_type\":\"push\","
-               "\"status\":\"unverified\"},"
-               "{\"sid\":\"YF1\",\"factor_type\":\"totp\","
-               "\"status\":\"verified\"},"
-               "{\"sid\":\"YF2\",\"factor_type\":\"push\","
-               "\"status\":\"verified\"}],\"meta\":{}}");
-    UNIT_OK(root != NULL, "factor list parses");
+    UNIT_IS(ngx_http_push_approval_unit_parse(
+                "{\"factors\":["
+                "{\"sid\":\"YF0\",\"factor_type\":\"push\","
+                "\"status\":\"unverified\"},"
+                "{\"sid\":\"YF1\",\"factor_type\":\"totp\","
+                "\"status\":\"verified\"},"
+                "{\"sid\":\"YF2\",\"factor_type\":\"push\","
+                "\"status\":\"verified\"},"
+                "{\"sid\":\"YF3\",\"factor_type\":\"push\","
+                "\"status\":\"verified\"}],\"meta\":{}}"),
+            NGX_OK, "factor list parses");
+    UNIT_IS(ngx_http_push_approval_unit_a.found, 1, "verified push factor");
+    UNIT_IS(ngx_http_push_approval_json_text(UNIT_FSID, &sid), NGX_OK,
+            "its sid");
+    UNIT_MEM(sid.data, sid.len, "YF2", "the first verified push factor");
 
-    if (root) {
-        UNIT_IS(ngx_http_push_approval_json_push_factor(root, &sid), NGX_OK,
-                "verified push factor");
-        UNIT_MEM(sid.data, sid.len, "YF2", "the verified push factor");
-        yajl_tree_free(root);
-    }
+    UNIT_IS(ngx_http_push_approval_unit_parse(
+                "{\"factors\":[{\"sid\":\"YF0\",\"factor_type\":\"push\","
+                "\"status\":\"verified\"}]}"),
+            NGX_OK, "last factor parses");
+    UNIT_IS(ngx_http_push_approval_unit_a.found, 1, "the last element");
 
-    root = ngx_http_push_approval_unit_parse(
-               "{\"factors\":[1,null,{\"factor_type\":\"push\"}]}");
+    UNIT_IS(ngx_http_push_approval_unit_parse(
+                "{\"factors\":[{\"sid\":7,\"factor_type\":\"push\","
+                "\"status\":\"verified\"}]}"),
+            NGX_OK, "numeric sid parses");
+    UNIT_IS(ngx_http_push_approval_unit_a.found, 1, "a numeric sid is text");
 
-    if (root) {
-        UNIT_IS(ngx_http_push_approval_json_push_factor(root, &sid),
-                NGX_DECLINED, "no usable factor");
-        yajl_tree_free(root);
-    }
+    UNIT_IS(ngx_http_push_approval_unit_parse(
+                "{\"factors\":[1,null,{\"factor_type\":\"push\"},"
+                "{\"sid\":null,\"factor_type\":\"push\","
+                "\"status\":\"verified\"},"
+                "[{\"sid\":\"YF1\",\"factor_type\":\"push\","
+                "\"status\":\"verified\"}],"
+                "{\"x\":{\"sid\":\"YF1\",\"factor_type\":\"push\","
+                "\"status\":\"verified\"}}]}"),
+            NGX_OK, "unusable factors parse");
+    UNIT_IS(ngx_http_push_approval_unit_a.found, 0, "no usable factor");
+    UNIT_IS(UNIT_FSID->type, NGX_HTTP_PUSH_APPROVAL_JSON_ABSENT,
+            "no factor's sid");
 
-    root = ngx_http_push_approval_unit_parse("{\"factors\":{}}");
+    UNIT_IS(ngx_http_push_approval_unit_parse("{\"factors\":{}}"), NGX_OK,
+            "factors not an array");
+    UNIT_IS(ngx_http_push_approval_unit_a.found, 0, "no factor in an object");
 
-    if (root) {
-        UNIT_IS(ngx_http_push_approval_json_push_factor(root, &sid), NGX_ERROR,
-                "factors not an array");
-        yajl_tree_free(root);
-    }
+    UNIT_IS(ngx_http_push_approval_unit_parse("{\"factors\":[]}"), NGX_OK,
+            "no factors");
+    UNIT_IS(ngx_http_push_approval_unit_a.found, 0, "no factor in []");
+
+    UNIT_IS(ngx_http_push_approval_unit_parse(
+                "{\"x\":{\"factors\":[{\"sid\":\"Y\",\"factor_type\":"
+                "\"push\",\"status\":\"verified\"}]}}"),
+            NGX_OK, "nested factors");
+    UNIT_IS(ngx_http_push_approval_unit_a.found, 0,
+            "only the top-level list");
+
+    /* unlike yajl's tree, which took the first: a key twice refuses */
+
+    UNIT_IS(ngx_http_push_approval_unit_parse(
+                "{\"factors\":[],\"factors\":[{\"sid\":\"Y\","
+                "\"factor_type\":\"push\",\"status\":\"verified\"}]}"),
+            NGX_DECLINED, "the list twice");
+    UNIT_IS(ngx_http_push_approval_unit_parse(
+                "{\"factors\":[{\"sid\":\"Y\",\"factor_type\":\"totp\","
+                "\"factor_type\":\"push\",\"status\":\"verified\"}]}"),
+            NGX_DECLINED, "an element's field twice");
+    UNIT_IS(ngx_http_push_approval_unit_parse(
+                "{\"factors\":[{\"sid\":\"Y\",\"factor_type\":\"push\","
+                "\"status\":\"verified\"},{\"sid\":\"Z\"},{\"sid\":\"Z\"}]}"),
+            NGX_OK, "same keys in other elements");
+    UNIT_IS(ngx_http_push_approval_json_text(UNIT_FSID, &sid), NGX_OK,
+            "first element kept");
+    UNIT_MEM(sid.data, sid.len, "Y", "first element's sid");
 }
 
 
