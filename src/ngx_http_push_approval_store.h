@@ -131,7 +131,7 @@ u_char *ngx_http_push_approval_fleet_key(u_char *p, ngx_str_t *prefix,
     u_char kind, u_char *key);
 u_char *ngx_http_push_approval_fleet_identity_key(u_char *p,
     ngx_http_push_approval_store_t *st, u_char kind, ngx_str_t *identity);
-void ngx_http_push_approval_fleet_set(ngx_http_push_approval_store_t *st,
+ngx_int_t ngx_http_push_approval_fleet_set(ngx_http_push_approval_store_t *st,
     u_char *key, size_t key_len, u_char *value, size_t value_len,
     time_t ttl);
 
