@@ -550,6 +550,9 @@ ngx_http_push_approval_node_t *ngx_http_push_approval_lookup(
 ngx_http_push_approval_node_t *ngx_http_push_approval_insert(
     ngx_http_push_approval_zone_ctx_t *zone, u_char *key, ngx_uint_t type,
     time_t expires);
+ngx_http_push_approval_node_t *ngx_http_push_approval_entry(
+    ngx_http_push_approval_zone_ctx_t *zone, u_char *key, ngx_uint_t type,
+    time_t expires);
 void ngx_http_push_approval_delete(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_http_push_approval_node_t *node);
 void ngx_http_push_approval_touch(ngx_http_push_approval_zone_ctx_t *zone,

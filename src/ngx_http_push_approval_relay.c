@@ -780,13 +780,9 @@ ngx_http_push_approval_fleet_join(ngx_http_push_approval_zone_ctx_t *zone,
     pair = NULL;
 
     if (ap && ap->v.approval.state == NGX_HTTP_PUSH_APPROVAL_PENDING) {
-        pair = ngx_http_push_approval_lookup(zone, pair_key,
-                                             NGX_HTTP_PUSH_APPROVAL_NODE_PAIR);
-        if (pair == NULL) {
-            pair = ngx_http_push_approval_insert(zone, pair_key,
-                                             NGX_HTTP_PUSH_APPROVAL_NODE_PAIR,
-                                             ngx_time() + 900);
-        }
+        pair = ngx_http_push_approval_entry(zone, pair_key,
+                                            NGX_HTTP_PUSH_APPROVAL_NODE_PAIR,
+                                            ngx_time() + 900);
     }
 
     if (pair) {
@@ -811,8 +807,7 @@ static void
 ngx_http_push_approval_fleet_replayed(ngx_http_push_approval_zone_ctx_t *zone,
     u_char *key, u_char *exp, size_t len)
 {
-    time_t                          expires;
-    ngx_http_push_approval_node_t  *pn;
+    time_t  expires;
 
     expires = ngx_atotm(exp, len);
 
@@ -824,13 +819,9 @@ ngx_http_push_approval_fleet_replayed(ngx_http_push_approval_zone_ctx_t *zone,
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
-    pn = ngx_http_push_approval_lookup(zone, key,
-                                       NGX_HTTP_PUSH_APPROVAL_NODE_REPLAY);
-    if (pn == NULL) {
-        (void) ngx_http_push_approval_insert(zone, key,
-                                             NGX_HTTP_PUSH_APPROVAL_NODE_REPLAY,
-                                             expires);
-    }
+    (void) ngx_http_push_approval_entry(zone, key,
+                                        NGX_HTTP_PUSH_APPROVAL_NODE_REPLAY,
+                                        expires);
 
     ngx_shmtx_unlock(&zone->shpool->mutex);
 }

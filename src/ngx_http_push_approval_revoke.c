@@ -169,14 +169,8 @@ ngx_http_push_approval_revoke(ngx_http_push_approval_zone_ctx_t *zone,
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
-    rn = ngx_http_push_approval_lookup(zone, key,
-                                       NGX_HTTP_PUSH_APPROVAL_NODE_REVOKED);
-    if (rn == NULL) {
-        rn = ngx_http_push_approval_insert(zone, key,
-                                         NGX_HTTP_PUSH_APPROVAL_NODE_REVOKED,
-                                         now);
-    }
-
+    rn = ngx_http_push_approval_entry(zone, key,
+                                      NGX_HTTP_PUSH_APPROVAL_NODE_REVOKED, now);
     if (rn == NULL) {
         ngx_shmtx_unlock(&zone->shpool->mutex);
 

@@ -295,6 +295,23 @@ ngx_http_push_approval_insert(ngx_http_push_approval_zone_ctx_t *zone,
 }
 
 
+/* the entry of the key, found or made (expiring at expires) */
+
+ngx_http_push_approval_node_t *
+ngx_http_push_approval_entry(ngx_http_push_approval_zone_ctx_t *zone,
+    u_char *key, ngx_uint_t type, time_t expires)
+{
+    ngx_http_push_approval_node_t  *pn;
+
+    pn = ngx_http_push_approval_lookup(zone, key, type);
+    if (pn) {
+        return pn;
+    }
+
+    return ngx_http_push_approval_insert(zone, key, type, expires);
+}
+
+
 void
 ngx_http_push_approval_delete(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_http_push_approval_node_t *pn)
