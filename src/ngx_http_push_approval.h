@@ -557,6 +557,9 @@ ngx_http_push_approval_node_t *ngx_http_push_approval_insert(
 ngx_http_push_approval_node_t *ngx_http_push_approval_entry(
     ngx_http_push_approval_zone_ctx_t *zone, u_char *key, ngx_uint_t type,
     time_t expires);
+ngx_int_t ngx_http_push_approval_insert_once(
+    ngx_http_push_approval_zone_ctx_t *zone, u_char *key, ngx_uint_t type,
+    time_t expires);
 void ngx_http_push_approval_rbtree_insert_cmp(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel,
     ngx_http_push_approval_rbtree_cmp_pt cmp);

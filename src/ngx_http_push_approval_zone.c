@@ -336,6 +336,35 @@ ngx_http_push_approval_entry(ngx_http_push_approval_zone_ctx_t *zone,
 }
 
 
+/*
+ * a key recorded once, whatever the worker: NGX_OK, recorded now;
+ * NGX_BUSY, recorded before; NGX_ERROR, no room
+ */
+
+ngx_int_t
+ngx_http_push_approval_insert_once(ngx_http_push_approval_zone_ctx_t *zone,
+    u_char *key, ngx_uint_t type, time_t expires)
+{
+    ngx_int_t  rc;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    if (ngx_http_push_approval_lookup(zone, key, type)) {
+        rc = NGX_BUSY;
+
+    } else if (ngx_http_push_approval_insert(zone, key, type, expires)) {
+        rc = NGX_OK;
+
+    } else {
+        rc = NGX_ERROR;
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    return rc;
+}
+
+
 void
 ngx_http_push_approval_delete(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_http_push_approval_node_t *pn)
