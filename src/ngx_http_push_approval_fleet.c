@@ -446,18 +446,16 @@ ngx_http_push_approval_fleet_revoked(ngx_http_push_approval_zone_ctx_t *zone,
  */
 
 typedef struct {
-    ngx_http_request_t                  *request;   /* NULL: it went away */
-    ngx_http_push_approval_ctx_t        *ctx;
-    ngx_http_push_approval_zone_ctx_t   *zone;
-    ngx_pool_cleanup_t                  *cln;
-    ngx_http_push_approval_fetch_pt      handler;
+    ngx_http_push_approval_fleet_waiter_t   waiter;    /* first */
+    ngx_http_push_approval_zone_ctx_t      *zone;
+    ngx_http_push_approval_fetch_pt         handler;
     u_char                               key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
 } ngx_http_push_approval_fleet_poll_t;
 
 
 static void ngx_http_push_approval_fleet_polled(void *data,
     redisReply *reply);
-static void ngx_http_push_approval_fleet_poll_cleanup(void *data);
+static void ngx_http_push_approval_fleet_gone(void *data);
 static void ngx_http_push_approval_fleet_poll_skip(
     ngx_http_push_approval_zone_ctx_t *zone, u_char *key);
 
@@ -472,7 +470,6 @@ ngx_http_push_approval_fleet_poll(ngx_http_request_t *r,
     size_t                                len[6];
     const char                           *argv[6];
     ngx_msec_t                            interval;
-    ngx_pool_cleanup_t                   *cln;
     ngx_http_push_approval_store_t       *st;
     ngx_http_push_approval_fleet_poll_t  *fp;
 
@@ -487,21 +484,13 @@ ngx_http_push_approval_fleet_poll(ngx_http_request_t *r,
 
     interval = ctx->poll ? ctx->poll : 2000;
 
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NGX_DECLINED;
-    }
-
-    fp = ngx_alloc(sizeof(ngx_http_push_approval_fleet_poll_t),
-                   r->connection->log);
+    fp = ngx_http_push_approval_fleet_waiter(r, ctx,
+                                   sizeof(ngx_http_push_approval_fleet_poll_t));
     if (fp == NULL) {
         return NGX_DECLINED;
     }
 
-    fp->request = r;
-    fp->ctx = ctx;
     fp->zone = ctx->zone;
-    fp->cln = cln;
     fp->handler = handler;
     ngx_memcpy(fp->key, ctx->approval_key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
 
@@ -529,20 +518,74 @@ ngx_http_push_approval_fleet_poll(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    cln->handler = ngx_http_push_approval_fleet_poll_cleanup;
-    cln->data = fp;
+    ngx_http_push_approval_fleet_waiting(&fp->waiter);
 
     return NGX_AGAIN;
 }
 
 
-static void
-ngx_http_push_approval_fleet_poll_cleanup(void *data)
-{
-    ngx_http_push_approval_fleet_poll_t  *fp = data;
+/*
+ * a waiter of size bytes for the request's answer from the store, its
+ * ngx_http_push_approval_fleet_waiter_t first
+ */
 
-    fp->request = NULL;
-    fp->ctx = NULL;
+void *
+ngx_http_push_approval_fleet_waiter(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, size_t size)
+{
+    ngx_pool_cleanup_t                     *cln;
+    ngx_http_push_approval_fleet_waiter_t  *w;
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    w = ngx_alloc(size, r->connection->log);
+    if (w == NULL) {
+        return NULL;
+    }
+
+    w->request = r;
+    w->ctx = ctx;
+    w->cln = cln;
+
+    return w;
+}
+
+
+/* the command is sent: from now on a request that goes away is forgotten */
+
+void
+ngx_http_push_approval_fleet_waiting(ngx_http_push_approval_fleet_waiter_t *w)
+{
+    w->cln->handler = ngx_http_push_approval_fleet_gone;
+    w->cln->data = w;
+}
+
+
+/* the answer came: the waiter is freed, and forgotten by its request */
+
+void
+ngx_http_push_approval_fleet_answered(
+    ngx_http_push_approval_fleet_waiter_t *w)
+{
+    if (w->request) {
+        w->cln->handler = NULL;
+    }
+
+    ngx_free(w);
+}
+
+
+static void
+ngx_http_push_approval_fleet_gone(void *data)
+{
+    ngx_http_push_approval_fleet_waiter_t  *w = data;
+
+    /* the request is gone: its answer finds nobody to go on with */
+    w->request = NULL;
+    w->ctx = NULL;
 }
 
 
@@ -556,8 +599,8 @@ ngx_http_push_approval_fleet_polled(void *data, redisReply *reply)
     ngx_http_push_approval_ctx_t     *ctx;
     ngx_http_push_approval_fetch_pt   handler;
 
-    r = fp->request;
-    ctx = fp->ctx;
+    r = fp->waiter.request;
+    ctx = fp->waiter.ctx;
     handler = fp->handler;
 
     if (r == NULL || ctx->done
@@ -565,17 +608,11 @@ ngx_http_push_approval_fleet_polled(void *data, redisReply *reply)
     {
         /* gone, or another host asks this time: no poll from here */
         ngx_http_push_approval_fleet_poll_skip(fp->zone, fp->key);
-
-        if (r) {
-            fp->cln->handler = NULL;
-        }
-
-        ngx_free(fp);
+        ngx_http_push_approval_fleet_answered(&fp->waiter);
         return;
     }
 
-    fp->cln->handler = NULL;
-    ngx_free(fp);
+    ngx_http_push_approval_fleet_answered(&fp->waiter);
 
     /* ours, or the store cannot tell: ask the provider */
 
