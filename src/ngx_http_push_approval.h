@@ -519,6 +519,10 @@ typedef void (*ngx_http_push_approval_claimed_pt)(ngx_http_request_t *r,
 typedef void (*ngx_http_push_approval_fetch_pt)(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx);
 
+/* the order of two rbtree nodes of one hash */
+typedef ngx_int_t (*ngx_http_push_approval_rbtree_cmp_pt)(
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *temp);
+
 
 extern ngx_module_t  ngx_http_push_approval_module;
 extern ngx_module_t  ngx_http_push_approval_enroll_module;
@@ -551,6 +555,15 @@ ngx_http_push_approval_node_t *ngx_http_push_approval_lookup(
 ngx_http_push_approval_node_t *ngx_http_push_approval_insert(
     ngx_http_push_approval_zone_ctx_t *zone, u_char *key, ngx_uint_t type,
     time_t expires);
+ngx_http_push_approval_node_t *ngx_http_push_approval_entry(
+    ngx_http_push_approval_zone_ctx_t *zone, u_char *key, ngx_uint_t type,
+    time_t expires);
+ngx_int_t ngx_http_push_approval_insert_once(
+    ngx_http_push_approval_zone_ctx_t *zone, u_char *key, ngx_uint_t type,
+    time_t expires);
+void ngx_http_push_approval_rbtree_insert_cmp(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel,
+    ngx_http_push_approval_rbtree_cmp_pt cmp);
 void ngx_http_push_approval_delete(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_http_push_approval_node_t *node);
 void ngx_http_push_approval_touch(ngx_http_push_approval_zone_ctx_t *zone,

@@ -872,19 +872,10 @@ ngx_http_push_approval_woken(ngx_event_t *ev)
 ngx_http_push_approval_node_t *
 ngx_http_push_approval_pair_entry(ngx_http_push_approval_ctx_t *ctx)
 {
-    ngx_http_push_approval_node_t  *pair;
-
-    pair = ngx_http_push_approval_lookup(ctx->zone, ctx->pair_key,
-                                         NGX_HTTP_PUSH_APPROVAL_NODE_PAIR);
-    if (pair == NULL) {
-        pair = ngx_http_push_approval_insert(ctx->zone, ctx->pair_key,
-                                             NGX_HTTP_PUSH_APPROVAL_NODE_PAIR,
-                                             ngx_time()
-                                             + ctx->conf->timeout / 1000
-                                             + 600);
-    }
-
-    return pair;
+    return ngx_http_push_approval_entry(ctx->zone, ctx->pair_key,
+                                        NGX_HTTP_PUSH_APPROVAL_NODE_PAIR,
+                                        ngx_time() + ctx->conf->timeout / 1000
+                                        + 600);
 }
 
 

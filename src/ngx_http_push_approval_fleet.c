@@ -20,8 +20,10 @@
 #define NGX_HTTP_PUSH_APPROVAL_FLEET_DECIDED_TTL  360     /* s */
 #define NGX_HTTP_PUSH_APPROVAL_FLEET_DENIED_TTL   3600    /* s */
 
-static void ngx_http_push_approval_fleet_publish(
+static ngx_int_t ngx_http_push_approval_fleet_publish(
     ngx_http_push_approval_store_t *st, u_char *msg, size_t len);
+static void ngx_http_push_approval_fleet_del(
+    ngx_http_push_approval_store_t *st, u_char *key, size_t key_len);
 
 
 /* set while what the channel brought is applied: it is not sent back */
@@ -41,8 +43,6 @@ ngx_http_push_approval_fleet_decided(ngx_http_push_approval_zone_ctx_t *zone,
     u_char                          *p;
     u_char                           msg[NGX_HTTP_PUSH_APPROVAL_ID_LEN + 64];
     u_char                           key[NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
-    size_t                           len[5];
-    const char                      *argv[5];
     ngx_http_push_approval_store_t  *st;
 
     if (ngx_http_push_approval_fleet_receiving
@@ -65,17 +65,7 @@ ngx_http_push_approval_fleet_decided(ngx_http_push_approval_zone_ctx_t *zone,
         p = ngx_hex_dump(p, account, NGX_HTTP_PUSH_APPROVAL_ACCOUNT);
     }
 
-    argv[0] = "PUBLISH";
-    len[0] = 7;
-    argv[1] = (const char *) st->channel.data;
-    len[1] = st->channel.len;
-    argv[2] = (const char *) msg;
-    len[2] = p - msg;
-
-    if (ngx_http_push_approval_store_command(st, 3, argv, len, NULL, NULL,
-                                             NULL)
-        != NGX_OK)
-    {
+    if (ngx_http_push_approval_fleet_publish(st, msg, p - msg) != NGX_OK) {
         /* the other hosts find out by polling, as without a store */
         ngx_http_push_approval_store_error(st, "cannot publish a decision");
         return;
@@ -192,9 +182,8 @@ ngx_http_push_approval_fleet_created(ngx_http_push_approval_zone_ctx_t *zone,
     u_char                           rec[NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
     u_char                           keys[2][NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
     u_char                           msg[NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
-    u_char                           ttl[NGX_INT_T_LEN];
-    size_t                           len[5], claim_len;
-    const char                      *argv[5];
+    size_t                           pending_len, claim_len, rec_len;
+    time_t                           ttl;
     ngx_http_push_approval_store_t  *st;
 
     st = ngx_http_push_approval_fleet_up(zone);
@@ -203,7 +192,7 @@ ngx_http_push_approval_fleet_created(ngx_http_push_approval_zone_ctx_t *zone,
     }
 
     p = ngx_http_push_approval_fleet_key(keys[0], &st->prefix, 'p', pair_key);
-    len[1] = p - keys[0];
+    pending_len = p - keys[0];
 
     p = ngx_http_push_approval_fleet_key(keys[1], &st->prefix, 'c', pair_key);
     claim_len = p - keys[1];
@@ -215,53 +204,29 @@ ngx_http_push_approval_fleet_created(ngx_http_push_approval_zone_ctx_t *zone,
                         (size_t) ap->identity_len, ap->identity,
                         (unsigned) ap->provider);
         p = ngx_hex_dump(p, ap->account, NGX_HTTP_PUSH_APPROVAL_ACCOUNT);
-        len[2] = p - rec;
+        rec_len = p - rec;
 
-        argv[0] = "SET";
-        len[0] = 3;
-        argv[1] = (const char *) keys[0];
-        argv[2] = (const char *) rec;
-        argv[3] = "EX";
-        len[3] = 2;
-        argv[4] = (const char *) ttl;
-        len[4] = ngx_sprintf(ttl, "%T",
-                             ngx_min(ngx_max(ap->provider_expires
-                                             - ngx_time(), 1) + 60,
-                                     NGX_HTTP_PUSH_APPROVAL_FLEET_PENDING_TTL))
-                 - ttl;
+        ttl = ngx_min(ngx_max(ap->provider_expires - ngx_time(), 1) + 60,
+                      NGX_HTTP_PUSH_APPROVAL_FLEET_PENDING_TTL);
 
-        if (ngx_http_push_approval_store_command(st, 5, argv, len, NULL,
-                                                 NULL, NULL)
+        if (ngx_http_push_approval_fleet_set(st, keys[0], pending_len, rec,
+                                             rec_len, ttl)
             != NGX_OK)
         {
             return;
         }
 
         p = ngx_http_push_approval_fleet_key(msg, NULL, 'C', pair_key);
-        p = ngx_sprintf(p, " %*s", len[2], rec);
+        p = ngx_sprintf(p, " %*s", rec_len, rec);
 
     } else {
         p = ngx_http_push_approval_fleet_key(msg, NULL, 'F', pair_key);
         p = ngx_sprintf(p, " %ui", pair_state);
     }
 
-    argv[0] = "DEL";
-    len[0] = 3;
-    argv[1] = (const char *) keys[1];
-    len[1] = claim_len;
+    ngx_http_push_approval_fleet_del(st, keys[1], claim_len);
 
-    (void) ngx_http_push_approval_store_command(st, 2, argv, len, NULL, NULL,
-                                                NULL);
-
-    argv[0] = "PUBLISH";
-    len[0] = 7;
-    argv[1] = (const char *) st->channel.data;
-    len[1] = st->channel.len;
-    argv[2] = (const char *) msg;
-    len[2] = p - msg;
-
-    (void) ngx_http_push_approval_store_command(st, 3, argv, len, NULL, NULL,
-                                                NULL);
+    (void) ngx_http_push_approval_fleet_publish(st, msg, p - msg);
 }
 
 
@@ -293,7 +258,9 @@ ngx_http_push_approval_fleet_denied(ngx_http_push_approval_zone_ctx_t *zone,
 }
 
 
-static void
+/* PUBLISH CHANNEL MSG and DEL KEY, answered by nobody */
+
+static ngx_int_t
 ngx_http_push_approval_fleet_publish(ngx_http_push_approval_store_t *st,
     u_char *msg, size_t msg_len)
 {
@@ -307,14 +274,31 @@ ngx_http_push_approval_fleet_publish(ngx_http_push_approval_store_t *st,
     argv[2] = (const char *) msg;
     len[2] = msg_len;
 
-    (void) ngx_http_push_approval_store_command(st, 3, argv, len, NULL, NULL,
+    return ngx_http_push_approval_store_command(st, 3, argv, len, NULL, NULL,
+                                                NULL);
+}
+
+
+static void
+ngx_http_push_approval_fleet_del(ngx_http_push_approval_store_t *st,
+    u_char *key, size_t key_len)
+{
+    size_t       len[2];
+    const char  *argv[2];
+
+    argv[0] = "DEL";
+    len[0] = 3;
+    argv[1] = (const char *) key;
+    len[1] = key_len;
+
+    (void) ngx_http_push_approval_store_command(st, 2, argv, len, NULL, NULL,
                                                 NULL);
 }
 
 
 /* SET KEY VALUE EX TTL, answered by nobody: a key that expires by itself */
 
-void
+ngx_int_t
 ngx_http_push_approval_fleet_set(ngx_http_push_approval_store_t *st,
     u_char *key, size_t key_len, u_char *value, size_t value_len, time_t ttl)
 {
@@ -333,7 +317,7 @@ ngx_http_push_approval_fleet_set(ngx_http_push_approval_store_t *st,
     argv[4] = (const char *) ex;
     len[4] = ngx_sprintf(ex, "%T", ttl) - ex;
 
-    (void) ngx_http_push_approval_store_command(st, 5, argv, len, NULL, NULL,
+    return ngx_http_push_approval_store_command(st, 5, argv, len, NULL, NULL,
                                                 NULL);
 }
 
@@ -360,7 +344,7 @@ ngx_http_push_approval_fleet_replay(ngx_http_push_approval_zone_ctx_t *zone,
     p = ngx_http_push_approval_fleet_key(msg, NULL, 'R', key);
     p = ngx_sprintf(p, " %T", expires);
 
-    ngx_http_push_approval_fleet_publish(st, msg, p - msg);
+    (void) ngx_http_push_approval_fleet_publish(st, msg, p - msg);
 }
 
 
@@ -399,8 +383,6 @@ ngx_http_push_approval_fleet_abandoned(
     u_char                          *p;
     u_char                           key[NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
     u_char                           msg[NGX_HTTP_PUSH_APPROVAL_FLEET_KEY];
-    size_t                           len[2];
-    const char                      *argv[2];
     ngx_http_push_approval_store_t  *st;
 
     st = ngx_http_push_approval_fleet_up(zone);
@@ -410,18 +392,12 @@ ngx_http_push_approval_fleet_abandoned(
 
     p = ngx_http_push_approval_fleet_key(key, &st->prefix, 'c', pair_key);
 
-    argv[0] = "DEL";
-    len[0] = 3;
-    argv[1] = (const char *) key;
-    len[1] = p - key;
-
-    (void) ngx_http_push_approval_store_command(st, 2, argv, len, NULL, NULL,
-                                                NULL);
+    ngx_http_push_approval_fleet_del(st, key, p - key);
 
     p = ngx_http_push_approval_fleet_key(msg, NULL, 'F', pair_key);
     p = ngx_sprintf(p, " %d", NGX_HTTP_PUSH_APPROVAL_PAIR_ABANDONED);
 
-    ngx_http_push_approval_fleet_publish(st, msg, p - msg);
+    (void) ngx_http_push_approval_fleet_publish(st, msg, p - msg);
 }
 
 
@@ -458,7 +434,7 @@ ngx_http_push_approval_fleet_revoked(ngx_http_push_approval_zone_ctx_t *zone,
 
     p = ngx_sprintf(msg, "V %V", identity);
 
-    ngx_http_push_approval_fleet_publish(st, msg, p - msg);
+    (void) ngx_http_push_approval_fleet_publish(st, msg, p - msg);
 }
 
 
@@ -470,18 +446,16 @@ ngx_http_push_approval_fleet_revoked(ngx_http_push_approval_zone_ctx_t *zone,
  */
 
 typedef struct {
-    ngx_http_request_t                  *request;   /* NULL: it went away */
-    ngx_http_push_approval_ctx_t        *ctx;
-    ngx_http_push_approval_zone_ctx_t   *zone;
-    ngx_pool_cleanup_t                  *cln;
-    ngx_http_push_approval_fetch_pt      handler;
+    ngx_http_push_approval_fleet_waiter_t   waiter;    /* first */
+    ngx_http_push_approval_zone_ctx_t      *zone;
+    ngx_http_push_approval_fetch_pt         handler;
     u_char                               key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
 } ngx_http_push_approval_fleet_poll_t;
 
 
 static void ngx_http_push_approval_fleet_polled(void *data,
     redisReply *reply);
-static void ngx_http_push_approval_fleet_poll_cleanup(void *data);
+static void ngx_http_push_approval_fleet_gone(void *data);
 static void ngx_http_push_approval_fleet_poll_skip(
     ngx_http_push_approval_zone_ctx_t *zone, u_char *key);
 
@@ -496,7 +470,6 @@ ngx_http_push_approval_fleet_poll(ngx_http_request_t *r,
     size_t                                len[6];
     const char                           *argv[6];
     ngx_msec_t                            interval;
-    ngx_pool_cleanup_t                   *cln;
     ngx_http_push_approval_store_t       *st;
     ngx_http_push_approval_fleet_poll_t  *fp;
 
@@ -511,21 +484,13 @@ ngx_http_push_approval_fleet_poll(ngx_http_request_t *r,
 
     interval = ctx->poll ? ctx->poll : 2000;
 
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NGX_DECLINED;
-    }
-
-    fp = ngx_alloc(sizeof(ngx_http_push_approval_fleet_poll_t),
-                   r->connection->log);
+    fp = ngx_http_push_approval_fleet_waiter(r, ctx,
+                                   sizeof(ngx_http_push_approval_fleet_poll_t));
     if (fp == NULL) {
         return NGX_DECLINED;
     }
 
-    fp->request = r;
-    fp->ctx = ctx;
     fp->zone = ctx->zone;
-    fp->cln = cln;
     fp->handler = handler;
     ngx_memcpy(fp->key, ctx->approval_key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
 
@@ -553,20 +518,74 @@ ngx_http_push_approval_fleet_poll(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    cln->handler = ngx_http_push_approval_fleet_poll_cleanup;
-    cln->data = fp;
+    ngx_http_push_approval_fleet_waiting(&fp->waiter);
 
     return NGX_AGAIN;
 }
 
 
-static void
-ngx_http_push_approval_fleet_poll_cleanup(void *data)
-{
-    ngx_http_push_approval_fleet_poll_t  *fp = data;
+/*
+ * a waiter of size bytes for the request's answer from the store, its
+ * ngx_http_push_approval_fleet_waiter_t first
+ */
 
-    fp->request = NULL;
-    fp->ctx = NULL;
+void *
+ngx_http_push_approval_fleet_waiter(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, size_t size)
+{
+    ngx_pool_cleanup_t                     *cln;
+    ngx_http_push_approval_fleet_waiter_t  *w;
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    w = ngx_alloc(size, r->connection->log);
+    if (w == NULL) {
+        return NULL;
+    }
+
+    w->request = r;
+    w->ctx = ctx;
+    w->cln = cln;
+
+    return w;
+}
+
+
+/* the command is sent: from now on a request that goes away is forgotten */
+
+void
+ngx_http_push_approval_fleet_waiting(ngx_http_push_approval_fleet_waiter_t *w)
+{
+    w->cln->handler = ngx_http_push_approval_fleet_gone;
+    w->cln->data = w;
+}
+
+
+/* the answer came: the waiter is freed, and forgotten by its request */
+
+void
+ngx_http_push_approval_fleet_answered(
+    ngx_http_push_approval_fleet_waiter_t *w)
+{
+    if (w->request) {
+        w->cln->handler = NULL;
+    }
+
+    ngx_free(w);
+}
+
+
+static void
+ngx_http_push_approval_fleet_gone(void *data)
+{
+    ngx_http_push_approval_fleet_waiter_t  *w = data;
+
+    /* the request is gone: its answer finds nobody to go on with */
+    w->request = NULL;
+    w->ctx = NULL;
 }
 
 
@@ -580,8 +599,8 @@ ngx_http_push_approval_fleet_polled(void *data, redisReply *reply)
     ngx_http_push_approval_ctx_t     *ctx;
     ngx_http_push_approval_fetch_pt   handler;
 
-    r = fp->request;
-    ctx = fp->ctx;
+    r = fp->waiter.request;
+    ctx = fp->waiter.ctx;
     handler = fp->handler;
 
     if (r == NULL || ctx->done
@@ -589,17 +608,11 @@ ngx_http_push_approval_fleet_polled(void *data, redisReply *reply)
     {
         /* gone, or another host asks this time: no poll from here */
         ngx_http_push_approval_fleet_poll_skip(fp->zone, fp->key);
-
-        if (r) {
-            fp->cln->handler = NULL;
-        }
-
-        ngx_free(fp);
+        ngx_http_push_approval_fleet_answered(&fp->waiter);
         return;
     }
 
-    fp->cln->handler = NULL;
-    ngx_free(fp);
+    ngx_http_push_approval_fleet_answered(&fp->waiter);
 
     /* ours, or the store cannot tell: ask the provider */
 

@@ -179,15 +179,11 @@ ngx_http_push_approval_limit_entry(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
                                identity, NULL, NULL);
 
-    pn = ngx_http_push_approval_lookup(zone, key,
-                                       NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT);
+    pn = ngx_http_push_approval_entry(zone, key,
+                                      NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
+                                      ngx_time() + 3600);
     if (pn == NULL) {
-        pn = ngx_http_push_approval_insert(zone, key,
-                                           NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
-                                           ngx_time() + 3600);
-        if (pn == NULL) {
-            return NULL;
-        }
+        return NULL;
     }
 
     *pnp = pn;

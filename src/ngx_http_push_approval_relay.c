@@ -28,12 +28,10 @@
 /* outlives its request: the answer to a claim won must not be lost */
 
 typedef struct {
-    ngx_http_request_t                  *request;   /* NULL: it went away */
-    ngx_http_push_approval_ctx_t        *ctx;
-    ngx_http_push_approval_store_t      *store;
-    ngx_pool_cleanup_t                  *cln;
-    ngx_http_push_approval_claimed_pt    handler;
-    ngx_uint_t                           retried;
+    ngx_http_push_approval_fleet_waiter_t   waiter;    /* first */
+    ngx_http_push_approval_store_t         *store;
+    ngx_http_push_approval_claimed_pt       handler;
+    ngx_uint_t                              retried;
     u_char                    pair_key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
 } ngx_http_push_approval_fleet_wait_t;
 
@@ -42,7 +40,6 @@ static ngx_int_t ngx_http_push_approval_fleet_eval(
     ngx_http_push_approval_fleet_wait_t *fw, ngx_uint_t sha);
 static void ngx_http_push_approval_fleet_claimed(void *data,
     redisReply *reply);
-static void ngx_http_push_approval_fleet_cleanup(void *data);
 static ngx_int_t ngx_http_push_approval_fleet_apply(
     ngx_http_push_approval_ctx_t *ctx, redisReply *reply);
 static ngx_int_t ngx_http_push_approval_fleet_record(u_char *rec,
@@ -321,7 +318,6 @@ ngx_http_push_approval_fleet_claim(ngx_http_request_t *r,
     u_char                               digest[20];
     ngx_sha1_t                           sha1;
     ngx_uint_t                           busy;
-    ngx_pool_cleanup_t                  *cln;
     ngx_http_push_approval_node_t       *pair;
     ngx_http_push_approval_store_t      *st;
     ngx_http_push_approval_fleet_wait_t *fw;
@@ -365,21 +361,13 @@ ngx_http_push_approval_fleet_claim(ngx_http_request_t *r,
         ngx_hex_dump(ngx_http_push_approval_fleet_sha, digest, 20);
     }
 
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NGX_ERROR;
-    }
-
-    fw = ngx_alloc(sizeof(ngx_http_push_approval_fleet_wait_t),
-                   r->connection->log);
+    fw = ngx_http_push_approval_fleet_waiter(r, ctx,
+                                   sizeof(ngx_http_push_approval_fleet_wait_t));
     if (fw == NULL) {
         return NGX_ERROR;
     }
 
-    fw->request = r;
-    fw->ctx = ctx;
     fw->store = st;
-    fw->cln = cln;
     fw->handler = handler;
     fw->retried = 0;
     ngx_memcpy(fw->pair_key, ctx->pair_key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
@@ -390,8 +378,7 @@ ngx_http_push_approval_fleet_claim(ngx_http_request_t *r,
         return st->fail_closed ? NGX_BUSY : NGX_DECLINED;
     }
 
-    cln->handler = ngx_http_push_approval_fleet_cleanup;
-    cln->data = fw;
+    ngx_http_push_approval_fleet_waiting(&fw->waiter);
 
     /* a client that goes away meanwhile is noticed */
     r->read_event_handler = ngx_http_test_reading;
@@ -417,7 +404,7 @@ ngx_http_push_approval_fleet_eval(ngx_http_push_approval_fleet_wait_t *fw,
     ngx_http_push_approval_ctx_t      *ctx;
     ngx_http_push_approval_store_t    *st;
 
-    ctx = fw->ctx;
+    ctx = fw->waiter.ctx;
     st = fw->store;
 
     ngx_http_push_approval_key(lkey, NGX_HTTP_PUSH_APPROVAL_NODE_LIMIT,
@@ -439,7 +426,7 @@ ngx_http_push_approval_fleet_eval(ngx_http_push_approval_fleet_wait_t *fw,
 
     ngx_http_push_approval_key(akey, NGX_HTTP_PUSH_APPROVAL_NODE_REMEMBER,
                                &ctx->identity, &ctx->scope,
-                               &fw->request->connection->addr_text);
+                               &fw->waiter.request->connection->addr_text);
 
     p = ngx_http_push_approval_fleet_key(keys[4], &st->prefix, 'a', akey);
     len[7] = p - keys[4];
@@ -481,7 +468,7 @@ ngx_http_push_approval_fleet_eval(ngx_http_push_approval_fleet_wait_t *fw,
     len[13] = st->prefix.len;
 
     /* a request with a remember cookie that failed never uses the address */
-    argv[14] = (ngx_http_push_approval_cookie_find(fw->request,
+    argv[14] = (ngx_http_push_approval_cookie_find(fw->waiter.request,
                                                    &ctx->cookie_name, &value)
                 == NGX_OK) ? "0" : "1";
     len[14] = 1;
@@ -489,17 +476,6 @@ ngx_http_push_approval_fleet_eval(ngx_http_push_approval_fleet_wait_t *fw,
     return ngx_http_push_approval_store_command(st, 15, argv, len,
                                         ngx_http_push_approval_fleet_claimed,
                                         fw, NULL);
-}
-
-
-static void
-ngx_http_push_approval_fleet_cleanup(void *data)
-{
-    ngx_http_push_approval_fleet_wait_t  *fw = data;
-
-    /* the request is gone: its answer finds nobody to go on with */
-    fw->request = NULL;
-    fw->ctx = NULL;
 }
 
 
@@ -514,7 +490,7 @@ ngx_http_push_approval_fleet_claimed(void *data, redisReply *reply)
     ngx_http_push_approval_ctx_t       *ctx;
     ngx_http_push_approval_claimed_pt   handler;
 
-    r = fw->request;
+    r = fw->waiter.request;
 
     if (r == NULL) {
         if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2
@@ -527,11 +503,11 @@ ngx_http_push_approval_fleet_claimed(void *data, redisReply *reply)
                                    fw->store->shm_zone->data, fw->pair_key);
         }
 
-        ngx_free(fw);
+        ngx_http_push_approval_fleet_answered(&fw->waiter);
         return;
     }
 
-    ctx = fw->ctx;
+    ctx = fw->waiter.ctx;
     c = r->connection;
 
     ngx_http_set_log_request(c->log, r);
@@ -570,8 +546,7 @@ ngx_http_push_approval_fleet_claimed(void *data, redisReply *reply)
     }
 
     handler = fw->handler;
-    fw->cln->handler = NULL;
-    ngx_free(fw);
+    ngx_http_push_approval_fleet_answered(&fw->waiter);
 
     handler(r, ctx, rc);
 
@@ -780,13 +755,9 @@ ngx_http_push_approval_fleet_join(ngx_http_push_approval_zone_ctx_t *zone,
     pair = NULL;
 
     if (ap && ap->v.approval.state == NGX_HTTP_PUSH_APPROVAL_PENDING) {
-        pair = ngx_http_push_approval_lookup(zone, pair_key,
-                                             NGX_HTTP_PUSH_APPROVAL_NODE_PAIR);
-        if (pair == NULL) {
-            pair = ngx_http_push_approval_insert(zone, pair_key,
-                                             NGX_HTTP_PUSH_APPROVAL_NODE_PAIR,
-                                             ngx_time() + 900);
-        }
+        pair = ngx_http_push_approval_entry(zone, pair_key,
+                                            NGX_HTTP_PUSH_APPROVAL_NODE_PAIR,
+                                            ngx_time() + 900);
     }
 
     if (pair) {
@@ -811,8 +782,7 @@ static void
 ngx_http_push_approval_fleet_replayed(ngx_http_push_approval_zone_ctx_t *zone,
     u_char *key, u_char *exp, size_t len)
 {
-    time_t                          expires;
-    ngx_http_push_approval_node_t  *pn;
+    time_t  expires;
 
     expires = ngx_atotm(exp, len);
 
@@ -824,13 +794,9 @@ ngx_http_push_approval_fleet_replayed(ngx_http_push_approval_zone_ctx_t *zone,
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
-    pn = ngx_http_push_approval_lookup(zone, key,
-                                       NGX_HTTP_PUSH_APPROVAL_NODE_REPLAY);
-    if (pn == NULL) {
-        (void) ngx_http_push_approval_insert(zone, key,
-                                             NGX_HTTP_PUSH_APPROVAL_NODE_REPLAY,
-                                             expires);
-    }
+    (void) ngx_http_push_approval_entry(zone, key,
+                                        NGX_HTTP_PUSH_APPROVAL_NODE_REPLAY,
+                                        expires);
 
     ngx_shmtx_unlock(&zone->shpool->mutex);
 }

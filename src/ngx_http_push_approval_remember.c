@@ -441,14 +441,9 @@ ngx_http_push_approval_remember_address(ngx_http_request_t *r,
 
     ngx_shmtx_lock(&ctx->zone->shpool->mutex);
 
-    pn = ngx_http_push_approval_lookup(ctx->zone, key,
-                                       NGX_HTTP_PUSH_APPROVAL_NODE_REMEMBER);
-    if (pn == NULL) {
-        pn = ngx_http_push_approval_insert(ctx->zone, key,
-                                         NGX_HTTP_PUSH_APPROVAL_NODE_REMEMBER,
-                                         expires);
-    }
-
+    pn = ngx_http_push_approval_entry(ctx->zone, key,
+                                      NGX_HTTP_PUSH_APPROVAL_NODE_REMEMBER,
+                                      expires);
     if (pn) {
         /* the identity, so that a revocation finds its entries */
 

@@ -169,14 +169,8 @@ ngx_http_push_approval_revoke(ngx_http_push_approval_zone_ctx_t *zone,
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
-    rn = ngx_http_push_approval_lookup(zone, key,
-                                       NGX_HTTP_PUSH_APPROVAL_NODE_REVOKED);
-    if (rn == NULL) {
-        rn = ngx_http_push_approval_insert(zone, key,
-                                         NGX_HTTP_PUSH_APPROVAL_NODE_REVOKED,
-                                         now);
-    }
-
+    rn = ngx_http_push_approval_entry(zone, key,
+                                      NGX_HTTP_PUSH_APPROVAL_NODE_REVOKED, now);
     if (rn == NULL) {
         ngx_shmtx_unlock(&zone->shpool->mutex);
 
@@ -421,9 +415,9 @@ ngx_http_push_approval_invite_check(ngx_http_request_t *r,
     size_t                          len;
     time_t                          expires;
     ngx_str_t                      *secrets, d, used;
+    ngx_int_t                       rc;
     ngx_uint_t                      i, n, valid;
     ngx_http_push_approval_key_t    key;
-    ngx_http_push_approval_node_t  *pn;
 
     if (code->len != NGX_HTTP_PUSH_APPROVAL_INVITE_LEN
         || identity->len > NGX_HTTP_PUSH_APPROVAL_IDENT_MAX
@@ -476,20 +470,9 @@ ngx_http_push_approval_invite_check(ngx_http_request_t *r,
     ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_INVITE,
                                &used, NULL, NULL);
 
-    ngx_shmtx_lock(&zone->shpool->mutex);
+    rc = ngx_http_push_approval_insert_once(zone, key,
+                                            NGX_HTTP_PUSH_APPROVAL_NODE_INVITE,
+                                            expires + 1);
 
-    pn = ngx_http_push_approval_lookup(zone, key,
-                                       NGX_HTTP_PUSH_APPROVAL_NODE_INVITE);
-    if (pn) {
-        ngx_shmtx_unlock(&zone->shpool->mutex);
-        return NGX_DECLINED;
-    }
-
-    pn = ngx_http_push_approval_insert(zone, key,
-                                       NGX_HTTP_PUSH_APPROVAL_NODE_INVITE,
-                                       expires + 1);
-
-    ngx_shmtx_unlock(&zone->shpool->mutex);
-
-    return pn ? NGX_OK : NGX_ERROR;
+    return (rc == NGX_BUSY) ? NGX_DECLINED : rc;
 }

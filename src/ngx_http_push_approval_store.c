@@ -36,6 +36,9 @@ static void ngx_http_push_approval_store_ssl_done(ngx_connection_t *c);
 #endif
 static void ngx_http_push_approval_store_hello(
     ngx_http_push_approval_store_conn_t *sc);
+static ngx_int_t ngx_http_push_approval_store_hello_queue(
+    ngx_http_push_approval_store_conn_t *sc, int argc, const char **argv,
+    const size_t *argvlen);
 static void ngx_http_push_approval_store_hello_done(void *data,
     redisReply *reply);
 static ngx_int_t ngx_http_push_approval_store_queue(
@@ -45,6 +48,8 @@ static ngx_int_t ngx_http_push_approval_store_queue(
 static void ngx_http_push_approval_store_write(ngx_event_t *ev);
 static void ngx_http_push_approval_store_read(ngx_event_t *ev);
 static void ngx_http_push_approval_store_reply(
+    ngx_http_push_approval_store_conn_t *sc, redisReply *reply);
+static void ngx_http_push_approval_store_answer(
     ngx_http_push_approval_store_conn_t *sc, redisReply *reply);
 static void ngx_http_push_approval_store_tick(ngx_event_t *ev);
 
@@ -391,14 +396,11 @@ ngx_http_push_approval_store_hello(ngx_http_push_approval_store_conn_t *sc)
         argv[n] = (const char *) st->password.data;
         len[n++] = st->password.len;
 
-        if (ngx_http_push_approval_store_queue(sc, n, argv, len,
-                                  ngx_http_push_approval_store_hello_done, sc)
+        if (ngx_http_push_approval_store_hello_queue(sc, n, argv, len)
             != NGX_OK)
         {
             return;
         }
-
-        sc->hello++;
     }
 
     if (st->db) {
@@ -407,14 +409,11 @@ ngx_http_push_approval_store_hello(ngx_http_push_approval_store_conn_t *sc)
         argv[1] = (const char *) db;
         len[1] = ngx_sprintf(db, "%ui", st->db) - db;
 
-        if (ngx_http_push_approval_store_queue(sc, 2, argv, len,
-                                  ngx_http_push_approval_store_hello_done, sc)
+        if (ngx_http_push_approval_store_hello_queue(sc, 2, argv, len)
             != NGX_OK)
         {
             return;
         }
-
-        sc->hello++;
     }
 
     if (sc->subscriber) {
@@ -428,15 +427,29 @@ ngx_http_push_approval_store_hello(ngx_http_push_approval_store_conn_t *sc)
         len[0] = 4;
     }
 
-    if (ngx_http_push_approval_store_queue(sc, sc->subscriber ? 2 : 1, argv,
-                                  len, ngx_http_push_approval_store_hello_done,
-                                  sc)
+    (void) ngx_http_push_approval_store_hello_queue(sc,
+                                                    sc->subscriber ? 2 : 1,
+                                                    argv, len);
+}
+
+
+/* one command of the hello, counted until its answer comes */
+
+static ngx_int_t
+ngx_http_push_approval_store_hello_queue(
+    ngx_http_push_approval_store_conn_t *sc, int argc, const char **argv,
+    const size_t *argvlen)
+{
+    if (ngx_http_push_approval_store_queue(sc, argc, argv, argvlen,
+                                  ngx_http_push_approval_store_hello_done, sc)
         != NGX_OK)
     {
-        return;
+        return NGX_ERROR;
     }
 
     sc->hello++;
+
+    return NGX_OK;
 }
 
 
@@ -649,9 +662,6 @@ static void
 ngx_http_push_approval_store_reply(ngx_http_push_approval_store_conn_t *sc,
     redisReply *reply)
 {
-    ngx_queue_t                         *q;
-    ngx_http_push_approval_store_cmd_t  *cmd;
-
     if (sc->subscriber
         && reply->type == REDIS_REPLY_ARRAY && reply->elements == 3
         && reply->element[0]->type == REDIS_REPLY_STRING
@@ -666,6 +676,19 @@ ngx_http_push_approval_store_reply(ngx_http_push_approval_store_conn_t *sc,
         ngx_http_push_approval_store_fail(sc, "unexpected reply");
         return;
     }
+
+    ngx_http_push_approval_store_answer(sc, reply);
+}
+
+
+/* the oldest command waiting gets its reply (NULL: none comes) */
+
+static void
+ngx_http_push_approval_store_answer(ngx_http_push_approval_store_conn_t *sc,
+    redisReply *reply)
+{
+    ngx_queue_t                         *q;
+    ngx_http_push_approval_store_cmd_t  *cmd;
 
     q = ngx_queue_head(&sc->cmds);
     ngx_queue_remove(q);
@@ -709,9 +732,7 @@ ngx_http_push_approval_store_fail(ngx_http_push_approval_store_conn_t *sc,
 static void
 ngx_http_push_approval_store_close(ngx_http_push_approval_store_conn_t *sc)
 {
-    ngx_queue_t                         *q;
-    ngx_connection_t                    *c;
-    ngx_http_push_approval_store_cmd_t  *cmd;
+    ngx_connection_t  *c;
 
     sc->state = NGX_HTTP_PUSH_APPROVAL_STORE_DOWN;
 
@@ -746,15 +767,7 @@ ngx_http_push_approval_store_close(ngx_http_push_approval_store_conn_t *sc)
     sc->out_sent = 0;
 
     while (!ngx_queue_empty(&sc->cmds)) {
-        q = ngx_queue_head(&sc->cmds);
-        ngx_queue_remove(q);
-        cmd = ngx_queue_data(q, ngx_http_push_approval_store_cmd_t, queue);
-
-        if (cmd->handler) {
-            cmd->handler(cmd->data, NULL);
-        }
-
-        ngx_free(cmd);
+        ngx_http_push_approval_store_answer(sc, NULL);
     }
 
     if (sc->out) {

@@ -114,6 +114,16 @@ ngx_uint_t ngx_http_push_approval_store_level(
 
 #define NGX_HTTP_PUSH_APPROVAL_FLEET_KEY  256
 
+/*
+ * a request waiting for the store's answer, at the start of memory that
+ * outlives the request: a request that goes away is forgotten
+ */
+typedef struct {
+    ngx_http_request_t            *request;   /* NULL: it went away */
+    ngx_http_push_approval_ctx_t  *ctx;
+    ngx_pool_cleanup_t            *cln;
+} ngx_http_push_approval_fleet_waiter_t;
+
 /* a message on the zone's channel, for the layer that applies it */
 typedef void (*ngx_http_push_approval_store_receive_pt)(
     ngx_http_push_approval_store_t *st, redisReply *reply);
@@ -131,9 +141,15 @@ u_char *ngx_http_push_approval_fleet_key(u_char *p, ngx_str_t *prefix,
     u_char kind, u_char *key);
 u_char *ngx_http_push_approval_fleet_identity_key(u_char *p,
     ngx_http_push_approval_store_t *st, u_char kind, ngx_str_t *identity);
-void ngx_http_push_approval_fleet_set(ngx_http_push_approval_store_t *st,
+ngx_int_t ngx_http_push_approval_fleet_set(ngx_http_push_approval_store_t *st,
     u_char *key, size_t key_len, u_char *value, size_t value_len,
     time_t ttl);
+void *ngx_http_push_approval_fleet_waiter(ngx_http_request_t *r,
+    ngx_http_push_approval_ctx_t *ctx, size_t size);
+void ngx_http_push_approval_fleet_waiting(
+    ngx_http_push_approval_fleet_waiter_t *w);
+void ngx_http_push_approval_fleet_answered(
+    ngx_http_push_approval_fleet_waiter_t *w);
 
 
 #endif /* _NGX_HTTP_PUSH_APPROVAL_STORE_H_INCLUDED_ */

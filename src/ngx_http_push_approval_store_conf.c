@@ -25,6 +25,8 @@ static char *ngx_http_push_approval_store(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_push_approval_store_params(ngx_conf_t *cf,
     ngx_http_push_approval_store_t *st, ngx_str_t *password_file);
+static ngx_uint_t ngx_http_push_approval_store_param(ngx_str_t *value,
+    char *name, ngx_str_t *param);
 static char *ngx_http_push_approval_store_url(ngx_conf_t *cf,
     ngx_http_push_approval_store_t *st, ngx_str_t *value);
 static char *ngx_http_push_approval_store_password(ngx_conf_t *cf,
@@ -34,6 +36,8 @@ static ngx_int_t ngx_http_push_approval_store_ssl(ngx_conf_t *cf,
 static ngx_int_t ngx_http_push_approval_store_init_process(
     ngx_cycle_t *cycle);
 static void ngx_http_push_approval_store_exit_process(ngx_cycle_t *cycle);
+static ngx_http_push_approval_store_t **ngx_http_push_approval_store_all(
+    ngx_cycle_t *cycle, ngx_uint_t *n);
 
 
 static ngx_command_t  ngx_http_push_approval_store_commands[] = {
@@ -124,17 +128,15 @@ ngx_http_push_approval_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_str_set(&st->prefix, "push_approval:");
     ngx_str_null(&password_file);
 
-    if (value[1].len <= 5
-        || ngx_strncmp(value[1].data, "zone=", 5) != 0)
+    if (!ngx_http_push_approval_store_param(&value[1], "zone=",
+                                            &st->zone_name)
+        || st->zone_name.len == 0)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"push_approval_store\" needs \"zone=NAME\" "
                            "first, not \"%V\"", &value[1]);
         return NGX_CONF_ERROR;
     }
-
-    st->zone_name.data = value[1].data + 5;
-    st->zone_name.len = value[1].len - 5;
 
     for (stp = smcf->stores.elts, i = 0; i < smcf->stores.nelts; i++) {
         if (stp[i]->zone_name.len == st->zone_name.len
@@ -201,22 +203,18 @@ ngx_http_push_approval_store_params(ngx_conf_t *cf,
 
     for (i = 3; i < cf->args->nelts; i++) {
 
-        if (ngx_strncmp(value[i].data, "password_file=", 14) == 0) {
-            password_file->data = value[i].data + 14;
-            password_file->len = value[i].len - 14;
+        if (ngx_http_push_approval_store_param(&value[i], "password_file=",
+                                               password_file)
+            || ngx_http_push_approval_store_param(&value[i], "prefix=",
+                                                  &st->prefix)
+            || ngx_http_push_approval_store_param(&value[i],
+                                                  "trusted_certificate=",
+                                                  &st->trusted_certificate))
+        {
             continue;
         }
 
-        if (ngx_strncmp(value[i].data, "prefix=", 7) == 0) {
-            st->prefix.data = value[i].data + 7;
-            st->prefix.len = value[i].len - 7;
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "timeout=", 8) == 0) {
-            s.data = value[i].data + 8;
-            s.len = value[i].len - 8;
-
+        if (ngx_http_push_approval_store_param(&value[i], "timeout=", &s)) {
             n = ngx_parse_time(&s, 0);
             if (n == NGX_ERROR || n == 0 || n > 60000) {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -239,12 +237,6 @@ ngx_http_push_approval_store_params(ngx_conf_t *cf,
             continue;
         }
 
-        if (ngx_strncmp(value[i].data, "trusted_certificate=", 20) == 0) {
-            st->trusted_certificate.data = value[i].data + 20;
-            st->trusted_certificate.len = value[i].len - 20;
-            continue;
-        }
-
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"push_approval_store\": invalid parameter "
                            "\"%V\"", &value[i]);
@@ -252,6 +244,27 @@ ngx_http_push_approval_store_params(ngx_conf_t *cf,
     }
 
     return NGX_CONF_OK;
+}
+
+
+/* "NAME=VALUE": the value, if the parameter is that one */
+
+static ngx_uint_t
+ngx_http_push_approval_store_param(ngx_str_t *value, char *name,
+    ngx_str_t *param)
+{
+    size_t  len;
+
+    len = ngx_strlen(name);
+
+    if (value->len < len || ngx_strncmp(value->data, name, len) != 0) {
+        return 0;
+    }
+
+    param->data = value->data + len;
+    param->len = value->len - len;
+
+    return 1;
 }
 
 
@@ -564,19 +577,12 @@ ngx_http_push_approval_store_init(ngx_conf_t *cf)
 ngx_http_push_approval_store_t *
 ngx_http_push_approval_store_find(ngx_http_push_approval_zone_ctx_t *zone)
 {
-    ngx_uint_t                                 i;
-    ngx_http_push_approval_store_t           **stp;
-    ngx_http_push_approval_store_main_conf_t  *smcf;
+    ngx_uint_t                        i, n;
+    ngx_http_push_approval_store_t  **stp;
 
-    smcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
-                                          ngx_http_push_approval_store_module);
-    if (smcf == NULL) {
-        return NULL;
-    }
+    stp = ngx_http_push_approval_store_all((ngx_cycle_t *) ngx_cycle, &n);
 
-    stp = smcf->stores.elts;
-
-    for (i = 0; i < smcf->stores.nelts; i++) {
+    for (i = 0; i < n; i++) {
         if (stp[i]->shm_zone->data == zone) {
             return stp[i];
         }
@@ -589,9 +595,8 @@ ngx_http_push_approval_store_find(ngx_http_push_approval_zone_ctx_t *zone)
 static ngx_int_t
 ngx_http_push_approval_store_init_process(ngx_cycle_t *cycle)
 {
-    ngx_uint_t                                 i;
-    ngx_http_push_approval_store_t           **stp;
-    ngx_http_push_approval_store_main_conf_t  *smcf;
+    ngx_uint_t                        i, n;
+    ngx_http_push_approval_store_t  **stp;
 
     if (ngx_process != NGX_PROCESS_WORKER
         && ngx_process != NGX_PROCESS_SINGLE)
@@ -599,15 +604,9 @@ ngx_http_push_approval_store_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    smcf = ngx_http_cycle_get_module_main_conf(cycle,
-                                          ngx_http_push_approval_store_module);
-    if (smcf == NULL) {
-        return NGX_OK;
-    }
+    stp = ngx_http_push_approval_store_all(cycle, &n);
 
-    stp = smcf->stores.elts;
-
-    for (i = 0; i < smcf->stores.nelts; i++) {
+    for (i = 0; i < n; i++) {
         stp[i]->log = cycle->log;
         ngx_http_push_approval_store_start(stp[i]);
     }
@@ -619,19 +618,32 @@ ngx_http_push_approval_store_init_process(ngx_cycle_t *cycle)
 static void
 ngx_http_push_approval_store_exit_process(ngx_cycle_t *cycle)
 {
-    ngx_uint_t                                 i;
-    ngx_http_push_approval_store_t           **stp;
+    ngx_uint_t                        i, n;
+    ngx_http_push_approval_store_t  **stp;
+
+    stp = ngx_http_push_approval_store_all(cycle, &n);
+
+    for (i = 0; i < n; i++) {
+        ngx_http_push_approval_store_stop(stp[i]);
+    }
+}
+
+
+/* the stores of the cycle's configuration (none without http) */
+
+static ngx_http_push_approval_store_t **
+ngx_http_push_approval_store_all(ngx_cycle_t *cycle, ngx_uint_t *n)
+{
     ngx_http_push_approval_store_main_conf_t  *smcf;
 
     smcf = ngx_http_cycle_get_module_main_conf(cycle,
                                           ngx_http_push_approval_store_module);
     if (smcf == NULL) {
-        return;
+        *n = 0;
+        return NULL;
     }
 
-    stp = smcf->stores.elts;
+    *n = smcf->stores.nelts;
 
-    for (i = 0; i < smcf->stores.nelts; i++) {
-        ngx_http_push_approval_store_stop(stp[i]);
-    }
+    return smcf->stores.elts;
 }

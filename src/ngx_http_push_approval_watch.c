@@ -37,6 +37,8 @@ static ngx_http_push_approval_watch_t *ngx_http_push_approval_watch_find(
     ngx_http_push_approval_shctx_t *sh, u_char *key);
 static void ngx_http_push_approval_watch_insert(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static ngx_int_t ngx_http_push_approval_watch_node_cmp(
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *temp);
 static ngx_int_t ngx_http_push_approval_watch_cmp(u_char *key,
     ngx_http_push_approval_shctx_t *sh, ngx_http_push_approval_watch_t *w);
 static void ngx_http_push_approval_wake_local(
@@ -671,34 +673,21 @@ static void
 ngx_http_push_approval_watch_insert(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
 {
-    ngx_rbtree_node_t              **p;
+    ngx_http_push_approval_rbtree_insert_cmp(temp, node, sentinel,
+                                       ngx_http_push_approval_watch_node_cmp);
+}
+
+
+static ngx_int_t
+ngx_http_push_approval_watch_node_cmp(ngx_rbtree_node_t *node,
+    ngx_rbtree_node_t *temp)
+{
     ngx_http_push_approval_watch_t  *w;
 
     w = (ngx_http_push_approval_watch_t *) node;
 
-    for ( ;; ) {
-
-        if (node->key != temp->key) {
-            p = (node->key < temp->key) ? &temp->left : &temp->right;
-
-        } else {
-            p = (ngx_http_push_approval_watch_cmp(w->key, w->zone->sh,
-                     (ngx_http_push_approval_watch_t *) temp) < 0)
-                ? &temp->left : &temp->right;
-        }
-
-        if (*p == sentinel) {
-            break;
-        }
-
-        temp = *p;
-    }
-
-    *p = node;
-    node->parent = temp;
-    node->left = sentinel;
-    node->right = sentinel;
-    ngx_rbt_red(node);
+    return ngx_http_push_approval_watch_cmp(w->key, w->zone->sh,
+                                      (ngx_http_push_approval_watch_t *) temp);
 }
 
 

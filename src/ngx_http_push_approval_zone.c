@@ -20,6 +20,8 @@
 
 static void ngx_http_push_approval_rbtree_insert(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static ngx_int_t ngx_http_push_approval_node_cmp(ngx_rbtree_node_t *node,
+    ngx_rbtree_node_t *temp);
 static void ngx_http_push_approval_expire(
     ngx_http_push_approval_zone_ctx_t *zone, ngx_uint_t n);
 static ngx_int_t ngx_http_push_approval_evict(
@@ -159,23 +161,45 @@ static void
 ngx_http_push_approval_rbtree_insert(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
 {
-    ngx_rbtree_node_t              **p;
-    ngx_http_push_approval_node_t   *n, *t;
+    ngx_http_push_approval_rbtree_insert_cmp(temp, node, sentinel,
+                                             ngx_http_push_approval_node_cmp);
+}
+
+
+/* nodes of one hash are ordered by their whole key */
+
+static ngx_int_t
+ngx_http_push_approval_node_cmp(ngx_rbtree_node_t *node,
+    ngx_rbtree_node_t *temp)
+{
+    ngx_http_push_approval_node_t  *n, *t;
+
+    n = (ngx_http_push_approval_node_t *) node;
+    t = (ngx_http_push_approval_node_t *) temp;
+
+    return ngx_memcmp(n->key, t->key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE);
+}
+
+
+/*
+ * the insert of the zone's tree and of the watches' tree: by hash, then,
+ * between nodes of one hash, by the tree's own compare
+ */
+
+void
+ngx_http_push_approval_rbtree_insert_cmp(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel,
+    ngx_http_push_approval_rbtree_cmp_pt cmp)
+{
+    ngx_rbtree_node_t  **p;
 
     for ( ;; ) {
 
-        if (node->key < temp->key) {
-            p = &temp->left;
-
-        } else if (node->key > temp->key) {
-            p = &temp->right;
+        if (node->key != temp->key) {
+            p = (node->key < temp->key) ? &temp->left : &temp->right;
 
         } else {
-            n = (ngx_http_push_approval_node_t *) node;
-            t = (ngx_http_push_approval_node_t *) temp;
-
-            p = (ngx_memcmp(n->key, t->key, NGX_HTTP_PUSH_APPROVAL_KEY_SIZE)
-                 < 0) ? &temp->left : &temp->right;
+            p = (cmp(node, temp) < 0) ? &temp->left : &temp->right;
         }
 
         if (*p == sentinel) {
@@ -292,6 +316,52 @@ ngx_http_push_approval_insert(ngx_http_push_approval_zone_ctx_t *zone,
     zone->sh->entries++;
 
     return pn;
+}
+
+
+/* the entry of the key, found or made (expiring at expires) */
+
+ngx_http_push_approval_node_t *
+ngx_http_push_approval_entry(ngx_http_push_approval_zone_ctx_t *zone,
+    u_char *key, ngx_uint_t type, time_t expires)
+{
+    ngx_http_push_approval_node_t  *pn;
+
+    pn = ngx_http_push_approval_lookup(zone, key, type);
+    if (pn) {
+        return pn;
+    }
+
+    return ngx_http_push_approval_insert(zone, key, type, expires);
+}
+
+
+/*
+ * a key recorded once, whatever the worker: NGX_OK, recorded now;
+ * NGX_BUSY, recorded before; NGX_ERROR, no room
+ */
+
+ngx_int_t
+ngx_http_push_approval_insert_once(ngx_http_push_approval_zone_ctx_t *zone,
+    u_char *key, ngx_uint_t type, time_t expires)
+{
+    ngx_int_t  rc;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    if (ngx_http_push_approval_lookup(zone, key, type)) {
+        rc = NGX_BUSY;
+
+    } else if (ngx_http_push_approval_insert(zone, key, type, expires)) {
+        rc = NGX_OK;
+
+    } else {
+        rc = NGX_ERROR;
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    return rc;
 }
 
 
