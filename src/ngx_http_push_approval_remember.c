@@ -24,6 +24,7 @@
  */
 
 #define NGX_HTTP_PUSH_APPROVAL_MEMO_SIZE     1024
+#define NGX_HTTP_PUSH_APPROVAL_MEMO_SHIFT    54    /* 64 - log2(SIZE) */
 #define NGX_HTTP_PUSH_APPROVAL_MEMO_TEXT     96
 #define NGX_HTTP_PUSH_APPROVAL_MEMO_RECHECK  60
 
@@ -358,7 +359,7 @@ static ngx_http_push_approval_memo_t *
 ngx_http_push_approval_memo(ngx_uint_t kind, ngx_str_t *what,
     ngx_str_t *identity, ngx_str_t *scope, ngx_uint_t *hit)
 {
-    uint32_t                        hash;
+    uint64_t                        hash;
     ngx_http_push_approval_memo_t  *m;
 
     *hit = 0;
@@ -379,15 +380,23 @@ ngx_http_push_approval_memo(ngx_uint_t kind, ngx_str_t *what,
         }
     }
 
-    /* a cookie's last bytes are its MAC: they spread the slots well */
+    /*
+     * a cookie's last bytes are its MAC: they spread the slots well once
+     * multiplied (Fibonacci hashing: the top bits depend on every byte)
+     */
 
-    hash = (what->len >= 8)
-           ? ngx_murmur_hash2(what->data + what->len - 8, 8)
-           : ngx_murmur_hash2(what->data, what->len);
+    if (what->len >= 8) {
+        ngx_memcpy(&hash, what->data + what->len - 8, 8);
+
+    } else {
+        hash = ngx_murmur_hash2(what->data, what->len);
+    }
 
     hash ^= (identity->len << 8) + kind;
 
-    m = &ngx_http_push_approval_memos[hash % NGX_HTTP_PUSH_APPROVAL_MEMO_SIZE];
+    hash = (hash * 0x9e3779b97f4a7c15) >> NGX_HTTP_PUSH_APPROVAL_MEMO_SHIFT;
+
+    m = &ngx_http_push_approval_memos[hash];
 
     /* a cookie is compared in constant time, whatever it shares */
 
