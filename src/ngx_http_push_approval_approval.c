@@ -151,33 +151,22 @@ ngx_int_t
 ngx_http_push_approval_replay_add(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_str_t *nonce, ngx_str_t *signature, time_t expires)
 {
-    u_char                          key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
-    ngx_http_push_approval_node_t  *pn;
+    ngx_int_t  rc;
+    u_char     key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
 
     ngx_http_push_approval_key(key, NGX_HTTP_PUSH_APPROVAL_NODE_REPLAY,
                                nonce, signature, NULL);
 
-    ngx_shmtx_lock(&zone->shpool->mutex);
+    rc = ngx_http_push_approval_insert_once(zone, key,
+                                            NGX_HTTP_PUSH_APPROVAL_NODE_REPLAY,
+                                            expires);
 
-    pn = ngx_http_push_approval_lookup(zone, key,
-                                       NGX_HTTP_PUSH_APPROVAL_NODE_REPLAY);
-    if (pn) {
-        ngx_shmtx_unlock(&zone->shpool->mutex);
-        return NGX_BUSY;
-    }
-
-    pn = ngx_http_push_approval_insert(zone, key,
-                                       NGX_HTTP_PUSH_APPROVAL_NODE_REPLAY,
-                                       expires);
-
-    ngx_shmtx_unlock(&zone->shpool->mutex);
-
-    if (pn) {
+    if (rc == NGX_OK) {
         /* every host of the fleet refuses it from now on */
         ngx_http_push_approval_fleet_replay(zone, key, expires);
     }
 
-    return pn ? NGX_OK : NGX_ERROR;
+    return rc;
 }
 
 

@@ -353,16 +353,18 @@ ngx_int_t
 ngx_http_push_approval_misrouted(ngx_http_request_t *r,
     ngx_http_push_approval_loc_conf_t *plcf)
 {
-    u_char                    *q;
     size_t                     len;
     ngx_http_core_loc_conf_t  *clcf;
 
-    q = ngx_strlchr(r->unparsed_uri.data,
-                    r->unparsed_uri.data + r->unparsed_uri.len, '?');
+    /*
+     * push_approval_wait_uri has no "?": the path is compared, and the
+     * query need not be looked for on every request
+     */
 
-    len = q ? (size_t) (q - r->unparsed_uri.data) : r->unparsed_uri.len;
+    len = plcf->wait_uri.len;
 
-    if (len != plcf->wait_uri.len
+    if (r->unparsed_uri.len < len
+        || (r->unparsed_uri.len > len && r->unparsed_uri.data[len] != '?')
         || ngx_strncmp(r->unparsed_uri.data, plcf->wait_uri.data, len) != 0)
     {
         return NGX_DECLINED;

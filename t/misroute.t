@@ -56,6 +56,12 @@ ok(!$r->{headers}{location}, 'no second redirect');
 ok($t->wait_log(qr/\[error\].*"push_approval_wait_uri" "\/w\/wait" is served by the protected location "\/p\/", not by "push_approval_wait"/),
    'one error line names the directive and the fix');
 
+# the wait URI without a query, and one with a longer query, the same
+for my $uri ('/w/wait', '/w/wait?t=x?y') {
+    $r = $t->get($uri, headers => { %user, Accept => $HTML });
+    is($r->{status}, 500, "$uri in a protected location: 500");
+}
+
 # a provider call that lands in the site: no "knows no push device"
 $sb->add_entity('carol-0003');
 $sb->clear_calls;
