@@ -503,13 +503,20 @@ ngx_http_push_approval_evict(ngx_http_push_approval_zone_ctx_t *zone,
     ngx_queue_t                    *q;
     ngx_http_push_approval_node_t  *pn;
 
+    /*
+     * the oldest entry that gives way first, looked for from the tail
+     * without moving anything: the order of the others stays the order
+     * of their use, so that an approval just decided is not next to go
+     */
+
+    q = ngx_queue_last(&zone->sh->queue);
+
     for (spared = 0; spared < 256; spared++) {
 
-        if (ngx_queue_empty(&zone->sh->queue)) {
-            return NGX_DECLINED;
+        if (q == ngx_queue_sentinel(&zone->sh->queue)) {
+            break;
         }
 
-        q = ngx_queue_last(&zone->sh->queue);
         pn = ngx_queue_data(q, ngx_http_push_approval_node_t, queue);
 
         if (ngx_http_push_approval_gives_way(pn, type)) {
@@ -517,7 +524,7 @@ ngx_http_push_approval_evict(ngx_http_push_approval_zone_ctx_t *zone,
             return NGX_OK;
         }
 
-        ngx_http_push_approval_touch(zone, pn);
+        q = ngx_queue_prev(q);
     }
 
     if (type == NGX_HTTP_PUSH_APPROVAL_NODE_REMEMBER) {

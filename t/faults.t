@@ -52,6 +52,9 @@ while (my @batch = splice @ids, 0, 10) {
     my @hs = map { $t->send('GET', '/p/', headers => { 'X-User' => $_ }) } @batch;
     my $r = $t->read(\@hs, 15);
     $ok += grep { $_ && $_->{status} == 200 } @$r;
+    diag('not 200: ', join ' ', map { $_ ? $_->{status} : 'none' }
+                                grep { !$_ || $_->{status} != 200 } @$r)
+        if grep { !$_ || $_->{status} != 200 } @$r;
 }
 $sb->auto(status => 'none');
 is($ok, 400, '400 identities approved through a 64 KB zone');
