@@ -3,8 +3,8 @@
  * Copyright (C) push approval module developers
  *
  * Hashes, MACs, base64, hex and the remember cookie value.  Pure functions
- * over plain buffers: they need no running nginx, so unit tests and fuzzers call them
- * directly.
+ * over plain buffers: they need no running nginx, so unit tests and
+ * fuzzers call them directly.
  *
  * A cookie value is "2.ISSUED.EXPIRES.MAC" (format 2): ISSUED and EXPIRES
  * in decimal unix time, MAC the base64url HMAC-SHA256, under a secret, of
