@@ -606,8 +606,6 @@ void ngx_http_push_approval_release(ngx_http_push_approval_ctx_t *ctx);
 void ngx_http_push_approval_hold(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t *ctx, ngx_event_handler_pt handler);
 ngx_http_push_approval_ctx_t *ngx_http_push_approval_woken(ngx_event_t *ev);
-void ngx_http_push_approval_account(ngx_http_push_approval_loc_conf_t *plcf,
-    u_char *account);
 void ngx_http_push_approval_log_decision(ngx_log_t *log,
     ngx_http_push_approval_approval_t *ap);
 ngx_http_push_approval_node_t *ngx_http_push_approval_add(

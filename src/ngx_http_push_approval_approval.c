@@ -781,7 +781,8 @@ ngx_http_push_approval_made(ngx_http_push_approval_ctx_t *ctx, u_char *key,
     ngx_memzero(&from, sizeof(ngx_http_push_approval_approval_t));
 
     from.provider = (u_char) ctx->conf->provider;
-    ngx_http_push_approval_account(ctx->conf, from.account);
+    ngx_http_push_approval_providers[ctx->conf->provider]->account(ctx->conf,
+                                                            from.account);
     from.created = ngx_time();
     from.provider_expires = provider_expires ? provider_expires
                                              : ctx->pr->expires;
@@ -865,33 +866,6 @@ ngx_http_push_approval_pair_entry(ngx_http_push_approval_ctx_t *ctx)
                                         NGX_HTTP_PUSH_APPROVAL_NODE_PAIR,
                                         ngx_time() + ctx->conf->timeout / 1000
                                         + 600);
-}
-
-
-/*
- * a short digest of the provider account an approval is made with:
- * Verify, the auth token that signs its webhooks and the service; Authy,
- * the API key that signs its callbacks
- */
-
-void
-ngx_http_push_approval_account(ngx_http_push_approval_loc_conf_t *plcf,
-    u_char *account)
-{
-    u_char     key[NGX_HTTP_PUSH_APPROVAL_KEY_SIZE];
-    ngx_str_t  name;
-
-    name = ngx_http_push_approval_providers[plcf->provider]->name;
-
-    if (plcf->provider == NGX_HTTP_PUSH_APPROVAL_AUTHY) {
-        ngx_http_push_approval_key(key, 0, &name, &plcf->api_key, NULL);
-
-    } else {
-        ngx_http_push_approval_key(key, 0, &name, &plcf->auth_token,
-                                   &plcf->verify_service);
-    }
-
-    ngx_memcpy(account, key, NGX_HTTP_PUSH_APPROVAL_ACCOUNT);
 }
 
 

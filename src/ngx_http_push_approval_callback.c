@@ -214,7 +214,7 @@ ngx_http_push_approval_callback_decide(ngx_http_push_approval_webhook_t *wh)
     r = wh->request;
     plcf = wh->conf;
 
-    ngx_http_push_approval_account(plcf, account);
+    ngx_http_push_approval_providers[plcf->provider]->account(plcf, account);
 
     rc = ngx_http_push_approval_decide_account(wh->zone, &wh->id, wh->state,
                                                plcf->provider, account,

@@ -682,7 +682,7 @@ ngx_http_push_approval_fleet_record(u_char *rec, size_t len, ngx_str_t *id,
 
     if (created == NGX_ERROR || expires == NGX_ERROR || code == NGX_ERROR
         || code > 99 || provider == NGX_ERROR
-        || provider > NGX_HTTP_PUSH_APPROVAL_AUTHY
+        || provider >= NGX_HTTP_PUSH_APPROVAL_PROVIDERS
         || flen[3] > NGX_HTTP_PUSH_APPROVAL_ID_LEN
         || flen[4] > NGX_HTTP_PUSH_APPROVAL_IDENT_MAX
         || flen[6] != 2 * NGX_HTTP_PUSH_APPROVAL_ACCOUNT)

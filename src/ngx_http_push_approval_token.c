@@ -356,7 +356,7 @@ ngx_http_push_approval_token_valid(ngx_http_push_approval_token_t *t)
         || t->identity.len == 0
         || t->identity.len > NGX_HTTP_PUSH_APPROVAL_IDENT_MAX
         || t->cookie_name.len == 0 || t->return_uri.len == 0
-        || t->provider > NGX_HTTP_PUSH_APPROVAL_AUTHY
+        || t->provider >= NGX_HTTP_PUSH_APPROVAL_PROVIDERS
         || t->samesite > NGX_HTTP_PUSH_APPROVAL_SAMESITE_NONE)
     {
         return NGX_DECLINED;

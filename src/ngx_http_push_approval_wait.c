@@ -364,7 +364,8 @@ ngx_http_push_approval_wait_state(ngx_http_request_t *r,
 
         from.provider = (u_char) t->provider;
         /* the credentials this page asks the provider with */
-        ngx_http_push_approval_account(ctx->conf, from.account);
+        ngx_http_push_approval_providers[ctx->conf->provider]->account(
+                                                    ctx->conf, from.account);
         from.created = t->created;
         from.code = (u_char) t->code;
         from.next_poll = ngx_current_msec;
