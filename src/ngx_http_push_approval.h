@@ -525,7 +525,6 @@ typedef ngx_int_t (*ngx_http_push_approval_rbtree_cmp_pt)(
 
 
 extern ngx_module_t  ngx_http_push_approval_module;
-extern ngx_module_t  ngx_http_push_approval_enroll_module;
 extern ngx_http_push_approval_provider_t  ngx_http_push_approval_verify;
 extern ngx_http_push_approval_provider_t  ngx_http_push_approval_authy;
 extern ngx_http_push_approval_provider_t *ngx_http_push_approval_providers[];

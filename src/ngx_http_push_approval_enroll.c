@@ -21,14 +21,17 @@
 #define NGX_HTTP_PUSH_APPROVAL_STEP_TOKEN    3
 
 
-/* an enrolment's own context; ctx is the hold's, of the approval core */
+/*
+ * an enrolment's own context: the approval context of its hold comes
+ * first, as the waiting page's does, in the module's one context slot
+ */
 
 typedef struct {
+    ngx_http_push_approval_ctx_t     ctx;
     ngx_str_t                        identity;
     ngx_uint_t                       step;
     ngx_http_push_approval_answer_t  ans;
     ngx_http_push_approval_call_t    call;
-    ngx_http_push_approval_ctx_t    *ctx;
 } ngx_http_push_approval_enroll_t;
 
 
@@ -49,39 +52,6 @@ static ngx_int_t ngx_http_push_approval_enroll_send(ngx_http_request_t *r,
     ngx_http_push_approval_enroll_t *en);
 static ngx_int_t ngx_http_push_approval_invite_required(
     ngx_http_request_t *r);
-
-
-/* a module of its own, whose context slot holds the enrolment */
-
-static ngx_http_module_t  ngx_http_push_approval_enroll_module_ctx = {
-    NULL,                                  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
-
-    NULL,                                  /* create main configuration */
-    NULL,                                  /* init main configuration */
-
-    NULL,                                  /* create server configuration */
-    NULL,                                  /* merge server configuration */
-
-    NULL,                                  /* create location configuration */
-    NULL                                   /* merge location configuration */
-};
-
-
-ngx_module_t  ngx_http_push_approval_enroll_module = {
-    NGX_MODULE_V1,
-    &ngx_http_push_approval_enroll_module_ctx, /* module context */
-    NULL,                                  /* module directives */
-    NGX_HTTP_MODULE,                       /* module type */
-    NULL,                                  /* init master */
-    NULL,                                  /* init module */
-    NULL,                                  /* init process */
-    NULL,                                  /* init thread */
-    NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
-    NULL,                                  /* exit master */
-    NGX_MODULE_V1_PADDING
-};
 
 
 ngx_int_t
@@ -105,7 +75,8 @@ ngx_http_push_approval_enroll_handler(ngx_http_request_t *r)
     plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
     provider = ngx_http_push_approval_providers[plcf->provider];
 
-    en = ngx_pcalloc(r->pool, sizeof(ngx_http_push_approval_enroll_t));
+    en = ngx_http_push_approval_new_ctx(r,
+                                       sizeof(ngx_http_push_approval_enroll_t));
     if (en == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -121,18 +92,13 @@ ngx_http_push_approval_enroll_handler(ngx_http_request_t *r)
         return NGX_HTTP_FORBIDDEN;
     }
 
-    ctx = ngx_http_push_approval_create_ctx(r);
-    if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    ctx = &en->ctx;
 
     ctx->conf = plcf;
     ctx->zone = plcf->handler_zone->data;
     ctx->identity = en->identity;
     ctx->poll = plcf->poll;
 
-    en->ctx = ctx;
-    ngx_http_set_ctx(r, en, ngx_http_push_approval_enroll_module);
 
     return ngx_http_push_approval_read_body(r,
                                             ngx_http_push_approval_enroll_body);
@@ -149,8 +115,8 @@ ngx_http_push_approval_enroll_body(ngx_http_request_t *r)
     ngx_http_push_approval_ctx_t      *ctx;
     ngx_http_push_approval_enroll_t   *en;
 
-    en = ngx_http_get_module_ctx(r, ngx_http_push_approval_enroll_module);
-    ctx = en->ctx;
+    en = (ngx_http_push_approval_enroll_t *) ngx_http_push_approval_get_ctx(r);
+    ctx = &en->ctx;
 
     rc = ngx_http_push_approval_form_value(r, "invite", &code);
 
@@ -230,7 +196,7 @@ ngx_http_push_approval_enroll_call(ngx_http_request_t *r,
         break;
 
     case NGX_HTTP_PUSH_APPROVAL_STEP_CREATE:
-        ctx = en->ctx;
+        ctx = &en->ctx;
         rc = provider->create(r, plcf, ctx->pr, &uri, &body);
 
         if (rc == NGX_OK) {
@@ -296,7 +262,7 @@ ngx_http_push_approval_enroll_next(ngx_http_request_t *r)
     ngx_http_push_approval_loc_conf_t  *plcf;
 
     plcf = ngx_http_get_module_loc_conf(r, ngx_http_push_approval_module);
-    en = ngx_http_get_module_ctx(r, ngx_http_push_approval_enroll_module);
+    en = (ngx_http_push_approval_enroll_t *) ngx_http_push_approval_get_ctx(r);
 
     r->write_event_handler = ngx_http_request_empty_handler;
 
@@ -361,7 +327,7 @@ ngx_http_push_approval_enroll_push(ngx_http_request_t *r,
     ngx_http_push_approval_param_t    *from;
     ngx_http_push_approval_request_t  *pr;
 
-    ctx = en->ctx;
+    ctx = &en->ctx;
 
     ngx_shmtx_lock(&ctx->zone->shpool->mutex);
     rc = ngx_http_push_approval_count_push(r, ctx);
@@ -429,7 +395,7 @@ ngx_http_push_approval_enroll_hold(ngx_http_request_t *r,
     ngx_http_push_approval_ctx_t   *ctx;
     ngx_http_push_approval_node_t  *ap;
 
-    ctx = en->ctx;
+    ctx = &en->ctx;
 
     if (en->ans.id.len == 0 || en->ans.id.len > NGX_HTTP_PUSH_APPROVAL_ID_LEN)
     {
@@ -480,8 +446,8 @@ ngx_http_push_approval_enroll_wake(ngx_event_t *ev)
     r = ev->data;
     c = r->connection;
 
-    en = ngx_http_get_module_ctx(r, ngx_http_push_approval_enroll_module);
-    ctx = en->ctx;
+    en = (ngx_http_push_approval_enroll_t *) ngx_http_push_approval_get_ctx(r);
+    ctx = &en->ctx;
 
     ngx_http_set_log_request(c->log, r);
 
